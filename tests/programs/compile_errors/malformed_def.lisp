@@ -1,0 +1,4 @@
+# def needs a name and a value.
+(println "never printed")
+(def)
+# expect compile error: def

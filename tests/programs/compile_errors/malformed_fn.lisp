@@ -1,0 +1,4 @@
+# fn needs a parameter list.
+(println "never printed")
+(fn)
+# expect compile error: fn

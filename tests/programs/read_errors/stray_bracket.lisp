@@ -1,0 +1,4 @@
+# A closing bracket with nothing open.
+(println "never printed")
+]
+# expect read error: ]

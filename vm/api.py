@@ -1,0 +1,62 @@
+"""Run a whole program in a fresh VM and collect what a user would see (tests, CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vm.errors import SourceError
+
+
+@dataclass
+class Outcome:
+    """What running a program produced."""
+
+    output: str
+    status: int                 # 0 ok, 1 uncaught runtime error, 2 read/compile error
+    value: object = None
+    error_kind: str | None = None
+    error_text: str = ""        # what the CLI prints on stderr
+    ticks: int = 0
+    vm: object = None
+
+
+def format_uncaught(vm) -> tuple[str, str]:
+    """(kind, text) for the signal that ended the program: `kind: message`, where, trace."""
+    kind, message = vm.describe_uncaught()
+    lines = [f"{kind}: {message}"]
+    site = vm.error_site
+    fiber, bits, _ = vm.uncaught
+    from vm.signals import SIG_ERROR
+    if bits & SIG_ERROR and site is not None:
+        if site.span is not None:
+            lines.append(f"  at {site.span.file}:{site.span.line}:{site.span.col}")
+        lines.append("stack trace (innermost first):")
+        for name, span in site.trace:
+            where = f"{span.file}:{span.line}:{span.col}" if span is not None else "?"
+            lines.append(f"  {name} ({where})")
+    else:
+        frame = fiber.frames[-1] if fiber.frames else None
+        if frame is not None:
+            from vm.core import span_before
+            span = span_before(frame.func, frame.ip)
+            if span is not None:
+                lines.append(f"  at {span.file}:{span.line}:{span.col}")
+    return kind, "\n".join(lines)
+
+
+def run_program(text: str, filename: str, fuel: int | None = None, max_depth: int = 10_000,
+                jit: int = 0, on_output=None, **limits) -> Outcome:
+    """Compile and run `text` to the end."""
+    from vm.core import VM
+    vm = VM(max_depth=max_depth, jit=jit, on_output=on_output, **limits)
+    try:
+        vm.load(text, filename)
+    except SourceError as e:
+        return Outcome("", 2, error_text=str(e), vm=vm)
+    if fuel is not None:
+        vm.root.fuel = fuel
+    vm.run()
+    if vm.status == "finished":
+        return Outcome(vm.output_text(), 0, value=vm.result, ticks=vm.tick, vm=vm)
+    kind, text_ = format_uncaught(vm)
+    return Outcome(vm.output_text(), 1, error_kind=kind, error_text=text_, ticks=vm.tick, vm=vm)

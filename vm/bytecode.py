@@ -1,0 +1,255 @@
+"""THE opcode table (name, operands, stack effect, meaning), the encoder and CompiledFunction.
+
+Every opcode is declared once in OPCODES below, in one notation:
+
+    Name  [operands]  ( stack before -- stack after )  one-line meaning
+
+The encoder, disassembler, dispatch table, verifier, JIT and the debugger's explanation
+line are all built from this table; tests/test_bytecode.py fails when an opcode lacks any
+of them.
+
+Encoding: one opcode byte, then its operands big-endian: u8 (argument counts), u16
+(constant, local, capture and global indexes, element counts, signal bits), i32 (jump
+offsets, relative to the start of the next instruction).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+# Operand kinds and their encoded sizes.
+OPERAND_SIZE = {"u8": 1, "u16": 2, "i32": 4}
+
+# Operand roles: the size kind plus what the disassembler shows next to it.
+#   const   u16 index into the constant pool (shown with the constant's value)
+#   local   u16 local slot (shown with the local's name)
+#   capture u16 capture index (shown with the captured name)
+#   global  u16 global index (shown with the global's name)
+#   count   u16 element count
+#   argc    u8 argument count
+#   bits    u16 signal bits (shown as keywords)
+#   jump    i32 relative jump (shown as the absolute target)
+ROLE_KIND = {"const": "u16", "local": "u16", "capture": "u16", "global": "u16",
+             "count": "u16", "argc": "u8", "bits": "u16", "jump": "i32"}
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One row of the opcode table."""
+
+    code: int
+    name: str
+    operands: tuple      # operand roles, e.g. ("local",)
+    effect: str          # "( a b -- c )"
+    doc: str             # one-line meaning
+    size: int = 1        # encoded size in bytes, computed
+
+    @property
+    def signature(self) -> str:
+        ops = " ".join(f"[{r}]" for r in self.operands)
+        return f"{self.name} {ops} {self.effect}".replace("  ", " ")
+
+
+# name, operand roles, stack effect, meaning.  Order fixes the opcode numbers.
+_TABLE = [
+    ("LoadConst", ("const",), "( -- v )", "push constant [const]"),
+    ("LoadNil", (), "( -- nil )", "push nil"),
+    ("LoadTrue", (), "( -- true )", "push true"),
+    ("LoadFalse", (), "( -- false )", "push false"),
+    ("LoadLocal", ("local",), "( -- v )", "push local [local]"),
+    ("StoreLocal", ("local",), "( v -- )", "pop into local [local]"),
+    ("MakeCell", ("local",), "( v -- )", "pop v into a fresh cell held by local [local], shared by closures"),
+    ("LoadCell", ("local",), "( -- v )", "push the value in the cell held by local [local]"),
+    ("StoreCell", ("local",), "( v -- )", "pop into the cell held by local [local]"),
+    ("LoadCapture", ("capture",), "( -- v )", "push captured value [capture]"),
+    ("LoadCaptureCell", ("capture",), "( -- v )", "push the value in captured cell [capture]"),
+    ("StoreCaptureCell", ("capture",), "( v -- )", "pop into captured cell [capture]"),
+    ("LoadGlobal", ("global",), "( -- v )", "push top-level binding [global]"),
+    ("StoreGlobal", ("global",), "( v -- )", "pop into top-level binding [global]"),
+    ("Dup", (), "( v -- v v )", "duplicate the top of the stack"),
+    ("Pop", (), "( v -- )", "discard the top of the stack"),
+    ("MakeClosure", ("const",), "( -- f )", "make a closure of function [const], capturing its free variables"),
+    ("Call", ("argc",), "( f a1..an -- r )", "call f with [argc] arguments, pushing a new frame"),
+    ("TailCall", ("argc",), "( f a1..an -- r )", "call f with [argc] arguments reusing this frame"),
+    ("Return", (), "( v -- )", "return v to the caller's frame"),
+    ("Jump", ("jump",), "( -- )", "continue at [jump]"),
+    ("JumpIfFalse", ("jump",), "( c -- )", "pop c; continue at [jump] if c is nil or false"),
+    ("JumpIfTrue", ("jump",), "( c -- )", "pop c; continue at [jump] unless c is nil or false"),
+    ("Add", (), "( a b -- a+b )", "add two numbers"),
+    ("AddInt", ("const",), "( a -- a+k )", "add the integer constant [const] to a number"),
+    ("Sub", (), "( a b -- a-b )", "subtract b from a"),
+    ("Mul", (), "( a b -- a*b )", "multiply two numbers"),
+    ("Div", (), "( a b -- a/b )", "divide a by b (integers truncate toward zero)"),
+    ("Rem", (), "( a b -- r )", "remainder of a divided by b, with the sign of a"),
+    ("Eq", (), "( a b -- a=b )", "structural, numeric-aware equality"),
+    ("Lt", (), "( a b -- a<b )", "true if a is less than b"),
+    ("Gt", (), "( a b -- a>b )", "true if a is greater than b"),
+    ("Le", (), "( a b -- a<=b )", "true if a is at most b"),
+    ("Ge", (), "( a b -- a>=b )", "true if a is at least b"),
+    ("Not", (), "( v -- b )", "true if v is nil or false"),
+    ("IsNil", (), "( v -- b )", "true if v is nil"),
+    ("IsSymbol", (), "( v -- b )", "true if v is a symbol"),
+    ("IsArray", (), "( v -- b )", "true if v is an array or @array"),
+    ("IsPair", (), "( v -- b )", "true if v is a non-empty list"),
+    ("IsStruct", (), "( v -- b )", "true if v is a struct or @struct"),
+    ("First", (), "( p -- a )", "first element of a list (nil for ())"),
+    ("Rest", (), "( p -- r )", "the list after the first element (() for ())"),
+    ("MakePair", (), "( a d -- p )", "make the pair (a . d)"),
+    ("Length", (), "( c -- n )", "number of elements of a collection or string"),
+    ("Get", (), "( c k -- v )", "element k of c (nil when missing)"),
+    ("MakeList", ("count",), "( v1..vn -- l )", "make a list of [count] values"),
+    ("MakeArray", ("count",), "( v1..vn -- a )", "make an immutable array of [count] values"),
+    ("MakeMArray", ("count",), "( v1..vn -- a )", "make a mutable @array of [count] values"),
+    ("MakeStruct", ("count",), "( k1 v1..kn vn -- s )", "make an immutable struct of [count] pairs"),
+    ("MakeMStruct", ("count",), "( k1 v1..kn vn -- s )", "make a mutable @struct of [count] pairs"),
+    ("MakeSet", ("count",), "( v1..vn -- s )", "make an immutable set of [count] values"),
+    ("MakeMSet", ("count",), "( v1..vn -- s )", "make a mutable @set of [count] values"),
+    ("Emit", ("bits",), "( v -- r )", "emit signal [bits] with payload v; r is the value it is resumed with"),
+    ("EmitWide", ("const",), "( v -- r )", "emit the signal whose bits are constant [const] (user signals)"),
+]
+
+OPCODES: list[OpInfo] = []
+BY_NAME: dict[str, OpInfo] = {}
+for _code, (_name, _ops, _effect, _doc) in enumerate(_TABLE):
+    _size = 1 + sum(OPERAND_SIZE[ROLE_KIND[r]] for r in _ops)
+    _info = OpInfo(_code, _name, _ops, _effect, _doc, _size)
+    OPCODES.append(_info)
+    BY_NAME[_name] = _info
+    globals()["OP_" + _name] = _code
+
+NUM_OPCODES = len(OPCODES)
+
+
+def stack_effect(info: OpInfo, operands: tuple) -> tuple[int, int]:
+    """(pops, pushes) of one instruction, derived from the table's effect notation.
+
+    A word written `a1..an` stands for as many values as the instruction's count or argc
+    operand; a pair `k1 v1..kn vn` for twice that."""
+    before, after = info.effect.strip("( )").split("--")
+    n = operands[0] if operands else 0
+    pops = _count_words(before, n)
+    pushes = _count_words(after, n)
+    return pops, pushes
+
+
+def _count_words(side: str, n: int) -> int:
+    words = side.split()
+    if not any(".." in w for w in words):
+        return len(words)
+    # Variable part: "a1..an" is n values; "k1 v1..kn vn" is 2n values.
+    if "k1" in words:
+        fixed = [w for w in words if w not in ("k1", "v1..kn", "vn")]
+        return len(fixed) + 2 * n
+    fixed = [w for w in words if ".." not in w]
+    return len(fixed) + n
+
+
+def encode(name: str, *operands: int) -> bytes:
+    """Encode one instruction."""
+    info = BY_NAME[name]
+    if len(operands) != len(info.operands):
+        raise ValueError(f"{name} takes {len(info.operands)} operands")
+    out = bytearray([info.code])
+    for role, value in zip(info.operands, operands):
+        kind = ROLE_KIND[role]
+        if kind == "u8":
+            out += struct.pack(">B", value)
+        elif kind == "u16":
+            out += struct.pack(">H", value)
+        else:
+            out += struct.pack(">i", value)
+    return bytes(out)
+
+
+def decode_at(code: bytes, offset: int) -> tuple[OpInfo, tuple, int]:
+    """Decode the instruction at `offset`: (info, operand values, next offset).
+
+    Raises ValueError on an unknown opcode or a truncated instruction."""
+    op = code[offset]
+    if op >= NUM_OPCODES:
+        raise ValueError(f"unknown opcode {op} at offset {offset}")
+    info = OPCODES[op]
+    pos = offset + 1
+    vals = []
+    if pos + info.size - 1 > len(code):
+        raise ValueError(f"truncated {info.name} at offset {offset}")
+    for role in info.operands:
+        kind = ROLE_KIND[role]
+        if kind == "u8":
+            vals.append(code[pos])
+            pos += 1
+        elif kind == "u16":
+            vals.append((code[pos] << 8) | code[pos + 1])
+            pos += 2
+        else:
+            vals.append(struct.unpack_from(">i", code, pos)[0])
+            pos += 4
+    return info, tuple(vals), pos
+
+
+def iter_instructions(code: bytes):
+    """Yield (offset, info, operands, next_offset) for every instruction."""
+    off = 0
+    while off < len(code):
+        info, ops, nxt = decode_at(code, off)
+        yield off, info, ops, nxt
+        off = nxt
+
+
+@dataclass(eq=False)
+class CompiledFunction:
+    """One compiled function: its bytecode and everything the VM and debugger need."""
+
+    name: str
+    code: bytes = b""
+    constants: list = field(default_factory=list)
+    nparams: int = 0                 # required parameters
+    nopt: int = 0                    # &opt parameters after the required ones
+    rest: bool = False               # a & rest parameter collects the remaining arguments
+    nlocals: int = 0                 # slots: parameters first, then every let/def binding
+    local_names: list = field(default_factory=list)    # slot -> name (debugger shows them)
+    local_scopes: list = field(default_factory=list)   # slot -> (first offset, end offset) where live
+    cell_params: list = field(default_factory=list)    # parameter slots boxed at entry
+    captures: list = field(default_factory=list)       # (from_local: bool, index, name)
+    global_names: list = field(default_factory=list)   # shared list: global index -> name
+    locations: dict = field(default_factory=dict)      # byte offset -> Span of its form
+    form_starts: list = field(default_factory=list)    # (Span, offset) of each compiled form
+    span: object = None                                # Span of the whole fn form
+    source: str = ""                                   # file name
+    children: list = field(default_factory=list)       # nested CompiledFunctions
+    # Filled in by the VM: pre-decoded instructions and JIT state.
+    decoded: list | None = None
+    calls: int = 0
+    jit_state: object = None
+
+    @property
+    def arity_text(self) -> str:
+        if self.rest:
+            return f"at least {self.nparams}"
+        if self.nopt:
+            return f"{self.nparams} to {self.nparams + self.nopt}"
+        return str(self.nparams)
+
+    def accepts(self, argc: int) -> bool:
+        if argc < self.nparams:
+            return False
+        return self.rest or argc <= self.nparams + self.nopt
+
+    def line_at(self, offset: int) -> int | None:
+        span = self.locations.get(offset)
+        return span.line if span else None
+
+    def all_functions(self):
+        """This function and every nested one, depth first."""
+        stack = [self]
+        while stack:
+            f = stack.pop()
+            yield f
+            stack.extend(reversed(f.children))
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"

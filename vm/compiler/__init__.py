@@ -1,0 +1,48 @@
+"""The compiler: Forms to CompiledFunctions (scopes, captures, tail calls, emission)."""
+
+from __future__ import annotations
+
+from vm.compiler.state import Global
+
+
+class GlobalTable:
+    """Every top-level binding of every module loaded into one VM, by index."""
+
+    def __init__(self):
+        self.names: list[str] = []      # index -> name (shown by the disassembler)
+        self.values: list = []          # index -> current value
+
+    def new(self, name: str) -> int:
+        self.names.append(name)
+        self.values.append(None)
+        return len(self.names) - 1
+
+
+class Module:
+    """The top-level bindings one file defines; lookups fall back to `parent` (the prelude)."""
+
+    def __init__(self, table: GlobalTable, parent: "Module | None" = None):
+        self.table = table
+        self.parent = parent
+        self.globals: dict[str, Global] = {}
+
+    def lookup(self, name: str) -> Global | None:
+        g = self.globals.get(name)
+        if g is None and self.parent is not None:
+            return self.parent.lookup(name)
+        return g
+
+    def define(self, name: str, mutable: bool) -> Global:
+        g = self.globals.get(name)
+        if g is None:
+            g = Global(name, self.table.new(name), mutable)
+            self.globals[name] = g
+        else:
+            g.mutable = g.mutable or mutable
+        return g
+
+
+def compile_program(forms, filename, module, registry, primitives):
+    """Compile a file's forms into its main function (the root fiber's body)."""
+    from vm.compiler.forms import Compiler
+    return Compiler(filename, module, registry, primitives).compile_program(forms)

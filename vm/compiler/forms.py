@@ -1,0 +1,699 @@
+"""Emission of every core form: compile_<form> methods dispatched from a table."""
+
+from __future__ import annotations
+
+from vm.compiler.macros import MACROS
+from vm.compiler.state import BlockInfo, FunctionState, Label
+from vm.reader import Form
+from vm.values import EMPTY, Keyword, LSet, Symbol, unkey
+
+# Primitives that compile straight to one opcode when called with this many arguments
+# and the name is not shadowed: name -> {argc: opcode}.
+INTRINSICS = {
+    "+": {2: "Add"}, "-": {2: "Sub"}, "*": {2: "Mul"}, "/": {2: "Div"}, "rem": {2: "Rem"},
+    "=": {2: "Eq"}, "<": {2: "Lt"}, ">": {2: "Gt"}, "<=": {2: "Le"}, ">=": {2: "Ge"},
+    "not": {1: "Not"}, "nil?": {1: "IsNil"}, "symbol?": {1: "IsSymbol"}, "array?": {1: "IsArray"},
+    "pair?": {1: "IsPair"}, "struct?": {1: "IsStruct"}, "first": {1: "First"}, "rest": {1: "Rest"},
+    "pair": {2: "MakePair"}, "length": {1: "Length"}, "get": {2: "Get"},
+    "%add": {2: "Add"}, "%sub": {2: "Sub"}, "%mul": {2: "Mul"}, "%div": {2: "Div"},
+    "%rem": {2: "Rem"}, "%eq": {2: "Eq"}, "%lt": {2: "Lt"}, "%gt": {2: "Gt"}, "%le": {2: "Le"},
+    "%ge": {2: "Ge"}, "%not": {1: "Not"}, "%first": {1: "First"}, "%rest": {1: "Rest"},
+    "%pair": {2: "MakePair"},
+}
+
+COLLECTION_OPS = {"array": "MakeArray", "marray": "MakeMArray", "struct": "MakeStruct",
+                  "mstruct": "MakeMStruct", "set": "MakeSet", "mset": "MakeMSet"}
+
+SPECIAL_FORMS = ("def", "var", "fn", "let", "letrec", "if", "cond", "begin", "do", "block",
+                 "break", "while", "assign", "and", "or", "quote", "emit", "match", "signal")
+
+
+class Compiler:
+    """Compiles one file. Function states chain through `enclosing`."""
+
+    def __init__(self, filename, module, registry, primitives):
+        self.filename = filename
+        self.module = module
+        self.registry = registry
+        self.primitives = primitives
+        self.fs: FunctionState | None = None
+        self.special = {name: getattr(self, "compile_" + name) for name in SPECIAL_FORMS}
+
+    # -- entry -------------------------------------------------------------
+
+    def compile_program(self, forms):
+        """The file body becomes the main function; its top-level defs are globals."""
+        from vm.compiler.patterns import pattern_names
+        forms = self.strip_epoch(forms)
+        self.declare_signals(forms)
+        self.fs = FunctionState("main", None, self.filename, forms[0].span if forms else None, self.module.table)
+        for name, mutable, value in self.scan_defs(forms):
+            g = self.module.define(name, mutable)
+            g.fn_arity = None if mutable else self.fn_literal_arity(value)
+        self.compile_sequence(forms, tail=False)
+        if not forms:
+            self.fs.emit_const(None)
+        self.fs.emit("Return")
+        return self.fs.finish()
+
+    def strip_epoch(self, forms):
+        if forms and forms[0].kind == "list" and forms[0].value and forms[0].value[0].is_symbol("elle/epoch"):
+            f = forms[0]
+            if len(f.value) != 2 or f.value[1].value != 10 or type(f.value[1].value) is not int:
+                self.error_at(f, "only epoch 10 is supported")
+            return forms[1:]
+        return forms
+
+    def declare_signals(self, forms):
+        """(signal :name) anywhere declares a user signal before any code is compiled."""
+        stack = list(forms)
+        while stack:
+            f = stack.pop()
+            if f.kind == "atom":
+                continue
+            items = f.value
+            if f.kind == "list" and len(items) == 2 and items[0].is_symbol("signal") and items[1].is_keyword():
+                self.registry.declare(items[1].value.name)
+            stack.extend(items)
+
+    # -- helpers -------------------------------------------------------------
+
+    def error_at(self, form, message):
+        from vm.errors import CompileError
+        s = form.span
+        raise CompileError(message, s.file, s.line, s.col)
+
+    def malformed(self, form, what, usage):
+        self.error_at(form, f"malformed {what}: expected {usage}")
+
+    def scan_defs(self, forms):
+        """(name, mutable, value form) of every def/var/defn in a body, through begin."""
+        from vm.compiler.patterns import pattern_names
+        out = []
+        for f in forms:
+            if f.kind != "list" or not f.value or not f.value[0].is_symbol():
+                continue
+            head = f.value[0].value.name
+            if self.fs is not None and self.fs.lookup_here(head) is not None:
+                continue
+            if head == "begin":
+                out += self.scan_defs(f.value[1:])
+            elif head in ("def", "var") and len(f.value) >= 2:
+                target = f.value[1]
+                value = f.value[2] if len(f.value) > 2 else None
+                for name in pattern_names(self, target):
+                    mutable = head == "var" or name.startswith("@")
+                    out.append((name.lstrip("@"), mutable, value if target.kind == "atom" else None))
+            elif head == "defn" and len(f.value) >= 3 and f.value[1].is_symbol():
+                out.append((f.value[1].value.name, False, Form("list", [Form("atom", Symbol("fn"), f.span), *f.value[2:]], f.span)))
+        return out
+
+    def fn_literal_arity(self, value):
+        """(nparams, nopt, rest) when `value` is an (fn [params] ...) form."""
+        if value is None or value.kind != "list" or not value.value or not value.value[0].is_symbol("fn"):
+            return None
+        items = value.value
+        params = items[1] if len(items) > 1 else None
+        if params is not None and params.is_symbol() and len(items) > 2:
+            params = items[2]
+        if params is None or params.kind not in ("array", "list"):
+            return None
+        return self.parse_params(params)[1]
+
+    # -- dispatch --------------------------------------------------------------
+
+    def compile(self, form, tail=False):
+        """Emit code leaving the value of `form` on the stack (or tail-calling)."""
+        fs = self.fs
+        saved = fs.cur_span
+        fs.cur_span = form.span
+        fs.func.form_starts.append((form.span, fs.here()))
+        try:
+            kind = form.kind
+            if kind == "atom":
+                self.compile_atom(form)
+            elif kind == "list":
+                self.compile_list(form, tail)
+            elif kind in COLLECTION_OPS:
+                for item in form.value:
+                    self.compile(item)
+                n = len(form.value) // 2 if kind in ("struct", "mstruct") else len(form.value)
+                fs.emit(COLLECTION_OPS[kind], n)
+            else:
+                self.error_at(form, f"cannot compile {kind}")
+        finally:
+            fs.cur_span = saved
+
+    def compile_atom(self, form):
+        v = form.value
+        if type(v) is Symbol:
+            self.compile_symbol(form, v.name)
+        else:
+            self.fs.emit_const(v)
+
+    def compile_symbol(self, form, name):
+        # a:b:c reads (get (get a :b) :c)
+        if ":" in name[1:] and not name.endswith(":"):
+            parts = name.split(":")
+            self.compile_symbol(form, parts[0])
+            for key in parts[1:]:
+                self.fs.emit_const(Keyword(key))
+                self.fs.emit("Get")
+            return
+        self.compile_variable(form, name)
+
+    def compile_variable(self, form, name):
+        fs = self.fs
+        r = fs.resolve(name)
+        if r is not None:
+            if r[0] == "local":
+                fs.emit_load_binding(r[1])
+            else:
+                binding = r[2]
+                fs.emit("LoadCaptureCell" if binding.mutable or binding.letrec else "LoadCapture", r[1])
+            return
+        g = self.module.lookup(name)
+        if g is not None:
+            fs.emit("LoadGlobal", g.index)
+            return
+        prim = self.primitives.get(name)
+        if prim is not None:
+            fs.emit("LoadConst", fs.add_constant(prim))
+            return
+        self.error_at(form, f"unknown variable: {name}")
+
+    def compile_list(self, form, tail):
+        items = form.value
+        if not items:
+            self.fs.emit_const(EMPTY)
+            return
+        head = items[0]
+        if head.is_symbol() and self.fs.resolve(head.value.name) is None:
+            name = head.value.name
+            if name in self.special:
+                self.special[name](form, tail)
+                return
+            if name in MACROS and self.module.lookup(name) is None:
+                self.compile(MACROS[name](form), tail)
+                return
+        self.compile_call(form, tail)
+
+    # -- calls -------------------------------------------------------------------
+
+    def compile_call(self, form, tail):
+        fs = self.fs
+        head, args = form.value[0], form.value[1:]
+        if head.is_symbol():
+            name = head.value.name
+            prim = self.primitive_named(name)
+            if prim is not None:
+                if self.compile_intrinsic(form, name, args):
+                    return
+                self.check_arity(form, name, len(args), (prim.min_args, prim.max_args))
+            else:
+                self.check_known_arity(form, name, len(args))
+        elif head.kind == "atom":
+            self.error_at(head, f"cannot call {head.value!r}: it is not a function")
+        self.compile(head)
+        for a in args:
+            self.compile(a)
+        fs.cur_span = form.span
+        fs.emit("TailCall" if tail else "Call", len(args))
+
+    def primitive_named(self, name):
+        if self.fs.resolve(name) is not None or self.module.lookup(name) is not None:
+            return None
+        return self.primitives.get(name)
+
+    def compile_intrinsic(self, form, name, args):
+        ops = INTRINSICS.get(name)
+        if ops is None:
+            return False
+        fs = self.fs
+        n = len(args)
+        if name.startswith("%") and n not in ops:
+            self.error_at(form, f"wrong number of arguments to {name}: expected {next(iter(ops))}, got {n}")
+        if name in ("+", "-", "%add", "%sub") and n == 2 and args[1].kind == "atom" and type(args[1].value) is int:
+            self.compile(args[0])
+            k = args[1].value if name in ("+", "%add") else -args[1].value
+            fs.cur_span = form.span
+            fs.emit("AddInt", fs.add_constant(k))
+            return True
+        if n not in ops:
+            return False
+        for a in args:
+            self.compile(a)
+        fs.cur_span = form.span
+        fs.emit(ops[n])
+        return True
+
+    def check_known_arity(self, form, name, argc):
+        r = self.fs.resolve(name)
+        arity = None
+        if r is not None:
+            binding = r[-1]
+            if not binding.mutable:
+                arity = binding.fn_arity
+        else:
+            g = self.module.lookup(name)
+            if g is not None and not g.mutable:
+                arity = g.fn_arity
+        if arity is not None:
+            nparams, nopt, rest = arity
+            self.check_arity(form, name, argc, (nparams, None if rest else nparams + nopt))
+
+    def check_arity(self, form, name, argc, bounds):
+        lo, hi = bounds
+        if argc < lo or (hi is not None and argc > hi):
+            if hi is None:
+                expected = f"at least {lo}"
+            elif lo == hi:
+                expected = str(lo)
+            else:
+                expected = f"{lo} to {hi}"
+            self.error_at(form, f"wrong number of arguments to {name}: expected {expected}, got {argc}")
+
+    # -- bodies ------------------------------------------------------------------
+
+    def compile_sequence(self, forms, tail):
+        """Each form's value is dropped except the last one's (nil for none)."""
+        if not forms:
+            self.fs.emit_const(None)
+            return
+        for f in forms[:-1]:
+            self.compile(f)
+            self.fs.emit("Pop")
+        self.compile(forms[-1], tail)
+
+    def compile_body(self, forms, tail):
+        """A body: defs in it form one letrec, declared (as nil) before anything runs."""
+        fs = self.fs
+        for name, mutable, value in self.scan_defs(forms):
+            if fs.scopes[-1].get(name) is None:
+                b = fs.declare(name, mutable=mutable, letrec=True)
+                b.fn_arity = None if mutable else self.fn_literal_arity(value)
+                fs.emit_const(None)
+                fs.emit_store_binding(b, init=True)
+        self.compile_sequence(forms, tail)
+
+    def compile_begin(self, form, tail):
+        self.compile_sequence(form.value[1:], tail)
+
+    def compile_do(self, form, tail):
+        self.fs.push_scope()
+        self.compile_body(form.value[1:], tail)
+        self.fs.pop_scope()
+
+    # -- definitions -------------------------------------------------------------
+
+    def compile_def(self, form, tail, force_mutable=False):
+        from vm.compiler.patterns import store_pattern
+        items = form.value
+        if len(items) not in (2, 3):
+            self.malformed(form, items[0].value.name, f"({items[0].value.name} name value)")
+        target = items[1]
+        if target.kind == "atom" and type(target.value) is not Symbol:
+            self.malformed(form, items[0].value.name, f"({items[0].value.name} name value)")
+        if len(items) == 3:
+            value = items[2]
+            if target.is_symbol() and value.kind == "list" and value.value and value.value[0].is_symbol("fn"):
+                self.compile_fn(value, False, name=target.value.name.lstrip("@"))
+            else:
+                self.compile(value)
+        else:
+            self.fs.emit_const(None)
+        self.fs.emit("Dup")
+        store_pattern(self, target, self.store_def_name)
+
+    def compile_var(self, form, tail):
+        self.compile_def(form, tail)
+
+    def store_def_name(self, name, form):
+        """Store the value on the stack into a def'd name: a global at top level, else a local."""
+        fs = self.fs
+        name = name.lstrip("@")
+        if fs.enclosing is None and len(fs.scopes) == 1:
+            g = self.module.lookup(name)
+            fs.emit("StoreGlobal", g.index)
+            return
+        b = fs.lookup_here(name)
+        if b is None:
+            b = fs.declare(name, mutable=True)
+            fs.emit_store_binding(b, init=True)
+        else:
+            fs.emit_store_binding(b)
+
+    # -- functions -------------------------------------------------------------
+
+    def parse_params(self, params):
+        """([(name or pattern Form, mutable)], (nparams, nopt, rest), rest_index)."""
+        out = []
+        nparams = nopt = 0
+        rest = False
+        mode = "req"
+        for p in params.value:
+            if p.is_symbol("&"):
+                mode = "rest"
+                continue
+            if p.is_symbol("&opt"):
+                mode = "opt"
+                continue
+            if p.kind == "atom" and type(p.value) is not Symbol:
+                self.error_at(p, "malformed parameter list: expected names")
+            if mode == "rest":
+                if rest:
+                    self.error_at(p, "malformed parameter list: only one name may follow &")
+                rest = True
+            elif mode == "opt":
+                nopt += 1
+            else:
+                nparams += 1
+            out.append(p)
+        return out, (nparams, nopt, rest)
+
+    def compile_fn(self, form, tail, name=None):
+        # (fn name? [params] body...) -> a new FunctionState; here: MakeClosure [const]
+        from vm.compiler.patterns import store_pattern
+        items = form.value
+        i = 1
+        if len(items) > 1 and items[1].is_symbol():
+            name = items[1].value.name
+            i = 2
+        if len(items) <= i or items[i].kind not in ("array", "list"):
+            self.malformed(form, "fn", "(fn [params] body...)")
+        params, (nparams, nopt, rest) = self.parse_params(items[i])
+        body = items[i + 1:]
+        outer = self.fs
+        fs = FunctionState(name or "fn", outer, self.filename, form.span, self.module.table)
+        fs.func.nparams, fs.func.nopt, fs.func.rest = nparams, nopt, rest
+        self.fs = fs
+        try:
+            patterns = []
+            for p in params:
+                if p.is_symbol():
+                    pname = p.value.name
+                    b = fs.declare(pname.lstrip("@"), mutable=pname.startswith("@"))
+                    if b.mutable:
+                        b.captured = True       # mutable parameters always live in cells
+                        fs.emit("LoadLocal", b.slot)
+                        fs.emit("MakeCell", b.slot)
+                else:
+                    b = fs.declare(f"arg{len(fs.bindings)}")
+                    patterns.append((b, p))
+            for b, p in patterns:
+                fs.emit("LoadLocal", b.slot)
+                store_pattern(self, p, self.store_let_name)
+            self.compile_body(body, tail=True)
+            fs.emit("Return")
+            func = fs.finish()
+        finally:
+            self.fs = outer
+        outer.func.children.append(func)
+        outer.emit("MakeClosure", outer.add_constant(func))
+
+    # -- let -------------------------------------------------------------------
+
+    def store_let_name(self, name, form):
+        fs = self.fs
+        b = fs.declare(name.lstrip("@"), mutable=name.startswith("@"))
+        fs.emit_store_binding(b, init=True)
+        return b
+
+    def binding_pairs(self, form, what):
+        items = form.value
+        if len(items) < 2 or items[1].kind not in ("array", "list") or len(items[1].value) % 2:
+            self.malformed(form, what, f"({what} [name value ...] body...)")
+        pairs = items[1].value
+        return [(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)], items[2:]
+
+    def compile_let(self, form, tail):
+        # <v1> StoreLocal a; <v2> StoreLocal b; ...; <body>
+        from vm.compiler.patterns import store_pattern
+        pairs, body = self.binding_pairs(form, "let")
+        fs = self.fs
+        fs.push_scope()
+        for target, value in pairs:
+            if target.is_symbol() and value.kind == "list" and value.value and value.value[0].is_symbol("fn"):
+                self.compile_fn(value, False, name=target.value.name.lstrip("@"))
+            else:
+                self.compile(value)
+            fs.cur_span = target.span
+            store_pattern(self, target, self.store_let_name)
+            if target.is_symbol() and not target.value.name.startswith("@"):
+                b = fs.lookup_here(target.value.name)
+                if b is not None:
+                    b.fn_arity = self.fn_literal_arity(value)
+        self.compile_body(body, tail)
+        fs.pop_scope()
+
+    def compile_letrec(self, form, tail):
+        # Every name is declared (nil, in a cell if captured) before any value runs.
+        pairs, body = self.binding_pairs(form, "letrec")
+        fs = self.fs
+        fs.push_scope()
+        bindings = []
+        for target, value in pairs:
+            if not target.is_symbol():
+                self.error_at(target, "malformed letrec: names must be symbols")
+            name = target.value.name
+            b = fs.declare(name.lstrip("@"), mutable=name.startswith("@"), letrec=True)
+            b.fn_arity = self.fn_literal_arity(value)
+            fs.emit_const(None)
+            fs.emit_store_binding(b, init=True)
+            bindings.append(b)
+        for (target, value), b in zip(pairs, bindings):
+            self.compile(value)
+            fs.emit_store_binding(b)
+        self.compile_body(body, tail)
+        fs.pop_scope()
+
+    # -- assignment --------------------------------------------------------------
+
+    def compile_assign(self, form, tail):
+        items = form.value
+        if len(items) != 3 or not items[1].is_symbol():
+            self.malformed(form, "assign", "(assign name value)")
+        name = items[1].value.name
+        fs = self.fs
+        self.compile(items[2])
+        fs.emit("Dup")
+        r = fs.resolve(name)
+        if r is not None:
+            binding = r[-1]
+            if not binding.mutable:
+                self.immutable_error(items[1], name)
+            if r[0] == "local":
+                fs.emit_store_binding(binding)
+            else:
+                fs.emit("StoreCaptureCell", r[1])
+            return
+        g = self.module.lookup(name)
+        if g is None:
+            if name in self.primitives:
+                self.immutable_error(items[1], name)
+            self.error_at(items[1], f"unknown variable: {name}")
+        if not g.mutable:
+            self.immutable_error(items[1], name)
+        fs.emit("StoreGlobal", g.index)
+
+    def immutable_error(self, form, name):
+        self.error_at(form, f"cannot assign to immutable binding '{name}'; "
+                            f"declare it mutable with @{name} (or var)")
+
+    # -- control -----------------------------------------------------------------
+
+    def compile_if(self, form, tail):
+        #     <cond>
+        #     JumpIfFalse else
+        #     <then>
+        #     Jump end
+        # else:
+        #     <else or nil>
+        # end:
+        items = form.value
+        if len(items) not in (3, 4):
+            self.malformed(form, "if", "(if cond then else?)")
+        fs = self.fs
+        other, end = Label(), Label()
+        self.compile(items[1])
+        fs.emit_jump("JumpIfFalse", other)
+        self.compile(items[2], tail)
+        fs.emit_jump("Jump", end)
+        fs.place(other)
+        if len(items) == 4:
+            self.compile(items[3], tail)
+        else:
+            fs.emit_const(None)
+        fs.place(end)
+
+    def compile_cond(self, form, tail):
+        # Flat test/body pairs become nested ifs; an odd last form is the default.
+        items = form.value[1:]
+        if not items:
+            self.fs.emit_const(None)
+            return
+        fs = self.fs
+        end = Label()
+        for i in range(0, len(items) - 1, 2):
+            nxt = Label()
+            self.compile(items[i])
+            fs.emit_jump("JumpIfFalse", nxt)
+            self.compile(items[i + 1], tail)
+            fs.emit_jump("Jump", end)
+            fs.place(nxt)
+        if len(items) % 2:
+            self.compile(items[-1], tail)
+        else:
+            fs.emit_const(None)
+        fs.place(end)
+
+    def compile_and(self, form, tail):
+        self.compile_logic(form, tail, "JumpIfFalse", True)
+
+    def compile_or(self, form, tail):
+        self.compile_logic(form, tail, "JumpIfTrue", False)
+
+    def compile_logic(self, form, tail, jump, empty):
+        #     <a> Dup Jump(If) end Pop <b> Dup Jump(If) end Pop <c>
+        # end:
+        items = form.value[1:]
+        fs = self.fs
+        if not items:
+            fs.emit_const(empty)
+            return
+        end = Label()
+        for item in items[:-1]:
+            self.compile(item)
+            fs.emit("Dup")
+            fs.emit_jump(jump, end)
+            fs.emit("Pop")
+        self.compile(items[-1], tail)
+        fs.place(end)
+
+    def compile_block(self, form, tail):
+        items = form.value[1:]
+        name = None
+        if items and items[0].is_keyword():
+            name = items[0].value.name
+            items = items[1:]
+        self.compile_with_block(name, lambda: self.compile_body_scoped(items, tail))
+
+    def compile_body_scoped(self, items, tail):
+        self.fs.push_scope()
+        self.compile_body(items, tail)
+        self.fs.pop_scope()
+
+    def compile_with_block(self, name, emit_body):
+        fs = self.fs
+        end = Label()
+        fs.blocks.append(BlockInfo(name, end, fs.depth))
+        try:
+            emit_body()
+        finally:
+            fs.blocks.pop()
+        fs.place(end)
+
+    def compile_break(self, form, tail):
+        # Pop whatever this block's expressions left on the stack, push the value, jump out.
+        items = form.value[1:]
+        name = None
+        if items and items[0].is_keyword():
+            name = items[0].value.name
+            items = items[1:]
+        if len(items) > 1:
+            self.malformed(form, "break", "(break :name? value?)")
+        fs = self.fs
+        block = None
+        for b in reversed(fs.blocks):
+            if name is None or b.name == name:
+                block = b
+                break
+        if block is None:
+            where = f"no block named :{name}" if name else "no enclosing block"
+            self.error_at(form, f"break outside a block ({where} in this function)")
+        depth = fs.depth
+        for _ in range(depth - block.depth):
+            fs.emit("Pop")
+        if items:
+            self.compile(items[0])
+        else:
+            fs.emit_const(None)
+        fs.emit_jump("Jump", block.end)
+        fs.depth = depth + 1
+
+    def compile_while(self, form, tail):
+        # top:  <cond> JumpIfFalse exit
+        #       <body> Pop
+        #       Jump top
+        # exit: LoadNil
+        # end:  (break lands here with its value)
+        items = form.value
+        if len(items) < 2:
+            self.malformed(form, "while", "(while cond body...)")
+        fs = self.fs
+
+        def emit_loop():
+            top, exit_ = Label(), Label()
+            fs.place(top)
+            self.compile(items[1])
+            fs.emit_jump("JumpIfFalse", exit_)
+            fs.push_scope()
+            self.compile_body(items[2:], False)
+            fs.emit("Pop")
+            fs.pop_scope()
+            fs.emit_jump("Jump", top)
+            fs.place(exit_)
+            fs.emit_const(None)
+
+        self.compile_with_block("while", emit_loop)
+
+    def compile_quote(self, form, tail):
+        if len(form.value) != 2:
+            self.malformed(form, "quote", "(quote datum)")
+        self.fs.emit_const(form.value[1].to_value())
+
+    def compile_signal(self, form, tail):
+        items = form.value
+        if len(items) != 2 or not items[1].is_keyword():
+            self.malformed(form, "signal", "(signal :name)")
+        self.registry.declare(items[1].value.name)
+        self.fs.emit_const(items[1].value)
+
+    def compile_emit(self, form, tail):
+        # A literal signal compiles to Emit [bits]; anything else calls the emit primitive.
+        items = form.value
+        if len(items) not in (2, 3):
+            self.malformed(form, "emit", "(emit signal value?)")
+        bits = self.literal_bits(items[1])
+        if bits is None:
+            self.compile_call(form, tail)
+            return
+        fs = self.fs
+        if len(items) == 3:
+            self.compile(items[2])
+        else:
+            fs.emit_const(None)
+        fs.cur_span = form.span
+        if bits <= 0xFFFF:
+            fs.emit("Emit", bits)
+        else:
+            fs.emit("EmitWide", fs.add_constant(bits))
+
+    def literal_bits(self, sig):
+        if sig.is_keyword():
+            bits = self.registry.lookup(sig.value.name)
+            if bits is None:
+                self.error_at(sig, f"unknown signal :{sig.value.name} (declare it with (signal :{sig.value.name}))")
+            return bits
+        if sig.kind == "set" and all(f.is_keyword() for f in sig.value):
+            total = 0
+            for f in sig.value:
+                total |= self.literal_bits(f)
+            return total
+        if sig.kind == "atom" and type(sig.value) is int:
+            return sig.value if sig.value >= 0 else None
+        return None
+
+    def compile_match(self, form, tail):
+        from vm.compiler.patterns import compile_match
+        compile_match(self, form, tail)

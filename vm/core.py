@@ -1,0 +1,284 @@
+"""The VM: owns the current fiber, the primitive table, the compiler's globals, the JIT."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass
+
+from vm.call import STOP, SWITCH, deliver_signal
+from vm.compiler import GlobalTable, Module, compile_program
+from vm.errors import LispError, error_kind, error_message
+from vm.execute import decode_function, run_loop
+from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
+from vm.primitives import load_all
+from vm.reader import read_all
+from vm.signals import SIG_ERROR, SIG_FUEL, SignalRegistry
+
+# A run re-checks for a pause request at least this often (in instructions).
+PAUSE_SLICE = 20_000
+NEVER = 1 << 62
+
+PRELUDE_FILE = os.path.join(os.path.dirname(__file__), "prelude.lisp")
+
+
+@dataclass(frozen=True)
+class ErrorSite:
+    """Where an error was raised: the fiber, function, byte offset, span and a short trace."""
+
+    fiber_id: int
+    function: str
+    ip: int
+    span: object
+    trace: tuple          # ((function name, Span or None), ...) innermost first
+
+
+def span_before(func, ip):
+    """The span of the instruction at `ip`, or of the nearest one before it."""
+    locs = func.locations
+    while ip >= 0:
+        s = locs.get(ip)
+        if s is not None:
+            return s
+        ip -= 1
+    return func.span
+
+
+class VM:
+    """One program's runtime. `load` compiles it; `run` and `step` execute it."""
+
+    def __init__(self, max_depth: int = 10_000, jit: int = 0, on_output=None,
+                 max_output: int | None = None, max_collection: int | None = None):
+        self.primitives = load_all()
+        self.registry = SignalRegistry()           # signal keywords -> bits
+        self.table = GlobalTable()                 # every global: names and values
+        self.globals = self.table.values
+        self.prelude = Module(self.table)          # map, filter, fold...
+        self.module = None                         # the loaded program's top level
+        self.sources: dict[str, str] = {}          # file name -> text (the debugger shows it)
+        self.main = None                           # the program's main CompiledFunction
+        self.max_depth = max_depth                 # non-tail calls per fiber
+        self.jit_threshold = jit                   # 0: interpreter only
+        self.jit = None                            # the JIT engine, made on first use
+        self.max_output = max_output               # characters of output allowed
+        self.max_collection = max_collection       # elements/characters per collection
+        self.on_output = on_output                 # called with each chunk of output
+        self.output: list[str] = []                # everything printed so far, in chunks
+        self.output_size = 0
+        self.tick = 0                              # instructions executed, all fibers
+        self.root = None                           # the fiber running the file body
+        self.current = None                        # the fiber running now
+        self.fibers = weakref.WeakValueDictionary()  # id -> every live fiber
+        self.next_fiber_id = 0
+        self.halted = False                        # the program finished or failed
+        self.status = "ready"                      # ready / running / finished / error
+        self.result = None                         # the program's value when finished
+        self.uncaught = None                       # (fiber, bits, payload) that ended it
+        self.error_site = None                     # ErrorSite of the last error raised
+        self.run_limit = 0                         # tick at which run_loop must come back
+        self.fuel_tick = None                      # tick when current.fuel was last settled
+        self.fuel_dirty = False                    # current fiber's fuel changed mid-run
+        self.catch_bits = 0                        # signal catchpoints (the debugger's)
+        self.held_signal = None                    # a signal stopped at by a catchpoint
+        self.stop_reason = None                    # why the last run stopped early
+        self.pause_requested = False               # set from any thread
+        self.record_events = False
+        self.events: list = []                     # (kind, fiber id) while recording
+        self._load_prelude()
+
+    # -- loading -------------------------------------------------------------
+
+    def _load_prelude(self):
+        with open(PRELUDE_FILE, encoding="utf-8") as fh:
+            text = fh.read()
+        main = self.compile_text(text, "<prelude>", self.prelude)
+        self.start(main)
+        self.run()
+        if self.status != "finished":
+            raise RuntimeError("the prelude failed to load")
+        self.tick = 0
+        self.halted = False
+        self.status = "ready"
+        self.output.clear()
+        self.output_size = 0
+        self.fibers = weakref.WeakValueDictionary()
+        self.next_fiber_id = 0
+
+    def compile_text(self, text: str, filename: str, module: Module):
+        """Read and compile `text`; raises ReadError or CompileError."""
+        self.sources[filename] = text
+        forms = read_all(text, filename)
+        main = compile_program(forms, filename, module, self.registry, self.primitives)
+        for func in main.all_functions():
+            decode_function(func)
+        return main
+
+    def load(self, text: str, filename: str):
+        """Compile a program and make its root fiber, stopped before the first instruction."""
+        self.module = Module(self.table, self.prelude)
+        self.main = self.compile_text(text, filename, self.module)
+        self.start(self.main)
+        return self.main
+
+    def start(self, main):
+        root = self.new_fiber(Closure(main, ()), 0, None)
+        root.status = STATUS_ALIVE
+        root.frames = [Frame(root.closure, [None] * main.nlocals)]
+        self.root = root
+        self.current = root
+        self.halted = False
+        self.status = "ready"
+
+    def new_fiber(self, closure, mask: int, creator) -> Fiber:
+        fiber = Fiber(closure, mask, creator, self.next_fiber_id)
+        self.next_fiber_id += 1
+        self.fibers[fiber.id] = fiber
+        return fiber
+
+    # -- running -----------------------------------------------------------------
+
+    def run(self, until_tick: int | None = None) -> str:
+        """Run until the program ends, `until_tick`, a breakpoint, a catchpoint or a pause.
+
+        Returns the reason: "finished", "error", "limit", "breakpoint", "signal", "pause"."""
+        self.stop_reason = None
+        if self.halted:
+            return self.status
+        target = NEVER if until_tick is None else until_tick
+        self.status = "running"
+        if self.held_signal is not None and self.tick < target:
+            self.release_held_signal()
+        while not self.halted:
+            if self.tick >= target:
+                self.status = "ready"
+                return "limit"
+            if self.pause_requested:
+                self.pause_requested = False
+                self.status = "ready"
+                return "pause"
+            self.run_limit = min(target, self.tick + PAUSE_SLICE)
+            run_loop(self)
+            if self.stop_reason is not None:
+                self.status = "ready" if not self.halted else self.status
+                return self.stop_reason
+        return self.status
+
+    def step(self) -> str:
+        """Run exactly one instruction of the current fiber (or deliver a held signal)."""
+        return self.run(self.tick + 1)
+
+    def limit_for(self, fiber, tick: int) -> int:
+        """The tick at which run_loop must stop for `fiber`: the run's limit or its fuel."""
+        self.fuel_dirty = False
+        limit = self.run_limit
+        if fiber.fuel is not None:
+            self.fuel_tick = tick
+            if tick + fiber.fuel < limit:
+                limit = tick + fiber.fuel
+        else:
+            self.fuel_tick = None
+        return limit
+
+    def settle_fuel(self):
+        """Charge the current fiber's fuel for the instructions run since the last settle."""
+        f = self.current
+        if f is not None and f.fuel is not None and self.fuel_tick is not None:
+            f.fuel -= self.tick - self.fuel_tick
+            self.fuel_tick = self.tick
+
+    def live_fuel(self, fiber):
+        """A fiber's fuel as of now (the current fiber's is settled lazily)."""
+        if fiber is self.current and fiber.fuel is not None and self.fuel_tick is not None:
+            return fiber.fuel - (self.tick - self.fuel_tick)
+        return fiber.fuel
+
+    def at_limit(self, fiber) -> bool:
+        """run_loop hit its limit. Fuel exhausted: emit :fuel and go on (True); else stop."""
+        self.settle_fuel()
+        if fiber.fuel is not None and fiber.fuel <= 0:
+            fiber.fuel = 0
+            fiber.pending = "fuel"
+            if self.catch_bits & SIG_FUEL:
+                self.held_signal = (fiber, SIG_FUEL, None)
+                self.stop_reason = "signal"
+                return False
+            return deliver_signal(self, fiber, SIG_FUEL, None) == SWITCH
+        return False
+
+    def switch_to(self, fiber):
+        self.settle_fuel()
+        self.current = fiber
+        self.fuel_tick = None
+
+    def release_held_signal(self):
+        fiber, bits, payload = self.held_signal
+        self.held_signal = None
+        deliver_signal(self, fiber, bits, payload)
+
+    # -- errors and ends -------------------------------------------------------
+
+    def raise_error(self, fiber, frame, ip, exc: LispError) -> int:
+        """A guest error at `ip`: record where, then emit it as an :error signal."""
+        payload = exc.payload()
+        self.record_error_site(fiber, ip)
+        fiber.pending = None
+        if self.catch_bits & SIG_ERROR:
+            self.held_signal = (fiber, SIG_ERROR, payload)
+            self.stop_reason = "signal"
+            return STOP
+        r = deliver_signal(self, fiber, SIG_ERROR, payload)
+        return r
+
+    def record_error_site(self, fiber, ip):
+        trace = []
+        for depth, fr in enumerate(reversed(fiber.frames[-12:])):
+            at = ip if depth == 0 else fr.ip - 1
+            trace.append((fr.func.name, span_before(fr.func, at)))
+        top = fiber.frames[-1].func
+        site = ErrorSite(fiber.id, top.name, ip, span_before(top, ip), tuple(trace))
+        fiber.error_site = site
+        self.error_site = site
+
+    def uncaught_signal(self, fiber, bits, payload):
+        self.halted = True
+        self.status = "error"
+        self.uncaught = (fiber, bits, payload)
+        self.stop_reason = "error"
+
+    def finish_program(self, value):
+        self.halted = True
+        self.status = "finished"
+        self.result = value
+        self.stop_reason = "finished"
+
+    def note_event(self, kind, fiber):
+        if self.record_events:
+            self.events.append((kind, fiber.id))
+
+    def describe_uncaught(self) -> tuple[str, str]:
+        """(kind, message) of the signal that ended the program."""
+        fiber, bits, payload = self.uncaught
+        if bits & SIG_ERROR:
+            return error_kind(payload), error_message(payload)
+        if bits & SIG_FUEL:
+            return "fuel", "fuel exhausted"
+        names = self.registry.names(bits)
+        return "signal", "uncaught signal " + " ".join(":" + n for n in names)
+
+    # -- services for primitives ---------------------------------------------
+
+    def write(self, text: str):
+        """Append program output (print/println)."""
+        if self.max_output is not None and self.output_size + len(text) > self.max_output:
+            raise LispError("output-limit", f"output limit of {self.max_output} characters exceeded")
+        self.output.append(text)
+        self.output_size += len(text)
+        if self.on_output is not None:
+            self.on_output(text)
+
+    def output_text(self) -> str:
+        return "".join(self.output)
+
+    def check_size(self, n: int):
+        if self.max_collection is not None and n > self.max_collection:
+            raise LispError("size-limit", f"collection of {n} elements exceeds the limit of {self.max_collection}")

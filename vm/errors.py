@@ -1,0 +1,85 @@
+"""The two error families: guest-program errors (LispError, SourceError) and VM bugs (VMBug)."""
+
+from __future__ import annotations
+
+from vm.values import Keyword, Struct, kw
+
+
+class SourceError(Exception):
+    """A read or compile error at a source position: `FILE:LINE:COL: read error: ...`."""
+
+    def __init__(self, phase: str, message: str, file: str, line: int, col: int):
+        super().__init__(message)
+        self.phase = phase
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.phase} error: {self.message}"
+
+
+class ReadError(SourceError):
+    """The reader could not turn text into data."""
+
+    def __init__(self, message, file, line, col):
+        super().__init__("read", message, file, line, col)
+
+
+class CompileError(SourceError):
+    """The compiler rejected a form."""
+
+    def __init__(self, message, file, line, col):
+        super().__init__("compile", message, file, line, col)
+
+
+class LispError(Exception):
+    """A runtime error of the guest program, raised by primitives and handlers.
+
+    The VM turns it into an `:error` signal whose payload is the struct
+    `{:error :kind :message "..."}` (or `value`, when a program raised its own)."""
+
+    def __init__(self, kind: str, message: str, value=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.value = value
+
+    def payload(self):
+        if self.value is not None:
+            return self.value
+        return make_error(self.kind, self.message)
+
+
+class VMBug(Exception):
+    """An invariant of the VM failed: a bug in vmdbg, never the guest program's fault."""
+
+
+def make_error(kind: str, message: str) -> Struct:
+    """Build the error struct primitives raise: `{:error :kind :message "..."}`."""
+    return Struct({kw("error"): kw(kind), kw("message"): message})
+
+
+def error_kind(payload) -> str:
+    """The kind name of an error payload (`type-error`), or a best effort for other values."""
+    if type(payload) is Struct:
+        k = payload.d.get(kw("error"))
+        if type(k) is Keyword:
+            return k.name
+    if type(payload) is Keyword:
+        return payload.name
+    return "error"
+
+
+def error_message(payload) -> str:
+    """The message of an error payload, or its display form."""
+    from vm.values import display
+    if type(payload) is Struct:
+        m = payload.d.get(kw("message"))
+        if m is not None:
+            return display(m)
+        return display(payload)
+    if type(payload) is Keyword:
+        return payload.name
+    return display(payload)

@@ -1,0 +1,376 @@
+"""Number primitives: arithmetic, comparison, equality, conversion and bit operations."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+import sys
+
+from vm.errors import LispError
+from vm.primitives import primitive
+from vm.primitives.types import (argument_error, expect_int, expect_number, guard_depth, show,
+                                 type_error)
+from vm.values import Keyword, is_truthy, values_equal
+
+# Integers are exact at any size (LANGUAGE.md sections 1 and 6), but Python 3.11 refuses to
+# turn an integer of more than 4,300 digits into text or back unless this guard is lifted,
+# so printing or parsing a big integer would raise ValueError. The setting is process-wide;
+# it belongs with VM start-up and lives here only until the VM sets it itself.
+sys.set_int_max_str_digits(0)
+
+# bit/shl refuses results wider than this many bits (2 MiB): one call must not be able to
+# ask for gigabytes.
+MAX_SHIFT_BITS = 1 << 24
+
+INT_SYNTAX = re.compile(
+    r"[+-]?(?:0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[oO][0-7](?:_?[0-7])*"
+    r"|0[bB][01](?:_?[01])*|[0-9](?:_?[0-9])*)")
+INT_BASES = {"x": 16, "o": 8, "b": 2}
+
+
+def raise_overflow(name: str):
+    """Raise the error for an integer too large to mix with floats (float(10**400) fails)."""
+    raise argument_error(name, "integer too large to convert to a float") from None
+
+
+def raise_division_by_zero(name: str):
+    """Raise the :division-by-zero error, for integer and float divisors alike."""
+    raise LispError("division-by-zero", f"{name}: division by zero")
+
+
+# ---------------------------------------------------------------------------
+# Arithmetic
+
+@primitive("+", 0, None)
+def add(vm, *args):
+    """Sum of the arguments; (+) is 0."""
+    total = 0
+    try:
+        for x in args:
+            expect_number("+", x)
+            total += x
+    except OverflowError:
+        raise_overflow("+")
+    return total
+
+
+@primitive("-", 1, None)
+def subtract(vm, first, *rest):
+    """(- x) negates; (- x y ...) subtracts the others from x."""
+    expect_number("-", first)
+    if not rest:
+        return -first
+    total = first
+    try:
+        for x in rest:
+            expect_number("-", x)
+            total -= x
+    except OverflowError:
+        raise_overflow("-")
+    return total
+
+
+@primitive("*", 0, None)
+def multiply(vm, *args):
+    """Product of the arguments; (*) is 1."""
+    total = 1
+    try:
+        for x in args:
+            expect_number("*", x)
+            total *= x
+    except OverflowError:
+        raise_overflow("*")
+    return total
+
+
+def divide_two(a, b):
+    """a / b: integers truncate toward zero, anything with a float divides as floats."""
+    if b == 0:
+        raise_division_by_zero("/")
+    if type(a) is int and type(b) is int:
+        q, r = divmod(a, b)
+        # Python floors; the language truncates toward zero like C and Elle.
+        if r and (a < 0) != (b < 0):
+            q += 1
+        return q
+    try:
+        return a / b
+    except OverflowError:
+        raise_overflow("/")
+
+
+@primitive("/", 1, None)
+def divide(vm, first, *rest):
+    """(/ x) is the reciprocal of x; (/ x y ...) divides x by each of the others in turn."""
+    expect_number("/", first)
+    if not rest:
+        return divide_two(1, first)
+    total = first
+    for x in rest:
+        expect_number("/", x)
+        total = divide_two(total, x)
+    return total
+
+
+def check_divisor_pair(name: str, a, b) -> None:
+    """Type-check both operands of rem/mod and reject a zero divisor."""
+    expect_number(name, a)
+    expect_number(name, b)
+    if b == 0:
+        raise_division_by_zero(name)
+
+
+@primitive("rem", 2, 2)
+def remainder(vm, a, b):
+    """Remainder of truncating division: takes the sign of the dividend, as in C."""
+    check_divisor_pair("rem", a, b)
+    if type(a) is int and type(b) is int:
+        r = abs(a) % abs(b)
+        return -r if a < 0 else r
+    try:
+        return math.fmod(a, b)
+    except OverflowError:
+        raise_overflow("rem")
+    except ValueError:
+        # fmod(inf, y) is a domain error in Python; IEEE 754 says NaN.
+        return math.nan
+
+
+@primitive("mod", 2, 2)
+def modulo(vm, a, b):
+    """Modulus of flooring division: takes the sign of the divisor."""
+    check_divisor_pair("mod", a, b)
+    try:
+        return a % b
+    except OverflowError:
+        raise_overflow("mod")
+
+
+@primitive("abs", 1, 1)
+def absolute(vm, x):
+    """Absolute value."""
+    expect_number("abs", x)
+    return abs(x)
+
+
+@primitive("inc", 1, 1)
+def increment(vm, x):
+    """x + 1."""
+    expect_number("inc", x)
+    return x + 1
+
+
+@primitive("dec", 1, 1)
+def decrement(vm, x):
+    """x - 1."""
+    expect_number("dec", x)
+    return x - 1
+
+
+def pick_extreme(name: str, args, better):
+    """The first argument no other argument is `better` than (Python compares int/float exactly)."""
+    best = args[0]
+    expect_number(name, best)
+    for x in args[1:]:
+        expect_number(name, x)
+        if better(x, best):
+            best = x
+    return best
+
+
+@primitive("min", 1, None)
+def minimum(vm, *args):
+    """The smallest argument."""
+    return pick_extreme("min", args, operator.lt)
+
+
+@primitive("max", 1, None)
+def maximum(vm, *args):
+    """The largest argument."""
+    return pick_extreme("max", args, operator.gt)
+
+
+# ---------------------------------------------------------------------------
+# Comparison and equality
+
+def classify_comparable(name: str, v) -> str:
+    """Which ordering applies to v: numbers, strings or keywords (by name)."""
+    t = type(v)
+    if t is int or t is float:
+        return "number"
+    if t is str:
+        return "string"
+    if t is Keyword:
+        return "keyword"
+    raise type_error(name, "a number, string or keyword", v)
+
+
+def compare_chain(name: str, op, args) -> bool:
+    """True when op holds between every neighbouring pair; all arguments must be of one kind."""
+    kind = classify_comparable(name, args[0])
+    for a, b in zip(args, args[1:]):
+        if classify_comparable(name, b) != kind:
+            raise LispError("type-error", f"{name}: cannot compare {show(a)} with {show(b)}")
+    if kind == "keyword":
+        args = [k.name for k in args]
+    return all(op(a, b) for a, b in zip(args, args[1:]))
+
+
+@primitive("<", 1, None)
+def less(vm, *args):
+    """Strictly increasing (numbers, strings or keywords)."""
+    return compare_chain("<", operator.lt, args)
+
+
+@primitive(">", 1, None)
+def greater(vm, *args):
+    """Strictly decreasing (numbers, strings or keywords)."""
+    return compare_chain(">", operator.gt, args)
+
+
+@primitive("<=", 1, None)
+def less_or_equal(vm, *args):
+    """Non-decreasing (numbers, strings or keywords)."""
+    return compare_chain("<=", operator.le, args)
+
+
+@primitive(">=", 1, None)
+def greater_or_equal(vm, *args):
+    """Non-increasing (numbers, strings or keywords)."""
+    return compare_chain(">=", operator.ge, args)
+
+
+def are_all_equal(args) -> bool:
+    """True when every neighbouring pair is structurally equal."""
+    return all(values_equal(a, b) for a, b in zip(args, args[1:]))
+
+
+@primitive("=", 1, None)
+@guard_depth("=")
+def equal(vm, *args):
+    """Structural, numeric-aware equality: (= 1 1.0) and (= [1] @[1]) are true."""
+    return are_all_equal(args)
+
+
+@primitive("not=", 1, None)
+@guard_depth("not=")
+def not_equal(vm, *args):
+    """(not (= ...))."""
+    return not are_all_equal(args)
+
+
+@primitive("not", 1, 1)
+def negate(vm, v):
+    """True for nil and false, false for everything else."""
+    return not is_truthy(v)
+
+
+# ---------------------------------------------------------------------------
+# Conversion
+
+def parse_int(text: str) -> int:
+    """Read an integer written as the reader accepts it: sign, 0x/0o/0b, `_` between digits."""
+    t = text.strip()
+    if not INT_SYNTAX.fullmatch(t):
+        raise argument_error("int", f"cannot parse {show(text)} as an integer")
+    sign = -1 if t[0] == "-" else 1
+    body = t.lstrip("+-")
+    base = INT_BASES.get(body[1:2].lower(), 10) if body[:1] == "0" else 10
+    return sign * int(body, base)
+
+
+@primitive("int", 1, 1)
+def to_int(vm, v):
+    """Integer from an int, a float (truncated toward zero) or a string."""
+    t = type(v)
+    if t is int:
+        return v
+    if t is float:
+        if math.isnan(v) or math.isinf(v):
+            raise argument_error("int", f"cannot convert {show(v)} to an integer")
+        return int(v)
+    if t is str:
+        return parse_int(v)
+    raise type_error("int", "a number or string", v)
+
+
+@primitive("float", 1, 1)
+def to_float(vm, v):
+    """Float from an int, a float or a string."""
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        try:
+            return float(v)
+        except OverflowError:
+            raise_overflow("float")
+    if t is str:
+        try:
+            return float(v)
+        except ValueError:
+            raise argument_error("float", f"cannot parse {show(v)} as a float") from None
+    raise type_error("float", "a number or string", v)
+
+
+# ---------------------------------------------------------------------------
+# Bits (integers only)
+
+def fold_bits(name: str, op, args) -> int:
+    """Combine integer arguments left to right with op."""
+    total = args[0]
+    expect_int(name, total)
+    for x in args[1:]:
+        expect_int(name, x)
+        total = op(total, x)
+    return total
+
+
+@primitive("bit/and", 1, None)
+def bit_and(vm, *args):
+    """Bitwise and (two's complement for negative integers)."""
+    return fold_bits("bit/and", operator.and_, args)
+
+
+@primitive("bit/or", 1, None)
+def bit_or(vm, *args):
+    """Bitwise or."""
+    return fold_bits("bit/or", operator.or_, args)
+
+
+@primitive("bit/xor", 1, None)
+def bit_xor(vm, *args):
+    """Bitwise exclusive or."""
+    return fold_bits("bit/xor", operator.xor, args)
+
+
+@primitive("bit/not", 1, 1)
+def bit_not(vm, x):
+    """Bitwise complement: -x - 1."""
+    expect_int("bit/not", x)
+    return ~x
+
+
+def check_shift(name: str, x, n) -> None:
+    """Type-check a shift and refuse negative counts."""
+    expect_int(name, x)
+    expect_int(name, n)
+    if n < 0:
+        raise argument_error(name, f"shift count must not be negative, got {n}")
+
+
+@primitive("bit/shl", 2, 2)
+def shift_left(vm, x, n):
+    """x shifted left by n bits; exact, never wraps."""
+    check_shift("bit/shl", x, n)
+    if x and x.bit_length() + n > MAX_SHIFT_BITS:
+        raise argument_error("bit/shl", f"result would exceed {MAX_SHIFT_BITS} bits")
+    return x << n if x else 0
+
+
+@primitive("bit/shr", 2, 2)
+def shift_right(vm, x, n):
+    """x shifted right by n bits (arithmetic: negative numbers stay negative)."""
+    check_shift("bit/shr", x, n)
+    return x >> n

@@ -1,0 +1,219 @@
+"""Type primitives (type-of, predicates, identical?, assert) and the argument checks the groups share."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+from vm.errors import LispError
+from vm.primitives import primitive
+from vm.values import (Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, display,
+                       is_truthy, preview, type_name)
+
+# Beyond this length Python cannot even index a list; checked before vm.check_size so a VM
+# configured without a size limit still gets a LispError instead of an OverflowError.
+MAX_LENGTH = sys.maxsize // 16
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers
+
+def show(v) -> str:
+    """Return the literal form of `v` for an error message, capped so huge values stay short."""
+    try:
+        return preview(v, 80)
+    except RecursionError:
+        return "<" + type_name(v) + ">"
+
+
+def type_error(name: str, expected: str, v) -> LispError:
+    """Build the `:type-error` a primitive raises: `+: expected a number, got :a`."""
+    return LispError("type-error", f"{name}: expected {expected}, got {show(v)}")
+
+
+def argument_error(name: str, message: str) -> LispError:
+    """Build the `:argument-error` for a value of the right type but a bad value."""
+    return LispError("argument-error", f"{name}: {message}")
+
+
+def expect_number(name: str, v) -> None:
+    """Raise a type error unless `v` is an int or a float (booleans are not numbers)."""
+    t = type(v)
+    if t is not int and t is not float:
+        raise type_error(name, "a number", v)
+
+
+def expect_int(name: str, v) -> None:
+    """Raise a type error unless `v` is an integer."""
+    if type(v) is not int:
+        raise type_error(name, "an integer", v)
+
+
+def expect_string(name: str, v) -> None:
+    """Raise a type error unless `v` is a string."""
+    if type(v) is not str:
+        raise type_error(name, "a string", v)
+
+
+def ensure_size(vm, name: str, n: int) -> None:
+    """Refuse to build a collection or string of length `n` beyond the VM's configured limit."""
+    if n > MAX_LENGTH:
+        raise argument_error(name, f"a result of length {n} is too large")
+    vm.check_size(n)
+
+
+def guard_depth(name: str):
+    """Wrap a primitive that walks its arguments (printing, hashing, equality).
+
+    Those walks recurse in Python, so a value nested thousands of levels deep, or an @array
+    that contains itself, would raise RecursionError; the guest sees a catchable error."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def guarded(vm, *args):
+            try:
+                return fn(vm, *args)
+            except RecursionError:
+                raise LispError("stack-overflow",
+                                f"{name}: value nested too deeply (or it contains itself)") from None
+        return guarded
+
+    return wrap
+
+
+# ---------------------------------------------------------------------------
+# Assertions
+
+@primitive("assert", 1, 2)
+@guard_depth("assert")
+def assert_value(vm, v, *message):
+    """(assert v msg?): v when it is truthy, else a :failed-assertion error carrying msg."""
+    if is_truthy(v):
+        return v
+    if message and message[0] is not None:
+        raise LispError("failed-assertion", display(message[0]))
+    raise LispError("failed-assertion", "assertion failed")
+
+
+# ---------------------------------------------------------------------------
+# Type predicates
+
+@primitive("type-of", 1, 1)
+def type_of(vm, v):
+    """The type of v as a keyword: :integer, :string, :array, :@array, :list ..."""
+    return Keyword(type_name(v))
+
+
+@primitive("nil?", 1, 1)
+def is_nil(vm, v):
+    """True for nil only (not for the empty list)."""
+    return v is None
+
+
+@primitive("boolean?", 1, 1)
+def is_boolean(vm, v):
+    """True for true and false."""
+    return type(v) is bool
+
+
+@primitive("int?", 1, 1)
+def is_int(vm, v):
+    """True for integers."""
+    return type(v) is int
+
+
+@primitive("float?", 1, 1)
+def is_float(vm, v):
+    """True for floats."""
+    return type(v) is float
+
+
+@primitive("number?", 1, 1)
+def is_number(vm, v):
+    """True for integers and floats."""
+    t = type(v)
+    return t is int or t is float
+
+
+@primitive("string?", 1, 1)
+def is_string(vm, v):
+    """True for strings."""
+    return type(v) is str
+
+
+@primitive("keyword?", 1, 1)
+def is_keyword(vm, v):
+    """True for keywords."""
+    return type(v) is Keyword
+
+
+@primitive("symbol?", 1, 1)
+def is_symbol(vm, v):
+    """True for symbols."""
+    return type(v) is Symbol
+
+
+@primitive("pair?", 1, 1)
+def is_pair(vm, v):
+    """True for a non-empty list (a pair)."""
+    return type(v) is Pair
+
+
+@primitive("array?", 1, 1)
+def is_array(vm, v):
+    """True for arrays and @arrays."""
+    return type(v) is Array
+
+
+@primitive("struct?", 1, 1)
+def is_struct(vm, v):
+    """True for structs and @structs."""
+    return type(v) is Struct
+
+
+@primitive("set?", 1, 1)
+def is_set(vm, v):
+    """True for sets and @sets."""
+    return type(v) is LSet
+
+
+@primitive("fiber?", 1, 1)
+def is_fiber(vm, v):
+    """True for fibers."""
+    return type_name(v) == "fiber"
+
+
+@primitive("closure?", 1, 1)
+def is_closure(vm, v):
+    """True for closures (functions written in the language; natives are not closures)."""
+    return type_name(v) == "closure"
+
+
+@primitive("empty?", 1, 1)
+def is_empty(vm, v):
+    """True for (), and for an array, struct, set or string with nothing in it."""
+    t = type(v)
+    if t is EmptyList:
+        return True
+    if t is Pair:
+        return False
+    if t is Array:
+        return not v.items
+    if t is Struct:
+        return not v.d
+    if t is LSet:
+        return not v.s
+    if t is str:
+        return not v
+    raise type_error("empty?", "a list, array, struct, set or string", v)
+
+
+@primitive("identical?", 2, 2)
+def is_identical(vm, a, b):
+    """Same object; numbers and strings of the same type compare by value ((identical? 1 1) is true)."""
+    if a is b:
+        return True
+    t = type(a)
+    if t is type(b) and (t is int or t is float or t is str):
+        return a == b
+    return False

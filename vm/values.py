@@ -1,0 +1,484 @@
+"""Value types of the language, the printer (display and literal forms) and equality.
+
+Representation (chosen so the interpreter's hot paths are plain Python operations):
+
+    nil            None
+    true / false   True / False        (always test `type(x) is int` before arithmetic)
+    integers       int (arbitrary precision)
+    floats         float
+    strings        str
+    keywords       Keyword (interned: `kw("a") is kw("a")`)
+    symbols        Symbol  (interned)
+    ()             EMPTY, the single instance of EmptyList
+    pairs          Pair(first, rest)
+    arrays         Array(items: list, mutable: bool)
+    structs        Struct(d: dict, mutable: bool)
+    sets           LSet(s: set, mutable: bool)
+    closures       Closure (vm.fiber)
+    natives        Native (vm.primitives)
+    fibers         Fiber (vm.fiber)
+    boxes / cells  Cell
+"""
+
+from __future__ import annotations
+
+
+class Keyword:
+    """An interned keyword such as `:yield`; print form omits the colon."""
+
+    __slots__ = ("name", "__weakref__")
+    _table: dict[str, "Keyword"] = {}
+
+    def __new__(cls, name: str) -> "Keyword":
+        k = cls._table.get(name)
+        if k is None:
+            k = object.__new__(cls)
+            k.name = name
+            cls._table[name] = k
+        return k
+
+    def __repr__(self) -> str:
+        return ":" + self.name
+
+    def __reduce__(self):
+        return (Keyword, (self.name,))
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
+class Symbol:
+    """An interned symbol."""
+
+    __slots__ = ("name", "__weakref__")
+    _table: dict[str, "Symbol"] = {}
+
+    def __new__(cls, name: str) -> "Symbol":
+        s = cls._table.get(name)
+        if s is None:
+            s = object.__new__(cls)
+            s.name = name
+            cls._table[name] = s
+        return s
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self):
+        return (Symbol, (self.name,))
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
+def kw(name: str) -> Keyword:
+    """Return the keyword named `name` (without the colon)."""
+    return Keyword(name)
+
+
+def sym(name: str) -> Symbol:
+    """Return the symbol named `name`."""
+    return Symbol(name)
+
+
+class EmptyList:
+    """The empty list `()`: truthy and distinct from nil."""
+
+    __slots__ = ()
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = object.__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "()"
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+    def __reduce__(self):
+        return (EmptyList, ())
+
+
+EMPTY = EmptyList()
+
+
+class Pair:
+    """A cons cell; proper lists end in EMPTY."""
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, first, rest):
+        self.first = first
+        self.rest = rest
+
+    def __iter__(self):
+        p = self
+        while type(p) is Pair:
+            yield p.first
+            p = p.rest
+
+    def __eq__(self, other):
+        return values_equal(self, other)
+
+    def __hash__(self):
+        return hash(tuple(hash_key(x) for x in self))
+
+    def __repr__(self) -> str:
+        return preview(self)
+
+
+class Array:
+    """An array: `[...]` immutable (mutable=False) or `@[...]` mutable."""
+
+    __slots__ = ("items", "mutable")
+
+    def __init__(self, items: list, mutable: bool = False):
+        self.items = items
+        self.mutable = mutable
+
+    def __eq__(self, other):
+        return values_equal(self, other)
+
+    def __hash__(self):
+        return hash(tuple(hash_key(x) for x in self.items))
+
+    def __repr__(self) -> str:
+        return preview(self)
+
+
+class Struct:
+    """A struct: `{...}` immutable or `@{...}` mutable; keys are values (see hash_key)."""
+
+    __slots__ = ("d", "mutable")
+
+    def __init__(self, d: dict, mutable: bool = False):
+        self.d = d
+        self.mutable = mutable
+
+    def __eq__(self, other):
+        return values_equal(self, other)
+
+    def __hash__(self):
+        return hash(frozenset((k, hash_key(v)) for k, v in self.d.items()))
+
+    def __repr__(self) -> str:
+        return preview(self)
+
+
+class LSet:
+    """A set: `|...|` immutable or `@|...|` mutable."""
+
+    __slots__ = ("s", "mutable")
+
+    def __init__(self, s: set, mutable: bool = False):
+        self.s = s
+        self.mutable = mutable
+
+    def __eq__(self, other):
+        return values_equal(self, other)
+
+    def __hash__(self):
+        return hash(frozenset(self.s))
+
+    def __repr__(self) -> str:
+        return preview(self)
+
+
+class Cell:
+    """A box holding one value; also the shared cell of a mutable captured binding."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value=None):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<cell " + preview(self.value) + ">"
+
+
+class BoolKey:
+    """Wraps True/False when used as a dict/set key so they never collide with 1/0."""
+
+    __slots__ = ("b",)
+
+    def __init__(self, b: bool):
+        self.b = b
+
+    def __eq__(self, other):
+        return type(other) is BoolKey and other.b is self.b
+
+    def __hash__(self):
+        return hash(("bool", self.b))
+
+
+def hash_key(v):
+    """Turn a value into the key used inside Struct.d and LSet.s.
+
+    Booleans are wrapped so `true` and `1` stay distinct keys; everything else is itself
+    (mutable collections hash by content at insertion time, as in most Lisps)."""
+    if v is True or v is False:
+        return BoolKey(v)
+    return v
+
+
+def unkey(k):
+    """Inverse of hash_key."""
+    if type(k) is BoolKey:
+        return k.b
+    return k
+
+
+# ---------------------------------------------------------------------------
+# Truthiness, types, equality
+
+def is_truthy(v) -> bool:
+    """Only nil and false are falsy."""
+    return v is not None and v is not False
+
+
+def type_name(v) -> str:
+    """The keyword name `type-of` returns for a value."""
+    if v is None:
+        return "nil"
+    t = type(v)
+    if t is bool:
+        return "boolean"
+    if t is int:
+        return "integer"
+    if t is float:
+        return "float"
+    if t is str:
+        return "string"
+    if t is Keyword:
+        return "keyword"
+    if t is Symbol:
+        return "symbol"
+    if t is EmptyList or t is Pair:
+        return "list"
+    if t is Array:
+        return "@array" if v.mutable else "array"
+    if t is Struct:
+        return "@struct" if v.mutable else "struct"
+    if t is LSet:
+        return "@set" if v.mutable else "set"
+    if t is Cell:
+        return "box"
+    name = getattr(v, "type_name", None)
+    if name:
+        return name
+    return t.__name__.lower()
+
+
+def values_equal(a, b) -> bool:
+    """Structural, numeric-aware equality (`=`)."""
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return a is b
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return a == b
+    if a is b:
+        return True
+    if ta is Array and tb is Array:
+        x, y = a.items, b.items
+        return len(x) == len(y) and all(values_equal(p, q) for p, q in zip(x, y))
+    if ta is Pair and tb is Pair:
+        while type(a) is Pair and type(b) is Pair:
+            if not values_equal(a.first, b.first):
+                return False
+            a, b = a.rest, b.rest
+        return values_equal(a, b)
+    if ta is Struct and tb is Struct:
+        if a.d.keys() != b.d.keys():
+            return False
+        return all(values_equal(v, b.d[k]) for k, v in a.d.items())
+    if ta is LSet and tb is LSet:
+        return a.s == b.s
+    if ta is str and tb is str:
+        return a == b
+    return False
+
+
+def list_from(items) -> object:
+    """Build a proper list from a Python iterable."""
+    out = EMPTY
+    for x in reversed(list(items)):
+        out = Pair(x, out)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Printing
+
+def _fmt_float(f: float) -> str:
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "inf" if f > 0 else "-inf"
+    r = repr(f)
+    if "e" in r or "E" in r:
+        if "." not in r.split("e")[0]:
+            mant, exp = r.split("e")
+            r = mant + ".0e" + exp
+    return r
+
+
+def display(v) -> str:
+    """The display form used by `print`, `println` and `string` (Elle's rules)."""
+    return _print(v, False, None)
+
+
+def literal(v) -> str:
+    """The literal form: strings quoted, keywords with colons (used by debugger previews)."""
+    return _print(v, True, None)
+
+
+def preview(v, limit: int = 200) -> str:
+    """A literal-form preview capped at about `limit` characters.
+
+    Printing stops early once the budget is used, so previewing a 1,000,000-element
+    array costs the same as a 3-element one."""
+    budget = [limit]
+    s = _print(v, True, budget)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s
+
+
+def _print(v, quoted: bool, budget) -> str:
+    # budget, when given, is a one-element list counting characters still allowed; it lets
+    # huge or deeply nested values stop printing early.
+    if budget is not None and budget[0] <= 0:
+        return "…"
+    t = type(v)
+    if v is None:
+        s = "nil"
+    elif t is bool:
+        s = "true" if v else "false"
+    elif t is int:
+        s = str(v) if (budget is None or v.bit_length() < 4000) else "<huge integer>"
+    elif t is float:
+        s = _fmt_float(v)
+    elif t is str:
+        if quoted:
+            s = '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + '"'
+        else:
+            s = v
+        if budget is not None and len(s) > budget[0] + 2:
+            s = s[: budget[0] + 1] + "…"
+    elif t is Keyword:
+        s = ":" + v.name if quoted else v.name
+    elif t is Symbol:
+        s = v.name
+    elif t is EmptyList:
+        s = "()"
+    elif t is Pair:
+        s = _print_seq("(", ")", _iter_list(v), quoted, budget)
+    elif t is Array:
+        s = _print_seq("@[" if v.mutable else "[", "]", v.items, quoted, budget)
+    elif t is Struct:
+        s = _print_struct(v, quoted, budget)
+    elif t is LSet:
+        s = _print_seq("@|" if v.mutable else "|", "|", [unkey(k) for k in _take(v.s, budget)], True, budget)
+    elif t is Cell:
+        s = "<box " + _print(v.value, True, budget) + ">"
+    else:
+        s = repr(v)
+    if budget is not None:
+        budget[0] -= len(s)
+    return s
+
+
+def _take(coll, budget):
+    if budget is None:
+        return list(coll)
+    out = []
+    for x in coll:
+        if len(out) > budget[0]:
+            break
+        out.append(x)
+    return out
+
+
+def _iter_list(p):
+    out = []
+    while type(p) is Pair:
+        out.append(p.first)
+        p = p.rest
+        if len(out) > 100000:
+            break
+    if p is not EMPTY and type(p) is not Pair:
+        out.append(Symbol("."))
+        out.append(p)
+    return out
+
+
+def _print_seq(open_, close, items, quoted, budget) -> str:
+    parts = []
+    local = None if budget is None else [budget[0]]
+    n = 0
+    for x in items:
+        if local is not None and local[0] <= 0:
+            parts.append("…")
+            break
+        parts.append(_print(x, quoted, local))
+        if local is not None:
+            local[0] -= 1
+        n += 1
+    return open_ + " ".join(parts) + close
+
+
+def _print_struct(v, quoted, budget) -> str:
+    # Structs always print in literal form (Elle's rule), keys and values alike.
+    parts = []
+    local = None if budget is None else [budget[0]]
+    for k, x in v.d.items():
+        if local is not None and local[0] <= 0:
+            parts.append("…")
+            break
+        parts.append(_print(unkey(k), True, local))
+        parts.append(_print(x, True, local))
+    return ("@{" if v.mutable else "{") + " ".join(parts) + "}"
+
+
+class Native:
+    """A primitive function implemented in Python.
+
+    `fn(vm, *args)` returns the result value or raises LispError. `pure` natives have no
+    side effects (the JIT may call them); `control` natives return a directive the VM acts
+    on (fiber switches, apply) instead of a value."""
+
+    __slots__ = ("name", "fn", "min_args", "max_args", "pure", "control", "doc")
+    type_name = "native"
+
+    def __init__(self, name, fn, min_args=0, max_args=None, pure=True, control=False, doc=""):
+        self.name = name
+        self.fn = fn
+        self.min_args = min_args
+        self.max_args = max_args
+        self.pure = pure
+        self.control = control
+        self.doc = doc
+
+    def __repr__(self) -> str:
+        return "<native " + self.name + ">"
+
+    def __deepcopy__(self, memo):
+        return self
