@@ -1,1 +1,1 @@
-"""placeholder."""
+"""vmdbg: a terminal debugger for the vm bytecode VM."""

@@ -280,9 +280,12 @@ class Compiler:
         if not forms:
             self.fs.emit_const(None)
             return
+        fs = self.fs
         for f in forms[:-1]:
             self.compile(f)
-            self.fs.emit("Pop")
+            saved, fs.cur_span = fs.cur_span, f.span
+            fs.emit("Pop")
+            fs.cur_span = saved
         self.compile(forms[-1], tail)
 
     def compile_body(self, forms, tail):

@@ -97,7 +97,7 @@ class FunctionState:
     # -- constants and locals ---------------------------------------------
 
     def add_constant(self, value) -> int:
-        key = (type(value), value) if _hashable(value) else None
+        key = (type(value), value) if _hashable(value) else ("id", id(value))
         if key is not None and key in self.const_index:
             return self.const_index[key]
         if len(self.constants) >= 0xFFFF:

@@ -1,0 +1,250 @@
+"""The `vmdbg` command line: the TUI, and run / dis / trace for scripts and teaching."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+
+
+class SourceFileError(Exception):
+    """A file that cannot be used as a program: missing, unreadable, not UTF-8."""
+
+
+def demo_path() -> str:
+    return os.path.join(os.path.dirname(__file__), "examples", "demo.lisp")
+
+
+def read_source(path: str) -> str:
+    """The file's text, or SourceFileError with a message in the user's terms."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise SourceFileError(f"{path}: no such file")
+    except IsADirectoryError:
+        raise SourceFileError(f"{path}: is a directory, not a program file")
+    except OSError as e:
+        raise SourceFileError(f"{path}: cannot read: {e.strerror or e}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        col = e.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceFileError(f"{path}:{line}:{col}: read error: the file is not valid UTF-8 "
+                              f"(byte 0x{data[e.start]:02x})")
+
+
+def positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {n}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.")
+    sub = p.add_subparsers(dest="command")
+
+    def common(sp):
+        sp.add_argument("file", help="program file (.lisp)")
+        sp.add_argument("--jit", type=positive_int, default=0, metavar="N",
+                        help="JIT threshold: compile a function at its Nth call (0: interpreter only)")
+        sp.add_argument("--fuel", type=positive_int, default=None, metavar="N",
+                        help="give the program N instructions; running out stops it")
+        sp.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N",
+                        help="non-tail call depth limit per fiber (default 10000)")
+        sp.add_argument("--max-output", type=positive_int, default=None, metavar="N",
+                        help="characters of output allowed")
+        sp.add_argument("--max-collection", type=positive_int, default=None, metavar="N",
+                        help="elements allowed in one collection or string")
+        sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
+
+    common(sub.add_parser("run", help="run a program headless; its output goes to stdout"))
+    sp = sub.add_parser("dis", help="disassemble every function")
+    sp.add_argument("file")
+    sp = sub.add_parser("trace", help="one line per instruction: the stack, then the instruction")
+    common(sp)
+    sp.add_argument("--limit", type=positive_int, default=100_000, metavar="N",
+                    help="stop after N instructions (default 100000)")
+    return p
+
+
+def make_vm(args, on_output):
+    from vm.core import VM
+    return VM(max_depth=args.max_depth or 10_000, jit=args.jit, on_output=on_output,
+              max_output=args.max_output, max_collection=args.max_collection)
+
+
+def load(args, on_output):
+    """(vm, None) ready to run, or (None, exit status) after printing why not."""
+    from vm.errors import SourceError
+    try:
+        text = read_source(args.file)
+    except SourceFileError as e:
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return None, EXIT_USAGE
+    vm = make_vm(args, on_output)
+    try:
+        vm.load(text, args.file)
+    except SourceError as e:
+        print(str(e), file=sys.stderr)
+        return None, EXIT_USAGE
+    if getattr(args, "fuel", None) is not None:
+        vm.root.fuel = args.fuel
+    return vm, None
+
+
+def write_out(text: str):
+    sys.stdout.write(text)
+
+
+def report_end(vm) -> int:
+    """Print how the program ended (nothing if it finished) and return the exit status."""
+    sys.stdout.flush()
+    if vm.status == "finished":
+        return EXIT_OK
+    from vm.api import format_uncaught
+    _, text = format_uncaught(vm)
+    print(text, file=sys.stderr)
+    return EXIT_RUNTIME
+
+
+def where(vm) -> str:
+    from vm.core import span_before
+    fiber = vm.current
+    if fiber is None or not fiber.frames:
+        return "?"
+    frame = fiber.frames[-1]
+    span = span_before(frame.func, frame.ip)
+    return f"{span.file}:{span.line}:{span.col} in {frame.func.name}" if span else frame.func.name
+
+
+def run_interruptible(vm) -> str:
+    """vm.run() with ctrl+c turned into a pause at the next instruction boundary."""
+    def on_sigint(signum, frame):
+        vm.pause_requested = True
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return vm.run()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def cmd_run(args) -> int:
+    vm, status = load(args, write_out)
+    if vm is None:
+        return status
+    start = time.perf_counter()
+    reason = run_interruptible(vm)
+    elapsed = time.perf_counter() - start
+    if args.stats:
+        print_stats(vm, elapsed)
+    if reason == "pause":
+        sys.stdout.flush()
+        print(f"interrupted at {where(vm)} (tick {vm.tick})", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return report_end(vm)
+
+
+def print_stats(vm, elapsed: float):
+    rate = vm.tick / elapsed if elapsed > 0 else 0.0
+    print(f"instructions: {vm.tick}  time: {elapsed:.3f}s  ({rate / 1e6:.2f} M instructions/s)", file=sys.stderr)
+    if vm.jit is not None and hasattr(vm.jit, "format_stats"):
+        print(vm.jit.format_stats(), file=sys.stderr)
+
+
+def cmd_dis(args) -> int:
+    from vm.disasm import disassemble_program
+    args.jit, args.max_depth, args.max_output, args.max_collection = 0, 10_000, None, None
+    vm, status = load(args, write_out)
+    if vm is None:
+        return status
+    print(disassemble_program(vm.main, vm.registry))
+    return EXIT_OK
+
+
+def cmd_trace(args) -> int:
+    from vm.disasm import disassemble_instruction
+    from vm.values import preview
+    lines: list[str] = []
+    vm, status = load(args, lambda text: lines.append(text))
+    if vm is None:
+        return status
+    out = sys.stdout
+    count = 0
+    while not vm.halted and count < args.limit:
+        fiber = vm.current
+        frame = fiber.frames[-1]
+        prefix = f"{vm.tick:>7} f{fiber.id}"
+        if fiber.fuel is not None:
+            prefix += f" fuel={vm.live_fuel(fiber)}"
+        stack = "".join(f"[ {preview(v, 40)} ]" for v in frame.stack[-8:])
+        if len(frame.stack) > 8:
+            stack = "[ … ]" + stack
+        out.write(f"{prefix}          {stack}\n")
+        text, _ = disassemble_instruction(frame.func, frame.ip, None, vm.registry)
+        out.write(f"{prefix} {frame.func.name:<10} {text}\n")
+        reason = vm.step()
+        for chunk in lines:
+            out.write(chunk)
+        lines.clear()
+        count += 1
+        if reason in ("pause",):
+            break
+    if not vm.halted:
+        out.write(f"-- stopped after {count} instructions (--limit {args.limit})\n")
+        return EXIT_OK
+    return report_end(vm)
+
+
+def cmd_default(argv) -> int:
+    """`vmdbg [FILE]`: the debugger on FILE (or the bundled demo)."""
+    path = argv[0] if argv else demo_path()
+    try:
+        read_source(path)
+    except SourceFileError as e:
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from vmdbg.app import run_app
+    except ImportError:
+        run_app = None
+    if run_app is None:
+        ns = build_parser().parse_args(["run", path])
+        return cmd_run(ns)
+    return run_app(path)
+
+
+COMMANDS = {"run": cmd_run, "dis": cmd_dis, "trace": cmd_trace}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help") and not argv[0].startswith("-")):
+        if len(argv) > 1:
+            print(f"vmdbg: unknown command {argv[0]!r} (try: vmdbg --help)", file=sys.stderr)
+            return EXIT_USAGE
+        return cmd_default(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        return EXIT_OK
+    except RecursionError:
+        print("vmdbg: internal error: value nested too deeply", file=sys.stderr)
+        return EXIT_RUNTIME
