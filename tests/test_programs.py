@@ -59,7 +59,7 @@ class Expectations:
     malformed: list[str] = field(default_factory=list)       # lines that look wrong
 
     @property
-    def any(self) -> bool:
+    def has_any(self) -> bool:
         return bool(self.output or self.runtime_errors or self.compile_errors or self.read_errors)
 
 
@@ -99,6 +99,7 @@ def run(path_id: str):
 def describe(path_id: str, exp: Expectations, out) -> str:
     """The failure report: file, expected and actual output, status and error text."""
     expected = "\n".join(exp.output) if exp.output else "(none)"
+    actual = out.output if out.output.endswith("\n") or not out.output else out.output + "\n"
     wanted = []
     if exp.runtime_errors:
         wanted.append(f"runtime error :{exp.runtime_errors[0]} (status 1)")
@@ -109,7 +110,7 @@ def describe(path_id: str, exp: Expectations, out) -> str:
     return (
         f"\n=== {path_id}\n"
         f"--- expected output ---\n{expected}\n"
-        f"--- actual output ---\n{out.output}"
+        f"--- actual output ---\n{actual}"
         f"--- expected ending: {', '.join(wanted) or 'exit 0'}\n"
         f"--- actual: status {out.status}, error kind {out.error_kind!r}\n"
         f"--- error text ---\n{out.error_text or ''}\n"
@@ -165,7 +166,7 @@ def test_expectation_comments_are_well_formed(path):
     assert sum(kinds) <= 1, f"{rel(path)}: mixes runtime, compile and read error expectations"
     if path in GOLDEN:
         assert path.parent != PROGRAMS_DIR, f"{rel(path)}: golden files live in a feature folder"
-        assert exp.any, f"{rel(path)}: a golden program needs at least one expectation"
+        assert exp.has_any, f"{rel(path)}: a golden program needs at least one expectation"
     else:
         assert not (exp.runtime_errors or exp.compile_errors or exp.read_errors), (
             f"{rel(path)}: conformance programs and examples must run cleanly")

@@ -1,6 +1,8 @@
 """Reader tests: literal values, spans, comments, quote prefixes and read errors."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vm.errors import ReadError
 from vm.reader import Span, read_all
@@ -387,3 +389,47 @@ def test_ten_thousand_line_file():
     assert len(forms) == 5_000
     assert span(forms[-1]) == (9_999, 1, 10_000, 20)
     assert span(forms[-1].value[3].value[5]) == (9_999, 32, 10_000, 3)
+
+
+# ---------------------------------------------------------------------------
+# Any text either reads or fails cleanly, and every span covers its own source
+
+_OPEN_CHARS = {"list": "(", "array": "[", "marray": "@", "struct": "{", "mstruct": "@",
+               "set": "|", "mset": "@"}
+
+
+def offsets(text):
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    return lambda line, col: starts[line - 1] + col - 1
+
+
+def walk(forms):
+    todo = list(forms)
+    while todo:
+        f = todo.pop()
+        yield f
+        if f.kind != "atom":
+            todo.extend(f.value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="()[]{}|@'`,;#:\"\\ \n\tab1x_.-+e\u00e9", max_size=40))
+def test_any_text_reads_or_raises_read_error(text):
+    try:
+        forms = read_all(text, "fuzz.lisp")
+    except ReadError as e:
+        assert str(e).startswith("fuzz.lisp:")
+        return
+    at = offsets(text)
+    for f in walk(forms):
+        s = f.span
+        chunk = text[at(s.line, s.col):at(s.end_line, s.end_col)]
+        if chunk[0] in "'`,":
+            # A prefix, or the (quote x) list it expands to.
+            head = f if f.kind == "atom" else f.value[0]
+            assert head.value.name in ("quote", "quasiquote", "unquote", "unquote-splicing")
+        elif f.kind != "atom":
+            assert chunk[0] == _OPEN_CHARS[f.kind] and chunk[-1] in ")]}|"
+        else:
+            again = read1(chunk)
+            assert again.kind == "atom" and again.value == f.value

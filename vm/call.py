@@ -6,6 +6,7 @@ from vm.errors import LispError
 from vm.fiber import (STATUS_ALIVE, STATUS_DEAD, STATUS_ERROR, STATUS_NEW, STATUS_PAUSED,
                       Closure, Frame)
 from vm.values import EMPTY, Native, Pair, literal, preview
+from vm.jit.code import enter as jit_enter
 
 # What a handler returns besides a next ip (always >= 0).
 SWITCH = -1   # frames or the current fiber changed: reload everything from vm.current
@@ -62,6 +63,15 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
         func = f.func
         if not func.accepts(len(args)):
             raise arity_error(func.name, func, len(args))
+        if vm.jit_threshold:
+            # Count the call; compiled code runs it whole or declines (vm/jit/code.py).
+            done = jit_enter(vm, fiber, f, args, tail)
+            if done is not None:
+                if tail:
+                    return return_value(vm, fiber, done[0])
+                frame.ip = return_ip
+                frame.stack.append(done[0])
+                return SWITCH
         new = Frame(f, make_locals(func, args))
         frames = fiber.frames
         if tail:
@@ -76,6 +86,8 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
         argc = len(args)
         if argc < f.min_args or (f.max_args is not None and argc > f.max_args):
             raise native_arity_error(f, argc)
+        if vm.read_only and not f.pure:
+            raise LispError("watch-error", f"{f.name} would change the program's state")
         frame.ip = return_ip
         if f.control:
             vm.settle_fuel()

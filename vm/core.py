@@ -76,12 +76,14 @@ class VM:
         self.uncaught = None                       # (fiber, bits, payload) that ended it
         self.error_site = None                     # ErrorSite of the last error raised
         self.run_limit = 0                         # tick at which run_loop must come back
+        self.run_target = NEVER                    # tick the current run() stops at (the JIT may not pass it)
         self.fuel_tick = None                      # tick when current.fuel was last settled
         self.fuel_dirty = False                    # current fiber's fuel changed mid-run
         self.catch_bits = 0                        # signal catchpoints (the debugger's)
         self.held_signal = None                    # a signal stopped at by a catchpoint
         self.stop_reason = None                    # why the last run stopped early
         self.pause_requested = False               # set from any thread
+        self.read_only = False                     # watches: refuse anything impure
         self.record_events = False
         self.events: list = []                     # (kind, fiber id) while recording
         self._load_prelude()
@@ -110,7 +112,7 @@ class VM:
         forms = read_all(text, filename)
         main = compile_program(forms, filename, module, self.registry, self.primitives)
         for func in main.all_functions():
-            decode_function(func)
+            decode_function(func, self.jit_threshold > 0)
         return main
 
     def load(self, text: str, filename: str):
@@ -145,6 +147,7 @@ class VM:
         if self.halted:
             return self.status
         target = NEVER if until_tick is None else until_tick
+        self.run_target = target
         self.status = "running"
         if self.held_signal is not None and self.tick < target:
             self.release_held_signal()
@@ -162,6 +165,24 @@ class VM:
                 self.status = "ready" if not self.halted else self.status
                 return self.stop_reason
         return self.status
+
+    def jit_engine(self):
+        """The JIT engine, made on first use: llvmlite is imported only here (vm/jit/compiler.py)."""
+        if self.jit is None:
+            from vm.jit.compiler import Engine
+            self.jit = Engine(self)
+        return self.jit
+
+    @property
+    def pause_requested(self) -> bool:
+        """A pause was asked for (from any thread); native code sees it through the JIT."""
+        return self._pause_requested
+
+    @pause_requested.setter
+    def pause_requested(self, value: bool):
+        self._pause_requested = value
+        if self.jit is not None:
+            self.jit.interrupt(value)
 
     def step(self) -> str:
         """Run exactly one instruction of the current fiber (or deliver a held signal)."""

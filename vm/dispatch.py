@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from vm import bytecode
 from vm.call import SWITCH, STOP, call_value, deliver_signal, return_value
+from vm.errors import LispError
 from vm.fiber import Closure
 from vm.primitives import PRIMITIVES, load_all
 
@@ -80,6 +81,8 @@ def op_LoadCaptureCell(vm, fiber, frame, a, nx):
 
 
 def op_StoreCaptureCell(vm, fiber, frame, a, nx):
+    if vm.read_only:
+        raise LispError("watch-error", "a watch cannot assign a captured binding")
     frame.closure.captures[a].value = frame.stack.pop()
     return nx
 
@@ -90,6 +93,8 @@ def op_LoadGlobal(vm, fiber, frame, a, nx):
 
 
 def op_StoreGlobal(vm, fiber, frame, a, nx):
+    if vm.read_only:
+        raise LispError("watch-error", "a watch cannot assign a top-level binding")
     vm.globals[a] = frame.stack.pop()
     return nx
 

@@ -25,7 +25,7 @@ OP_BREAK = bytecode.NUM_OPCODES
 _JUMP = "jump"
 
 
-def decode_function(func):
+def decode_function(func, jit: bool = False):
     """Pre-decode `func` into a list indexed by byte offset of (opcode, arg, next offset).
 
     Constants are resolved (LoadConst carries the value, MakeClosure the function,
@@ -41,9 +41,12 @@ def decode_function(func):
             arg = nxt + arg
         decoded[off] = (info.code, arg, nxt)
     func.decoded = decoded
-    # The call fast path takes closures whose arguments fill the parameters exactly.
-    func.fast_argc = -1 if (func.rest or func.nopt) else func.nparams
-    func.pad = [None] * (func.nlocals - func.nparams) if func.fast_argc >= 0 else []
+    # The call fast path takes closures whose arguments fill the parameters exactly. With
+    # the JIT on, calls go through call_value so they are counted; the JIT restores
+    # fast_argc for functions it rejects (vm/jit/compiler.py).
+    exact = not (func.rest or func.nopt)
+    func.fast_argc = func.nparams if exact and not jit else -1
+    func.pad = [None] * (func.nlocals - func.nparams) if exact else []
     return decoded
 
 

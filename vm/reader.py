@@ -80,28 +80,31 @@ class Form:
 # ---------------------------------------------------------------------------
 # Tokens
 
-# Each match is (skipped whitespace and comments, token). Every character is covered,
-# so the matches tile the text and positions follow from their lengths; the token is
-# empty only at the end. `@[`, `@{` and `@|` are kept out of atoms so they open
-# collections, and the unrolled string body stays linear on long text. findall keeps
-# the per-token work in C, which roughly halves the reader's time.
+# Each match is (skipped whitespace and comments, token, unclosed string). Every
+# character is covered, so the matches tile the text and positions follow from their
+# lengths; the token is empty only at the end. `@[`, `@{` and `@|` are kept out of atoms
+# so they open collections, and the unrolled string body stays linear on long text. An
+# unclosed string swallows the rest of the input, so findall (which keeps the per-token
+# work in C and roughly halves the reader's time) never rescans what follows it.
 _TOKEN = re.compile(r"""
     ((?:\s+|\#[^\n]*)*+)
+  (?:
     (   (?!@[\[{|])[^\s()\[\]{}|"\#'`,;]+   # atom
       | [(\[{]|@[\[{|]                     # opener
       | [)\]}|]                            # closer (`|` may open a set instead)
       | "[^"\\]*(?:\\.[^"\\]*)*"           # string
       | ,;|[',`]                           # quote-family prefix
-      | "                                  # unclosed string
       | ;                                  # lone `;`
       | \Z
-    )""", re.VERBOSE | re.DOTALL)
-_OPEN, _CLOSE, _PREFIX, _BADSTR, _SEMI, _END = range(6)
+    )
+  | ("[\s\S]*)                             # unclosed string
+  )""", re.VERBOSE | re.DOTALL)
+_OPEN, _CLOSE, _PREFIX, _SEMI, _END = range(5)
 _TOKEN_KINDS = {
     "(": _OPEN, "[": _OPEN, "{": _OPEN, "@[": _OPEN, "@{": _OPEN, "@|": _OPEN,
     ")": _CLOSE, "]": _CLOSE, "}": _CLOSE, "|": _CLOSE,
     "'": _PREFIX, "`": _PREFIX, ",": _PREFIX, ",;": _PREFIX,
-    '"': _BADSTR, ";": _SEMI, "": _END,
+    ";": _SEMI, "": _END,
 }  # anything else is an atom, or a string when it starts with `"`
 
 _INT = re.compile(r"""([+-]?)(?:
@@ -284,7 +287,7 @@ def _read_forms(text: str, filename: str) -> list[Form]:
     atoms: dict[str, object] = {}  # token text -> value; source repeats its names a lot
     pos, line, line_start = 0, 1, 0  # offset of the next match, its line, that line's offset
 
-    for skip, tok in _TOKEN.findall(text):
+    for skip, tok, unclosed in _TOKEN.findall(text):
         if skip:
             if "\n" in skip:
                 line += skip.count("\n")
@@ -331,9 +334,9 @@ def _read_forms(text: str, filename: str) -> list[Form]:
             slot = None
             continue
         elif group == _END:
+            if unclosed:
+                raise ReadError("unclosed string: no closing `\"`", filename, line, col)
             break
-        elif group == _BADSTR:
-            raise ReadError("unclosed string: no closing `\"`", filename, line, col)
         else:
             raise ReadError("`;` (splice) is not supported here; only `,;` (unquote-splicing) is",
                             filename, line, col)

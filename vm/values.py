@@ -144,6 +144,31 @@ class Pair:
     def __repr__(self) -> str:
         return preview(self)
 
+    def __deepcopy__(self, memo):
+        # Iterative, so copying a 1,000,000-element list never recurses per element.
+        import copy
+        if id(self) in memo:
+            return memo[id(self)]
+        head = Pair(None, None)
+        memo[id(self)] = head
+        out = head
+        p = self
+        while True:
+            out.first = copy.deepcopy(p.first, memo)
+            nxt = p.rest
+            if type(nxt) is not Pair:
+                out.rest = copy.deepcopy(nxt, memo)
+                break
+            if id(nxt) in memo:
+                out.rest = memo[id(nxt)]
+                break
+            cell = Pair(None, None)
+            memo[id(nxt)] = cell
+            out.rest = cell
+            out = cell
+            p = nxt
+        return head
+
 
 class Array:
     """An array: `[...]` immutable (mutable=False) or `@[...]` mutable."""

@@ -3,4 +3,4 @@
 (def counter 0)
 (assign counter 1)
 # expect compile error: counter
-# expect compile error: @
+# expect compile error: @counter

@@ -3,4 +3,4 @@
 (let [running-total 0]
   (assign running-total 5))
 # expect compile error: running-total
-# expect compile error: @
+# expect compile error: @running-total

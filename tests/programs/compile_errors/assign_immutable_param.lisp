@@ -2,4 +2,4 @@
 (println "never printed")
 (defn clamp [limit-value] (assign limit-value 0) limit-value)
 # expect compile error: limit-value
-# expect compile error: @
+# expect compile error: @limit-value

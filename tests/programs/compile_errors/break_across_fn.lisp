@@ -2,4 +2,4 @@
 (println "never printed")
 (block :outer
   ((fn [] (break :outer 1))))
-# expect compile error: break
+# expect compile error: break outside a block

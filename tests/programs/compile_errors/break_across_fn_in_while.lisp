@@ -2,4 +2,4 @@
 (println "never printed")
 (while true
   (each x [1 2] ((fn [] (break)))))
-# expect compile error: break
+# expect compile error: break outside a block

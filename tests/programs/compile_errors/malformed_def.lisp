@@ -1,4 +1,4 @@
 # def needs a name and a value.
 (println "never printed")
 (def)
-# expect compile error: def
+# expect compile error: malformed def

@@ -1,4 +1,4 @@
 # fn needs a parameter list.
 (println "never printed")
 (fn)
-# expect compile error: fn
+# expect compile error: malformed fn

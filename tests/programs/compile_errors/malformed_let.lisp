@@ -1,4 +1,4 @@
 # let needs name/value pairs.
 (println "never printed")
 (let [a] a)
-# expect compile error: let
+# expect compile error: malformed let

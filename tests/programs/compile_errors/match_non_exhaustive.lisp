@@ -4,4 +4,4 @@
   (match n
     1 "one"
     2 "two"))
-# expect compile error: match
+# expect compile error: non-exhaustive match

@@ -3,3 +3,4 @@
 (defn add-two [a b] (+ a b))
 (println (add-two 1))
 # expect compile error: add-two
+# expect compile error: arguments

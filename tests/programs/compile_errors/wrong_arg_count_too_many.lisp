@@ -3,3 +3,4 @@
 (defn greet-person [name &opt greeting] name)
 (greet-person "a" "b" "c")
 # expect compile error: greet-person
+# expect compile error: arguments

@@ -1,4 +1,4 @@
 # A string with no closing quote.
 (println "never printed")
 (println "abc)
-# expect read error: string
+# expect read error: unclosed string

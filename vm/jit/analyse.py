@@ -1,0 +1,348 @@
+"""Before any IR: decide whether a function can be compiled, and find its blocks and stack shapes.
+
+A function compiles when every reachable instruction is one the translator handles and
+every value it touches is a number, a boolean or nil, except for callees known when
+compiling (a closure bound to an immutable global, or a primitive loaded as a constant),
+which may only be called. Anything else is a Reject with a reason in the user's words.
+"""
+
+from __future__ import annotations
+
+from vm.bytecode import iter_instructions
+from vm.fiber import Closure
+from vm.jit.irutil import fits_i64
+from vm.signals import SIG_ERROR, SIG_YIELD
+from vm.values import Native, preview, type_name
+
+# Larger functions are not worth a compile (and keep block fuel charges small).
+MAX_INSTRUCTIONS = 4000
+
+# Opcodes the translator handles; everything else is rejected with a reason below.
+SUPPORTED = {
+    "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "StoreLocal", "LoadGlobal",
+    "Dup", "Pop", "Call", "TailCall", "Return", "Jump", "JumpIfFalse", "JumpIfTrue",
+    "Add", "AddInt", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge",
+    "Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct",
+}
+UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
+BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
+TERMINATORS = {"Jump", "Return", "TailCall"}
+BRANCHES = {"JumpIfFalse", "JumpIfTrue"}
+
+UNSUPPORTED_REASONS = {
+    "MakeClosure": "creates closures",
+    "LoadCapture": "reads captured variables",
+    "MakeCell": "shares a variable with a closure (cells)",
+    "LoadCell": "shares a variable with a closure (cells)",
+    "StoreCell": "shares a variable with a closure (cells)",
+    "LoadCaptureCell": "reads captured variables",
+    "StoreCaptureCell": "assigns captured variables",
+    "StoreGlobal": "assigns a global",
+}
+
+
+class Reject(Exception):
+    """The function cannot be compiled; the message is the recorded reason."""
+
+
+class Static:
+    """A stack entry known when compiling: a closure of an immutable global, or a primitive."""
+
+    __slots__ = ("target", "global_index")
+
+    def __init__(self, target, global_index=None):
+        self.target = target              # CompiledFunction or Native
+        self.global_index = global_index  # where a closure came from (guarded at entry)
+
+    @property
+    def is_native(self) -> bool:
+        return type(self.target) is Native
+
+    def __eq__(self, other):
+        return type(other) is Static and other.target is self.target
+
+    def __hash__(self):
+        return id(self.target)
+
+
+class Inst:
+    """One decoded instruction: name, resolved operand, offsets."""
+
+    __slots__ = ("off", "name", "arg", "nxt")
+
+    def __init__(self, off, name, arg, nxt):
+        self.off, self.name, self.arg, self.nxt = off, name, arg, nxt
+
+
+class Block:
+    """A basic block: instructions from a leader to a terminator or the next leader."""
+
+    __slots__ = ("start", "insts", "shape")
+
+    def __init__(self, start, insts, shape):
+        self.start = start      # byte offset of the first instruction
+        self.insts = insts      # [Inst]
+        self.shape = shape      # stack shape on entry: tuple of None (a value) or Static
+
+
+class Plan:
+    """What the translator needs: blocks in offset order, callees, guards, stack size."""
+
+    def __init__(self, func):
+        self.func = func
+        self.blocks: list[Block] = []
+        self.global_fns: dict = {}       # global index -> CompiledFunction of the closure it holds
+        self.global_consts: dict = {}    # global index -> constant value read
+
+    @property
+    def callees(self) -> set:
+        return set(self.global_fns.values())
+        self.max_stack = 0
+
+
+def analyse(func, resolve_global) -> Plan:
+    """Check `func` and lay out its blocks; raises Reject with the reason.
+
+    `resolve_global(index)` returns ("fn", Closure) or ("const", value), or raises Reject."""
+    check_signature(func)
+    insts = decode(func)
+    shapes = flow(func, insts, resolve_global)
+    plan = Plan(func)
+    plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
+    plan.blocks = split_blocks(insts, shapes)
+    for inst in insts.values():
+        if inst.name == "LoadGlobal" and inst.off in shapes:
+            kind, value = resolve_global(inst.arg)
+            if kind == "const":
+                plan.global_consts[inst.arg] = value
+            else:
+                plan.global_fns[inst.arg] = value.func
+    return plan
+
+
+def check_signature(func):
+    if func.rest or func.nopt:
+        raise Reject("takes &opt or & rest parameters")
+    if func.captures:
+        raise Reject("captures variables from an enclosing function")
+    if func.cell_params:
+        raise Reject("shares a parameter with a closure (cells)")
+
+
+def decode(func) -> dict:
+    """offset -> Inst for every instruction; rejects unsupported opcodes up front."""
+    insts = {}
+    for off, info, ops, nxt in iter_instructions(func.code):
+        name = info.name
+        if name not in SUPPORTED:
+            raise Reject(unsupported_reason(name, ops))
+        arg = ops[0] if ops else None
+        if info.operands and info.operands[0] == "const":
+            arg = func.constants[arg]
+        elif info.operands and info.operands[0] == "jump":
+            arg = nxt + arg
+        insts[off] = Inst(off, name, arg, nxt)
+    if len(insts) > MAX_INSTRUCTIONS:
+        raise Reject(f"is too large ({len(insts)} instructions; the JIT takes up to {MAX_INSTRUCTIONS})")
+    return insts
+
+
+def unsupported_reason(name: str, ops) -> str:
+    if name in ("Emit", "EmitWide"):
+        bits = ops[0] if name == "Emit" else None
+        if bits == SIG_YIELD:
+            return "yields (emits :yield)"
+        if bits == SIG_ERROR:
+            return "raises an error (emits :error)"
+        return "emits a signal"
+    if name in UNSUPPORTED_REASONS:
+        return UNSUPPORTED_REASONS[name]
+    if name.startswith("Make") or name in ("First", "Rest", "Length", "Get"):
+        return f"works on collections ({name})"
+    return f"uses {name}, which the JIT does not translate"
+
+
+def classify_constant(v):
+    """The stack entry for a constant: None for a value compiled code holds, or Static."""
+    t = type(v)
+    if t is Native:
+        return Static(v)
+    if t is int:
+        if not fits_i64(v):
+            raise Reject(f"uses an integer constant wider than 64 bits ({preview(v, 30)})")
+        return None
+    if t is float or t is bool or v is None:
+        return None
+    raise Reject(f"uses a {type_name(v)} constant ({preview(v, 30)}); compiled code handles numbers only")
+
+
+def flow(func, insts: dict, resolve_global) -> dict:
+    """offset -> stack shape before the instruction, for every reachable instruction."""
+    shapes = {0: ()}
+    work = [0]
+    while work:
+        off = work.pop()
+        inst = insts.get(off)
+        if inst is None:
+            raise Reject(f"jumps into the middle of an instruction (offset {off})")
+        for nxt, shape in step(func, inst, list(shapes[off]), resolve_global):
+            old = shapes.get(nxt)
+            if old is None:
+                shapes[nxt] = shape
+                work.append(nxt)
+            elif old != shape:
+                raise Reject("joins paths that hold different functions on the stack")
+    return shapes
+
+
+def pop_value(stack: list, what: str):
+    if not stack:
+        raise Reject("has bytecode the JIT cannot follow (stack underflow)")
+    e = stack.pop()
+    if e is not None:
+        raise Reject(f"{what} a function value ({describe_static(e)})")
+
+
+def describe_static(e: Static) -> str:
+    return e.target.name
+
+
+def step(func, inst: Inst, stack: list, resolve_global):
+    """[(successor offset, shape)] after `inst`; rejects what compiled code cannot hold."""
+    name = inst.name
+    if name == "LoadConst":
+        stack.append(classify_constant(inst.arg))
+    elif name in ("LoadNil", "LoadTrue", "LoadFalse", "LoadLocal"):
+        stack.append(None)
+    elif name == "StoreLocal":
+        pop_value(stack, "keeps in a local variable")
+    elif name == "LoadGlobal":
+        kind, value = resolve_global(inst.arg)
+        stack.append(Static(value.func, inst.arg) if kind == "fn" else None)
+    elif name == "Dup":
+        if not stack:
+            raise Reject("has bytecode the JIT cannot follow (stack underflow)")
+        stack.append(stack[-1])
+    elif name == "Pop":
+        if not stack:
+            raise Reject("has bytecode the JIT cannot follow (stack underflow)")
+        stack.pop()
+    elif name in ("Call", "TailCall"):
+        check_call(func, stack, inst.arg)
+        if name == "TailCall":
+            return []
+        stack.append(None)
+    elif name == "Return":
+        pop_value(stack, "returns")
+        return []
+    elif name == "Jump":
+        return [(inst.arg, tuple(stack))]
+    elif name in BRANCHES:
+        pop_value(stack, "tests")
+        return [(inst.arg, tuple(stack)), (inst.nxt, tuple(stack))]
+    elif name in BINARY:
+        pop_value(stack, "does arithmetic or comparison on")
+        pop_value(stack, "does arithmetic or comparison on")
+        stack.append(None)
+    elif name in UNARY:
+        if name == "AddInt" and not fits_i64(inst.arg):
+            raise Reject(f"adds an integer constant wider than 64 bits ({preview(inst.arg, 30)})")
+        pop_value(stack, "does arithmetic or tests on")
+        stack.append(None)
+    else:
+        raise Reject(unsupported_reason(name, ()))
+    return [(inst.nxt, tuple(stack))]
+
+
+def check_call(func, stack: list, argc: int):
+    """A call pops argc values and a callee known when compiling."""
+    if len(stack) < argc + 1:
+        raise Reject("has bytecode the JIT cannot follow (stack underflow)")
+    for _ in range(argc):
+        pop_value(stack, "passes as an argument")
+    callee = stack.pop()
+    if callee is None:
+        raise Reject("calls a function computed at run time (only global functions and primitives compile)")
+    target = callee.target
+    if callee.is_native:
+        from vm.jit.natives import NATIVE_EMITTERS
+        if target.control:
+            raise Reject(f"calls {target.name}, which switches fibers or calls back")
+        if not target.pure:
+            raise Reject(f"calls impure primitive {target.name}")
+        if target.name not in NATIVE_EMITTERS:
+            raise Reject(f"calls primitive {target.name}, which the JIT does not translate")
+        if argc < target.min_args or (target.max_args is not None and argc > target.max_args):
+            raise Reject(f"calls {target.name} with the wrong number of arguments")
+        return
+    if target.rest or target.nopt or argc != target.nparams:
+        raise Reject(f"calls {target.name} with optional, rest or the wrong number of arguments")
+
+
+def split_blocks(insts: dict, shapes: dict) -> list:
+    """Basic blocks of the reachable instructions, in offset order."""
+    leaders = {0}
+    for off, inst in insts.items():
+        if off not in shapes:
+            continue
+        if inst.name in ("Jump",) or inst.name in BRANCHES:
+            leaders.add(inst.arg)
+        if inst.name in TERMINATORS or inst.name in BRANCHES:
+            leaders.add(inst.nxt)
+    blocks = []
+    current = None
+    for off in sorted(shapes):
+        inst = insts[off]
+        if off in leaders or current is None:
+            current = Block(off, [], shapes[off])
+            blocks.append(current)
+        current.insts.append(inst)
+        if inst.name in TERMINATORS or inst.name in BRANCHES:
+            current = None
+    return blocks
+
+
+def resolver_for(vm):
+    """resolve_global(index) for `vm`: closures and constants that immutable globals hold."""
+    table = global_records(vm)
+    stores = store_counts(vm)
+    names = vm.table.names
+
+    def resolve_global(index):
+        g = table.get(index)
+        name = names[index] if index < len(names) else f"#{index}"
+        if g is None or g.mutable:
+            raise Reject(f"reads mutable global {name}")
+        if stores.get(index, 0) > 1:
+            raise Reject(f"reads global {name}, which is defined more than once")
+        v = vm.globals[index]
+        if type(v) is Closure:
+            return "fn", v
+        if v is None:
+            raise Reject(f"reads global {name} before it is defined")
+        if (type(v) is int and fits_i64(v)) or type(v) is float or type(v) is bool:
+            return "const", v
+        raise Reject(f"reads global {name}, which holds a {type_name(v)}")
+    return resolve_global
+
+
+def global_records(vm) -> dict:
+    """global index -> Global (name, mutability) for the prelude and the loaded program."""
+    out = {}
+    for module in (vm.prelude, vm.module):
+        if module is not None:
+            for g in module.globals.values():
+                out[g.index] = g
+    return out
+
+
+def store_counts(vm) -> dict:
+    """global index -> number of StoreGlobal instructions in the loaded program."""
+    counts: dict = {}
+    if vm.main is None:
+        return counts
+    for f in vm.main.all_functions():
+        for _, info, ops, _ in iter_instructions(f.code):
+            if info.name == "StoreGlobal":
+                counts[ops[0]] = counts.get(ops[0], 0) + 1
+    return counts

@@ -1,0 +1,152 @@
+"""JitCode (one compiled function), Rejection, and `enter`: the interpreter's door into native code.
+
+This module never imports llvmlite: `vm.call` imports `enter` from here, and the VM must
+load without the JIT. The engine (vm/jit/compiler.py) is created on first use.
+
+Value tags shared by the translator, the entry wrapper and the tests. Compiled code
+works on (tag, 64-bit payload) pairs; a tag of BAIL_BASE or more is not a value but a
+bail-out whose reason is the tag.
+"""
+
+from __future__ import annotations
+
+from vm.fiber import Closure
+
+TAG_INT = 0          # payload: the integer (fits in i64)
+TAG_FLOAT = 1        # payload: the bits of an IEEE double
+TAG_BOOL = 2         # payload: 0 or 1
+TAG_NIL = 3          # payload: 0
+
+BAIL_BASE = 8
+BAIL_GUARD = 8       # a value of a type the compiled code does not handle (or an argument)
+BAIL_OVERFLOW = 9    # an integer result that does not fit 64 bits
+BAIL_DIVZERO = 10    # division or remainder by zero (the interpreter raises the error)
+BAIL_FUEL = 11       # the fiber's fuel or the run's tick target would be crossed
+BAIL_DEPTH = 12      # a nested call beyond the VM's depth limit (or the native cap)
+BAIL_INTERRUPT = 13  # a pause was requested while native code ran
+BAIL_SIGNAL = 14     # a Python signal handler raised (ctrl+c): the entry returns NULL
+
+BAIL_NAMES = {BAIL_GUARD: "guard", BAIL_OVERFLOW: "overflow", BAIL_DIVZERO: "division by zero",
+              BAIL_FUEL: "fuel", BAIL_DEPTH: "depth", BAIL_INTERRUPT: "pause", BAIL_SIGNAL: "signal"}
+
+# Native recursion is capped below the VM's own limit so a thread's C stack never
+# overflows; deeper calls bail and the interpreter (which has no such limit) goes on.
+NATIVE_DEPTH_CAP = 10_000
+
+# A compiled function that bails this often (for reasons other than fuel and pauses),
+# and on most of its calls, is given up: re-running every call twice costs more than it saves.
+GIVE_UP_BAILS = 64
+
+TIER_NAMES = {0: "interp", 1: "jit1", 2: "jit2"}
+
+
+class Rejection:
+    """Why a function will not be compiled; stored in `func.jit_state`, never retried."""
+
+    __slots__ = ("reason", "calls_at")
+    native = None
+    tier = 0
+
+    def __init__(self, reason: str, calls_at: int = 0):
+        self.reason = reason          # one line in the user's words
+        self.calls_at = calls_at      # the function's call count when it was rejected
+
+    def __repr__(self) -> str:
+        return f"<rejected: {self.reason}>"
+
+
+class JitCode:
+    """One function's native code: the Python-callable entry plus what stats and listings need."""
+
+    def __init__(self, func, tier: int, symbol: str, entry, keepalive, ir_text: str,
+                 unoptimised_ir: str, compile_ms: float, engine):
+        self.func = func                  # the CompiledFunction
+        self.tier = tier                  # 1 or 2
+        self.symbol = symbol              # LLVM name of the native body; `<symbol>_entry` wraps it
+        self.native = entry               # builtin: entry(budget, room, *args) -> (value, ticks) | bail code
+        self.keepalive = keepalive        # the PyMethodDef and name buffer the builtin points at
+        self.ir_text = ir_text            # optimised LLVM IR of the whole compile unit
+        self.unoptimised_ir = unoptimised_ir
+        self.compile_ms = compile_ms      # wall time of the unit's compile, in milliseconds
+        self.engine = engine              # keeps the execution engine (and so the code) alive
+        self.blockers = (func,)           # this function and every function it calls natively
+        self.global_guards = ()           # (global index, expected func or constant) it relies on
+        self.entries = 0                  # calls from the interpreter into this code
+        self.bails = {}                   # bail reason code -> count
+        self.hard_bails = 0               # bails that are not fuel or pauses
+        self.promote_at = 0               # func.calls at which tier 2 is tried (0: never)
+        self.counter = None               # ctypes c_int64 counting native calls (stats)
+
+    def __repr__(self) -> str:
+        return f"<jit{self.tier} {self.func.name}>"
+
+
+def guards_hold(vm, code) -> bool:
+    """The globals the code inlined still hold what they held at compile time, and no
+    function it runs natively has a breakpoint (the debugger wins)."""
+    for func in code.blockers:
+        if getattr(func, "jit_blocked", False):
+            return False
+    g = vm.globals
+    for index, expected in code.global_guards:
+        v = g[index]
+        if v.__class__ is Closure:
+            if v.func is not expected:
+                return False
+        elif v is not expected and not (v.__class__ is expected.__class__ and v == expected):
+            return False
+    return True
+
+
+def enter(vm, fiber, closure, args: list, tail: bool):
+    """Count a closure call and run it natively when it is compiled.
+
+    Returns (value, ticks) when native code ran the whole call (vm.tick already advanced),
+    or None: the interpreter runs the call from its start, exactly as without the JIT.
+    Bail-outs return None too; nothing was charged, so fuel and ticks are as at the call."""
+    func = closure.func
+    func.calls += 1
+    code = func.jit_state
+    if code is None:
+        if func.calls < vm.jit_threshold:
+            return None
+        code = vm.jit_engine().compile(func)
+    native = code.native
+    if native is None or getattr(vm, "stepping", False):
+        return None
+    if code.promote_at and func.calls >= code.promote_at:
+        code = vm.jit_engine().promote(func)
+        native = code.native
+    if not guards_hold(vm, code):
+        return None
+    frames = fiber.frames
+    depth = len(frames) if tail else len(frames) + 1
+    room = vm.max_depth - depth
+    if room < 0:
+        return None
+    if room > NATIVE_DEPTH_CAP:
+        room = NATIVE_DEPTH_CAP
+    budget = vm.run_target - vm.tick
+    if fiber.fuel is not None:
+        fuel = vm.live_fuel(fiber)
+        if fuel < budget:
+            budget = fuel
+    if budget <= 0:
+        return None
+    code.entries += 1
+    r = native(budget, room, *args)
+    if r.__class__ is tuple:
+        vm.tick += r[1]
+        return r
+    note_bail(vm, code, r)
+    return None
+
+
+def note_bail(vm, code, reason: int):
+    """Count a bail-out; a function that keeps bailing for real reasons is given up."""
+    code.bails[reason] = code.bails.get(reason, 0) + 1
+    if reason in (BAIL_FUEL, BAIL_INTERRUPT):
+        return
+    code.hard_bails += 1
+    if code.hard_bails >= GIVE_UP_BAILS and code.hard_bails * 2 > code.entries:
+        vm.jit_engine().give_up(code.func, f"bails too often ({BAIL_NAMES.get(reason, reason)})")

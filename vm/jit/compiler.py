@@ -1,0 +1,324 @@
+"""The JIT engine: target machines, MCJIT execution engines, compile units, tiers, rejections, stats.
+
+`VM.jit_engine()` creates one Engine per VM on first use (the only place llvmlite is
+imported). `compile(func)` plans a unit (the function plus every not-yet-compiled
+function it calls natively), translates it to one LLVM module, optimises it with the new
+pass builder, finalizes it and wraps each entry as a Python builtin. Any failure rejects
+the unit with the reason and the calls run interpreted. Set VMDBG_JIT_DUMP=1 to print the
+unoptimised IR, the optimised IR and the assembly of every unit on stderr.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import os
+import sys
+import time
+import traceback
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+from vm.jit import runtime
+from vm.jit.analyse import Reject, analyse, resolver_for
+from vm.jit.code import BAIL_NAMES, TIER_NAMES, JitCode, Rejection
+from vm.jit.listing import function_assembly, function_ir
+from vm.jit.translate import FunctionTranslator, body_type
+
+# Optimisation per tier: (pass builder speed level, code generator level).
+TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
+# Tier 2 is tried after this many more calls from the interpreter.
+TIER2_CALLS = 1000
+
+_symbol_ids = itertools.count(1)
+_engine_ids = itertools.count(1)
+
+
+class _MethodDef(ctypes.Structure):
+    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
+                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+
+
+_new_builtin = ctypes.pythonapi.PyCFunction_NewEx
+_new_builtin.restype = ctypes.py_object
+_new_builtin.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
+
+
+def make_builtin(name: str, address: int):
+    """A Python builtin calling the METH_FASTCALL function at `address`; keep the 2nd value alive."""
+    raw = name.encode()
+    md = _MethodDef(raw, address, runtime.METH_FASTCALL, None)
+    return _new_builtin(ctypes.addressof(md), None, None), (md, raw)
+
+
+def symbol_for(func, tier: int) -> str:
+    safe = "".join(c if c.isalnum() else "_" for c in func.name)[:40]
+    return f"jit{tier}_{safe}_{next(_symbol_ids)}"
+
+
+class Engine:
+    """One VM's JIT: thresholds, compiled code, rejections, stats, listings."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        runtime.register_symbols()
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        self.target = llvm.Target.from_default_triple()
+        self.machines = {tier: self.target.create_target_machine(opt=cg, jit=True)
+                         for tier, (_, cg) in TIER_LEVELS.items()}
+        self.engines = {tier: llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+                        for tier, tm in self.machines.items()}
+        # A pause request reaches compiled code through this flag (see runtime.emit_refill).
+        self.flag = ctypes.c_int64(0)
+        self.flag_name = f"vmjit_interrupt_{next(_engine_ids)}"
+        llvm.add_symbol(self.flag_name, ctypes.addressof(self.flag))
+        self.seen: list = []              # every function compiled or rejected, in order
+        self.codes: dict = {}             # func -> [JitCode per tier, oldest first]
+        self.dump = bool(os.environ.get("VMDBG_JIT_DUMP"))
+        self.last_error = None            # traceback of the last internal JIT failure
+
+    # -- compiling ---------------------------------------------------------------
+
+    def compile(self, func):
+        """Compile `func` (and the callees it needs) at tier 1; returns its new jit_state."""
+        unit: dict = {}
+        try:
+            unit, rejected = self.plan_unit(func)
+            for f, reason in rejected.items():
+                self.reject(f, reason)
+            if unit:
+                self.build(unit, 1)
+        except Exception as e:  # the JIT must never take the program down
+            self.last_error = traceback.format_exc()
+            for f in [func, *unit]:
+                if not isinstance(f.jit_state, JitCode):
+                    self.reject(f, f"JIT error: {type(e).__name__}: {e}")
+        return func.jit_state
+
+    def plan_unit(self, func):
+        """({func: Plan} to compile together, {func: reason} rejected)."""
+        resolve = resolver_for(self.vm)
+        plans, rejected, work = {}, {}, [func]
+        while work:
+            f = work.pop()
+            if f in plans or f in rejected:
+                continue
+            try:
+                plans[f] = plan = analyse(f, resolve)
+            except Reject as r:
+                rejected[f] = str(r)
+                continue
+            for g in plan.callees:
+                if g.jit_state is None:
+                    work.append(g)
+        # A function that calls one that will not compile cannot compile either.
+        changed = True
+        while changed:
+            changed = False
+            for f, plan in list(plans.items()):
+                for g in plan.callees:
+                    state = g.jit_state
+                    if g in rejected or isinstance(state, Rejection):
+                        rejected[f] = f"calls {g.name}, which is not compiled"
+                        del plans[f]
+                        changed = True
+                        break
+        return plans, rejected
+
+    def reject(self, func, reason: str):
+        func.jit_state = Rejection(reason, func.calls)
+        self.restore_fast_path(func)
+        if func not in self.codes:
+            self.note(func)
+
+    def restore_fast_path(self, func):
+        """Calls to an interpreted-only function take the interpreter's inline path again."""
+        exact = not (func.rest or func.nopt)
+        func.fast_argc = func.nparams if exact else -1
+
+    def give_up(self, func, reason: str):
+        """A compiled function that keeps bailing runs interpreted from now on."""
+        self.reject(func, reason)
+
+    def note(self, func):
+        if func not in self.seen:
+            self.seen.append(func)
+
+    def build(self, plans: dict, tier: int):
+        """Translate, optimise and load one unit; sets jit_state of every function in it."""
+        start = time.perf_counter()
+        module = ir.Module(name=f"unit{tier}_{next(_symbol_ids)}")
+        module.triple = llvm.get_process_triple()
+        module.data_layout = str(self.machines[tier].target_data)
+        symbols, counters = {}, {}
+        for f in plans:
+            sym = symbol_for(f, tier)
+            symbols[f] = ir.Function(module, body_type(f.nparams), sym)
+            counters[f] = ir.GlobalVariable(module, ir.IntType(64), sym + "_calls")
+            counters[f].initializer = ir.Constant(ir.IntType(64), 0)
+        for plan in plans.values():
+            for g in plan.callees:
+                if g not in symbols:
+                    symbols[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
+        refill = runtime.emit_refill(module, self.flag_name)
+        for f, plan in plans.items():
+            FunctionTranslator(module, plan, symbols, refill, counters[f]).translate()
+            runtime.emit_entry(module, symbols[f], f.nparams, symbols[f].name + "_entry")
+        raw_ir = str(module)
+        mod = llvm.parse_assembly(raw_ir)
+        mod.verify()
+        self.optimise(mod, tier)
+        opt_ir = str(mod)
+        ee = self.engines[tier]
+        ee.add_module(mod)
+        ee.finalize_object()
+        elapsed = (time.perf_counter() - start) * 1000
+        for f, plan in plans.items():
+            self.install(f, tier, symbols[f].name, ee, opt_ir, raw_ir, elapsed, plan, plans)
+        if self.dump:
+            self.dump_unit(raw_ir, opt_ir, tier)
+
+    def optimise(self, mod, tier: int):
+        speed, _ = TIER_LEVELS[tier]
+        pto = llvm.create_pipeline_tuning_options(speed_level=speed)
+        if tier == 2:
+            pto.inlining_threshold = 250
+        pb = llvm.create_pass_builder(self.machines[tier], pto)
+        pb.getModulePassManager().run(mod, pb)
+
+    def install(self, f, tier, sym, ee, opt_ir, raw_ir, elapsed, plan, plans):
+        body = ee.get_function_address(sym)
+        llvm.add_symbol(sym, body)     # later units call this body by name
+        entry, keep = make_builtin(f.name, ee.get_function_address(sym + "_entry"))
+        code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, elapsed, self)
+        code.counter = ctypes.c_int64.from_address(ee.get_global_value_address(sym + "_calls"))
+        code.blockers, code.global_guards = self.dependencies(f, plans)
+        code.promote_at = f.calls + TIER2_CALLS if tier == 1 else 0
+        f.jit_state = code
+        self.codes.setdefault(f, []).append(code)
+        self.note(f)
+
+    def dependencies(self, func, plans):
+        """Every function `func` may run natively, and the globals those calls rely on."""
+        blockers, guards, work = [], [], [func]
+        while work:
+            f = work.pop()
+            if f in blockers:
+                continue
+            blockers.append(f)
+            plan = plans.get(f)
+            if plan is not None:
+                fns, consts = plan.global_fns, plan.global_consts
+            else:
+                fns, consts = (), ()
+                old = f.jit_state
+                if isinstance(old, JitCode):
+                    blockers.extend(b for b in old.blockers if b not in blockers)
+                    guards.extend(g for g in old.global_guards if g not in guards)
+            for index, g in dict(fns).items():
+                if (index, g) not in guards:
+                    guards.append((index, g))
+                work.append(g)
+            for index, value in dict(consts).items():
+                if (index, value) not in guards:
+                    guards.append((index, value))
+        return tuple(blockers), tuple(guards)
+
+    def promote(self, func):
+        """Recompile a hot tier-1 function at tier 2; on any failure keep tier 1."""
+        code = func.jit_state
+        code.promote_at = 0
+        try:
+            plan = analyse(func, resolver_for(self.vm))
+            if any(not isinstance(g.jit_state, JitCode) for g in plan.callees if g is not func):
+                return code
+            self.build({func: plan}, 2)
+        except Exception:
+            func.jit_state = code
+        return func.jit_state
+
+    def interrupt(self, on: bool):
+        """Ask running compiled code to bail at its next refill (a pause was requested)."""
+        self.flag.value = 1 if on else 0
+
+    # -- reporting ---------------------------------------------------------------
+
+    def tier_of(self, func) -> str:
+        state = func.jit_state
+        return TIER_NAMES[state.tier] if isinstance(state, JitCode) else "interp"
+
+    def stats(self) -> list:
+        """Per function (the program's, then any other the JIT touched): plain data."""
+        funcs = []
+        if self.vm.main is not None:
+            funcs = [f for f in self.vm.main.all_functions() if f is not self.vm.main]
+        funcs += [f for f in self.seen if f not in funcs]
+        return [self.function_stats(f) for f in funcs]
+
+    def function_stats(self, func) -> dict:
+        state = func.jit_state
+        codes = self.codes.get(func, [])
+        native = sum(c.counter.value for c in codes if c.counter is not None)
+        bails: dict = {}
+        for c in codes:
+            for reason, n in c.bails.items():
+                bails[BAIL_NAMES.get(reason, str(reason))] = bails.get(BAIL_NAMES.get(reason, str(reason)), 0) + n
+        span = func.span
+        return {
+            "name": func.name,
+            "where": f"{span.file}:{span.line}" if span is not None else "",
+            "calls": func.calls,
+            "native_calls": native,
+            "entries": sum(c.entries for c in codes),
+            "tier": self.tier_of(func),
+            "state": ("compiled" if isinstance(state, JitCode) else
+                      "rejected" if isinstance(state, Rejection) else "cold"),
+            "compile_ms": {c.tier: round(c.compile_ms, 3) for c in codes},
+            "reason": state.reason if isinstance(state, Rejection) else None,
+            "bails": bails,
+        }
+
+    def format_stats(self) -> str:
+        rows = self.stats()
+        lines = [f"JIT (threshold {self.vm.jit_threshold}): "
+                 f"{sum(r['state'] == 'compiled' for r in rows)} compiled, "
+                 f"{sum(r['state'] == 'rejected' for r in rows)} rejected",
+                 f"  {'function':<22} {'calls':>9} {'native':>11} {'tier':<6} {'compile ms':<14} note"]
+        for r in rows:
+            ms = " / ".join(f"t{t} {v:.1f}" for t, v in sorted(r["compile_ms"].items())) or "-"
+            note = r["reason"] or ", ".join(f"{k} bails {v}" for k, v in r["bails"].items())
+            if r["state"] == "rejected" and r["compile_ms"]:
+                note = "gave up: " + note
+            elif r["state"] == "rejected":
+                note = "rejected: " + note
+            lines.append(f"  {r['name'][:22]:<22} {r['calls']:>9} {r['native_calls']:>11} "
+                         f"{r['tier']:<6} {ms:<14} {note}".rstrip())
+        return "\n".join(lines)
+
+    def listings(self, func):
+        """(bytecode text, optimised LLVM IR, native assembly) of a compiled function, or None."""
+        code = func.jit_state
+        if not isinstance(code, JitCode):
+            return None
+        try:
+            from vm.disasm import disassemble_function
+            text = disassemble_function(func, self.vm.registry)
+        except ImportError:
+            from vm.bytecode import iter_instructions
+            text = "\n".join(f"{off:04d} {info.name} {' '.join(map(str, ops))}"
+                             for off, info, ops, _ in iter_instructions(func.code))
+        if getattr(code, "asm_text", None) is None:
+            code.asm_text = self.assembly(code)
+        return text, function_ir(code.ir_text, code.symbol), code.asm_text
+
+    def assembly(self, code) -> str:
+        asm = self.machines[code.tier].emit_assembly(llvm.parse_assembly(code.ir_text))
+        return function_assembly(asm, code.symbol)
+
+    def dump_unit(self, raw_ir, opt_ir, tier):
+        asm = self.machines[tier].emit_assembly(llvm.parse_assembly(opt_ir))
+        for title, text in (("unoptimised LLVM IR", raw_ir), ("optimised LLVM IR", opt_ir),
+                            ("assembly", asm)):
+            print(f"=== {title} (tier {tier}) ===\n{text}", file=sys.stderr)

@@ -1,0 +1,138 @@
+"""Small LLVM IR helpers for the JIT (numba's cgutils in miniature): types, allocas, tagged values."""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from vm.jit.code import BAIL_BASE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+F64 = ir.DoubleType()
+PTR = ir.PointerType()
+# What every compiled body returns: (tag, payload), or (bail reason, 0).
+RET = ir.LiteralStructType([I64, I64])
+# The run context shared by one native call tree: budget (ticks this chunk may still
+# run), reserve (ticks beyond this chunk), the thread state saved while the GIL is
+# released (null while it is held).
+CTX = ir.LiteralStructType([I64, I64, PTR])
+CTX_BUDGET, CTX_RESERVE, CTX_TSTATE = 0, 1, 2
+
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+# Integers of at most this magnitude convert to a double exactly.
+EXACT_FLOAT_INT = 1 << 53
+
+
+def i64(n: int) -> ir.Constant:
+    return ir.Constant(I64, n)
+
+
+def f64(x: float) -> ir.Constant:
+    return ir.Constant(F64, x)
+
+
+TRUE = ir.Constant(I1, 1)
+FALSE = ir.Constant(I1, 0)
+
+
+class Val:
+    """A runtime value of compiled code: an i64 tag and an i64 payload (doubles as bits)."""
+
+    __slots__ = ("tag", "bits")
+
+    def __init__(self, tag, bits):
+        self.tag = tag
+        self.bits = bits
+
+
+def const_int(n: int) -> Val:
+    return Val(i64(TAG_INT), i64(n))
+
+
+def const_float(x: float) -> Val:
+    import struct
+    return Val(i64(TAG_FLOAT), i64(struct.unpack("<q", struct.pack("<d", x))[0]))
+
+
+def const_bool(b: bool) -> Val:
+    return Val(i64(TAG_BOOL), i64(1 if b else 0))
+
+
+NIL = Val(i64(TAG_NIL), i64(0))
+
+
+def fits_i64(n: int) -> bool:
+    return INT64_MIN <= n <= INT64_MAX
+
+
+def declare(module: ir.Module, name: str, ret, args, var_arg=False) -> ir.Function:
+    """The function `name` in `module`, declared on first use."""
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(ret, args, var_arg=var_arg), name)
+    return fn
+
+
+def declare_global(module: ir.Module, name: str, typ=I8) -> ir.GlobalVariable:
+    """An external global (a Python object or a flag whose address the engine registers)."""
+    g = module.globals.get(name)
+    if g is None:
+        g = ir.GlobalVariable(module, typ, name)
+        g.linkage = "external"
+    return g
+
+
+def entry_alloca(builder: ir.IRBuilder, typ, name: str):
+    """An alloca at the start of the entry block, where mem2reg turns it into SSA values."""
+    entry = builder.function.entry_basic_block
+    b = ir.IRBuilder(entry)
+    if entry.instructions:
+        b.position_before(entry.instructions[0])
+    return opaque_alloca(b, typ, name)
+
+
+def opaque_alloca(builder: ir.IRBuilder, typ, name: str):
+    """An alloca typed as opaque `ptr` (llvmlite would type it `T*`, which its own
+    checks then refuse to mix with the `ptr` everything else here uses)."""
+    slot = builder.alloca(typ, name=name)
+    slot.type = PTR
+    return slot
+
+
+def is_tag(builder, v: Val, tag: int, name=""):
+    return builder.icmp_unsigned("==", v.tag, i64(tag), name=name)
+
+
+def is_number(builder, v: Val):
+    """tag is INT or FLOAT (the two smallest tags)."""
+    return builder.icmp_unsigned("<=", v.tag, i64(TAG_FLOAT), name="isnum")
+
+
+def is_bail(builder, tag):
+    return builder.icmp_unsigned(">=", tag, i64(BAIL_BASE), name="bailed")
+
+
+def as_double(builder, bits):
+    return builder.bitcast(bits, F64, name="dbl")
+
+
+def as_bits(builder, d):
+    return builder.bitcast(d, I64, name="bits")
+
+
+def bool_val(builder, cond) -> Val:
+    return Val(i64(TAG_BOOL), builder.zext(cond, I64, name="b"))
+
+
+def unlikely(branch):
+    """Mark a conditional branch whose true edge is rare (bail-outs, refills)."""
+    branch.set_weights([1, 2000])
+    return branch
+
+
+def likely(branch):
+    branch.set_weights([2000, 1])
+    return branch

@@ -1,0 +1,148 @@
+"""Checkpoints of the whole VM state, for reverse execution by deterministic replay."""
+
+from __future__ import annotations
+
+import copy
+import time
+import weakref
+from dataclasses import dataclass
+
+
+@dataclass
+class Checkpoint:
+    """A deep copy of everything the program can change, taken between instructions."""
+
+    tick: int
+    state: tuple
+    output_chunks: int
+    output_size: int
+    cost: float          # seconds the copy took
+
+
+class History:
+    """Periodic checkpoints with bounded memory: when there are more than `max_count`,
+    every other one is dropped and the interval doubles, so a run of any length keeps
+    at most `max_count` copies and replay never covers more than two intervals."""
+
+    def __init__(self, interval: int = 20_000, max_count: int = 48):
+        self.interval = interval
+        self.max_count = max_count
+        self.checkpoints: list[Checkpoint] = []
+
+    def clear(self):
+        self.checkpoints.clear()
+
+    def next_due(self) -> int:
+        if not self.checkpoints:
+            return 0
+        return self.checkpoints[-1].tick + self.interval
+
+    def maybe_take(self, vm):
+        """Take a checkpoint if one is due at vm.tick."""
+        if not self.checkpoints or vm.tick >= self.next_due():
+            if self.checkpoints and self.checkpoints[-1].tick == vm.tick:
+                return
+            self.take(vm)
+
+    def take(self, vm):
+        start = time.perf_counter()
+        vm.settle_fuel()
+        state = capture(vm)
+        cp = Checkpoint(vm.tick, state, len(vm.output), vm.output_size, time.perf_counter() - start)
+        # Drop checkpoints "in the future" (after a goto into the past, then new stepping).
+        while self.checkpoints and self.checkpoints[-1].tick >= vm.tick:
+            self.checkpoints.pop()
+        self.checkpoints.append(cp)
+        if len(self.checkpoints) > self.max_count:
+            keep = self.checkpoints[::2]
+            if keep[-1] is not self.checkpoints[-1]:
+                keep.append(self.checkpoints[-1])
+            self.checkpoints = keep
+            self.interval *= 2
+        # A copy that costs a lot compared with the interval spaces the next ones out.
+        if cp.cost > 0.05:
+            self.interval *= 2
+
+    def before(self, tick: int) -> Checkpoint | None:
+        """The latest checkpoint at or before `tick`."""
+        best = None
+        for cp in self.checkpoints:
+            if cp.tick <= tick:
+                best = cp
+            else:
+                break
+        return best
+
+    def restore(self, vm, cp: Checkpoint):
+        restore(vm, cp)
+
+    def memory_estimate(self) -> int:
+        """Rough bytes held by the checkpoints (sizes of the copied objects)."""
+        import sys
+        seen = set()
+        total = 0
+        stack = [cp.state for cp in self.checkpoints]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            total += sys.getsizeof(obj)
+            if isinstance(obj, (list, tuple)):
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                stack.extend(obj.keys())
+                stack.extend(obj.values())
+            elif hasattr(obj, "__slots__"):
+                for name in getattr(type(obj), "__slots__", ()):
+                    if name != "__weakref__" and hasattr(obj, name):
+                        v = getattr(obj, name)
+                        if not callable(v) and type(v).__name__ not in ("CompiledFunction", "Native"):
+                            stack.append(v)
+        return total
+
+
+_FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal",
+           "halted", "status", "tick", "next_fiber_id")
+
+
+def _memo(vm) -> dict:
+    """Objects shared with the code, never copied: pre-decoded instruction lists."""
+    memo = {}
+    for module_fn in _functions(vm):
+        if module_fn.decoded is not None:
+            memo[id(module_fn.decoded)] = module_fn.decoded
+    return memo
+
+
+def _functions(vm):
+    seen = []
+    if vm.main is not None:
+        seen.extend(vm.main.all_functions())
+    for v in vm.globals:
+        f = getattr(v, "func", None)
+        if f is not None:
+            seen.extend(f.all_functions())
+    return seen
+
+
+def capture(vm) -> tuple:
+    fibers = list(vm.fibers.values())
+    live = (tuple(getattr(vm, f) for f in _FIELDS), list(vm.globals), fibers, dict(vm.registry.bits),
+            vm.registry.next_user)
+    return copy.deepcopy(live, _memo(vm))
+
+
+def restore(vm, cp: Checkpoint):
+    fields, globals_, fibers, bits, next_user = copy.deepcopy(cp.state, _memo(vm))
+    for name, value in zip(_FIELDS, fields):
+        setattr(vm, name, value)
+    vm.globals[:] = globals_
+    vm.fibers = weakref.WeakValueDictionary({f.id: f for f in fibers})
+    vm.registry.bits = bits
+    vm.registry.next_user = next_user
+    del vm.output[cp.output_chunks:]
+    vm.output_size = cp.output_size
+    vm.fuel_tick = None
+    vm.stop_reason = None
+    vm.pause_requested = False
