@@ -185,14 +185,15 @@ class Session:
         if vm.halted or fiber is None or not fiber.frames or vm.held_signal is not None:
             return None
         frame = fiber.frames[-1]
-        entry = frame.code[frame.ip]
+        code, ip = frame.code, frame.ip
+        entry = code[ip]
         if entry is None or entry[0] != OP_BREAK:
             return None
-        frame.code[frame.ip] = entry[1]
+        code[ip] = entry[1]
         try:
             return vm.run(vm.tick + 1)
         finally:
-            frame.func.decoded[frame.ip] = entry
+            code[ip] = entry
 
     def _run(self, until_tick: int | None = None) -> str:
         """Run forward, taking checkpoints, until a stop the user should see."""

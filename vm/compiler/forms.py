@@ -66,7 +66,7 @@ class Compiler:
 
     def declare_signals(self, forms):
         """(signal :name) anywhere declares a user signal before any code is compiled."""
-        stack = list(forms)
+        stack = list(reversed(forms))
         while stack:
             f = stack.pop()
             if f.kind == "atom":
@@ -74,7 +74,7 @@ class Compiler:
             items = f.value
             if f.kind == "list" and len(items) == 2 and items[0].is_symbol("signal") and items[1].is_keyword():
                 self.registry.declare(items[1].value.name)
-            stack.extend(items)
+            stack.extend(reversed(items))
 
     # -- helpers -------------------------------------------------------------
 
@@ -205,6 +205,9 @@ class Compiler:
         head, args = form.value[0], form.value[1:]
         if head.is_symbol():
             name = head.value.name
+            if name.startswith("%") and name in INTRINSICS and self.fs.resolve(name) is None:
+                self.compile_intrinsic(form, name, args)
+                return
             prim = self.primitive_named(name)
             if prim is not None:
                 if self.compile_intrinsic(form, name, args):

@@ -85,15 +85,6 @@ def declare_global(module: ir.Module, name: str, typ=I8) -> ir.GlobalVariable:
     return g
 
 
-def entry_alloca(builder: ir.IRBuilder, typ, name: str):
-    """An alloca at the start of the entry block, where mem2reg turns it into SSA values."""
-    entry = builder.function.entry_basic_block
-    b = ir.IRBuilder(entry)
-    if entry.instructions:
-        b.position_before(entry.instructions[0])
-    return opaque_alloca(b, typ, name)
-
-
 def opaque_alloca(builder: ir.IRBuilder, typ, name: str):
     """An alloca typed as opaque `ptr` (llvmlite would type it `T*`, which its own
     checks then refuse to mix with the `ptr` everything else here uses)."""

@@ -53,13 +53,13 @@ class FunctionTranslator:
         args = fn.args
         self.ctx, self.room = args[0], args[1]
         args[0].name, args[1].name = "ctx", "room"
+        self.locals = [(U.opaque_alloca(b, I64, f"{self.local_name(i)}.tag"),
+                        U.opaque_alloca(b, I64, f"{self.local_name(i)}.bits"))
+                       for i in range(self.func.nlocals)]
+        self.slots = [(U.opaque_alloca(b, I64, f"stack{i}.tag"), U.opaque_alloca(b, I64, f"stack{i}.bits"))
+                      for i in range(self.plan.max_stack)]
         self.budget_ptr = b.gep(self.ctx, [i64(0), ir.Constant(U.I32, U.CTX_BUDGET)],
                                 source_etype=U.CTX, name="budget.ptr")
-        self.locals = [(U.entry_alloca(b, I64, f"{self.local_name(i)}.tag"),
-                        U.entry_alloca(b, I64, f"{self.local_name(i)}.bits"))
-                       for i in range(self.func.nlocals)]
-        self.slots = [(U.entry_alloca(b, I64, f"stack{i}.tag"), U.entry_alloca(b, I64, f"stack{i}.bits"))
-                      for i in range(self.plan.max_stack)]
         for i in range(self.func.nparams):
             args[2 + 2 * i].name = f"{self.local_name(i)}.tag.in"
             args[3 + 2 * i].name = f"{self.local_name(i)}.bits.in"
