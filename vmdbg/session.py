@@ -735,7 +735,28 @@ class Session:
             watches={w: self._watch_value(w, frame) for w in self.watches},
             breakpoints=tuple(self._bp_info(bp) for bp in self.breakpoints.values()),
             error=error, signal=self._last_signal, message=self.message,
-            functions=self._function_tiers())
+            functions=self._function_tiers(),
+            code=self._code_lines(frame.func) if frame is not None else (),
+            code_breaks=self._code_breaks(frame.func) if frame is not None else (),
+            code_tier=self._tier_of(frame.func) if frame is not None else "interp")
+
+    def _code_lines(self, func) -> tuple:
+        """The disassembly of `func`, computed once per function."""
+        cache = self.__dict__.setdefault("_code_cache", {})
+        lines = cache.get(id(func))
+        if lines is None or lines[0] is not func:
+            from vm.disasm import disassemble_lines
+            lines = (func, tuple(disassemble_lines(func, self.vm.registry)))
+            cache[id(func)] = lines
+        return lines[1]
+
+    def _code_breaks(self, func) -> tuple:
+        return tuple(sorted(off for f, off, _, _ in self.patches.counts.values() if f is func))
+
+    def _tier_of(self, func) -> str:
+        state = getattr(func, "jit_state", None)
+        tier = getattr(state, "tier", None)
+        return tier if isinstance(tier, str) else "interp"
 
     def _output(self) -> str:
         vm = self.vm

@@ -114,13 +114,20 @@ class Snapshot:
     signal: SignalInfo | None = None
     message: str = ""           # a note for the user (e.g. "line 9 has no code")
     functions: tuple = field(default_factory=tuple)   # (name, tier, reason) per function
+    code: tuple = ()            # ((offset, disassembled text), ...) of the shown function
+    code_breaks: tuple = ()     # offsets in that function with a breakpoint patched in
+    code_tier: str = "interp"   # the shown function's tier: interp / jit1 / jit2
 
 
-def explain(info, operands) -> str:
+def explain(info, operands, func=None, next_offset=0, registry=None) -> str:
     """The opcode table's one-line meaning with the operand values filled in."""
+    from vm.disasm import describe_operand
     text = info.doc
     for role, value in zip(info.operands, operands):
-        text = text.replace(f"[{role}]", str(value))
+        shown = str(value)
+        if func is not None:
+            shown = describe_operand(func, role, value, next_offset, registry) or shown
+        text = text.replace(f"[{role}]", shown)
     return f"{info.name}: {text}"
 
 
@@ -166,8 +173,8 @@ def describe_instruction(frame: Frame, registry) -> tuple[str, str]:
     if frame.ip >= len(func.code):
         return "", ""
     text, _ = disassemble_instruction(func, frame.ip, None, registry)
-    info, ops, _ = decode_at(func.code, frame.ip)
-    return text, explain(info, ops)
+    info, ops, nxt = decode_at(func.code, frame.ip)
+    return text, explain(info, ops, func, nxt, registry)
 
 
 OPCODE_DOCS = {info.name: info.doc for info in OPCODES}
