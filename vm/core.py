@@ -14,6 +14,7 @@ from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
 from vm.primitives import load_all
 from vm.reader import read_all
 from vm.signals import SIG_ERROR, SIG_FUEL, SignalRegistry
+from vm.verify import verify_function
 
 # A run re-checks for a pause request at least this often (in instructions).
 PAUSE_SLICE = 20_000
@@ -112,6 +113,7 @@ class VM:
         forms = read_all(text, filename)
         main = compile_program(forms, filename, module, self.registry, self.primitives)
         for func in main.all_functions():
+            verify_function(func)          # VerifyError: never run unverified bytecode
             decode_function(func, self.jit_threshold > 0)
         return main
 
@@ -161,6 +163,10 @@ class VM:
                 return "pause"
             self.run_limit = min(target, self.tick + PAUSE_SLICE)
             run_loop(self)
+            if self.stop_reason is None and self.held_signal is not None:
+                # The Emit handler holds a signal for a catchpoint and stops the loop
+                # without naming a reason (vm/dispatch.py emit_signal).
+                self.stop_reason = "signal"
             if self.stop_reason is not None:
                 self.status = "ready" if not self.halted else self.status
                 return self.stop_reason

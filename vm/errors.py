@@ -74,12 +74,20 @@ def error_kind(payload) -> str:
 
 def error_message(payload) -> str:
     """The message of an error payload, or its display form."""
-    from vm.values import display
     if type(payload) is Struct:
         m = payload.d.get(kw("message"))
         if m is not None:
-            return display(m)
-        return display(payload)
+            return _display(m)
+        return _display(payload)
     if type(payload) is Keyword:
         return payload.name
-    return display(payload)
+    return _display(payload)
+
+
+def _display(v) -> str:
+    """display(v), or a bounded preview when v is nested too deeply to print whole."""
+    from vm.values import display, preview
+    try:
+        return display(v)
+    except RecursionError:
+        return preview(v, 200)

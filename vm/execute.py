@@ -13,25 +13,33 @@ from vm import bytecode
 from vm.bytecode import iter_instructions
 from vm.call import STOP, SWITCH
 from vm.dispatch import HANDLERS
-from vm.errors import LispError
+from vm.errors import LispError, VMBug
 from vm.fiber import Closure, Frame
+from vm.fuse import (FUSED_BASE, FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
+                     FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, MAX_FUSED,
+                     fuse)
 from vm.primitives import PRIMITIVES
 from vm.values import values_equal
 
 # Opcode of a patched breakpoint; outside the table so it can never be emitted.
 OP_BREAK = bytecode.NUM_OPCODES
 
+# Superinstructions on (the default) or off; tests run every program both ways.
+FUSION = True
+
 # Which operand role turns into which pre-decoded argument.
 _JUMP = "jump"
 
 
 def decode_function(func, jit: bool = False):
-    """Pre-decode `func` into a list indexed by byte offset of (opcode, arg, next offset).
+    """Pre-decode `func`: lists indexed by byte offset of (opcode, arg, next offset).
 
     Constants are resolved (LoadConst carries the value, MakeClosure the function,
     EmitWide and AddInt their numbers) and jumps carry absolute targets, so the loop does
-    no decoding. Offsets that are not instruction starts hold None."""
-    decoded = [None] * len(func.code)
+    no decoding. Offsets that are not instruction starts hold None. `func.plain` has one
+    entry per instruction; `func.decoded`, which frames run, also has superinstructions
+    (vm/fuse.py) at the heads of fused groups."""
+    plain = [None] * len(func.code)
     for off, info, ops, nxt in iter_instructions(func.code):
         arg = ops[0] if ops else 0
         role = info.operands[0] if info.operands else None
@@ -39,15 +47,19 @@ def decode_function(func, jit: bool = False):
             arg = func.constants[arg]
         elif role == _JUMP:
             arg = nxt + arg
-        decoded[off] = (info.code, arg, nxt)
-    func.decoded = decoded
+        plain[off] = (info.code, arg, nxt)
+    func.plain = plain
+    if FUSION:
+        func.decoded, func.group_head = fuse(plain)
+    else:
+        func.decoded, func.group_head = list(plain), {}
     # The call fast path takes closures whose arguments fill the parameters exactly. With
     # the JIT on, calls go through call_value so they are counted; the JIT restores
     # fast_argc for functions it rejects (vm/jit/compiler.py).
     exact = not (func.rest or func.nopt)
     func.fast_argc = func.nparams if exact and not jit else -1
     func.pad = [None] * (func.nlocals - func.nparams) if exact else []
-    return decoded
+    return func.decoded
 
 
 def op_Break(vm, fiber, frame, a, nx):
@@ -57,11 +69,21 @@ def op_Break(vm, fiber, frame, a, nx):
     return STOP
 
 
-HANDLER_TABLE = HANDLERS + [op_Break]
+def op_Fused(vm, fiber, frame, a, nx):
+    """Fused entries are handled inline by the fast loop and never reach a handler."""
+    raise VMBug("a superinstruction reached the handler table")
+
+
+HANDLER_TABLE = HANDLERS + [op_Break] + [op_Fused] * len(FUSED_NAMES)
 
 
 def run_loop(vm):
-    """Run the current fiber until vm.run_limit ticks, a stop, or the program ends."""
+    """Run the current fiber until vm.run_limit ticks, a stop, or the program ends.
+
+    Two modes share one dispatch chain: the fast mode reads `frame.code` (with
+    superinstructions) while at least MAX_FUSED ticks remain before the limit; the metered
+    mode, near the limit, reads the plain entries one instruction at a time, so a limit
+    always falls exactly on an instruction boundary."""
     handlers = HANDLER_TABLE
     add = PRIMITIVES["+"].fn
     sub = PRIMITIVES["-"].fn
@@ -90,7 +112,18 @@ def run_loop(vm):
     Return = bytecode.OP_Return
     Pop = bytecode.OP_Pop
     Dup = bytecode.OP_Dup
+    LoadCaptureCell = bytecode.OP_LoadCaptureCell
+    LoadCell = bytecode.OP_LoadCell
+    Break = OP_BREAK
+    LL_LT_JIF = FUSED_LL_LT_JIF
+    LK_LT_JIF = FUSED_LK_LT_JIF
+    INC_LOCAL = FUSED_INC_LOCAL
+    LL_ADD_STORE = FUSED_LL_ADD_STORE
+    GLOBAL_LOCAL_ADDK = FUSED_GLOBAL_LOCAL_ADDK
+    LOCAL_ADDK = FUSED_LOCAL_ADDK
+    new_frame = Frame.__new__
     max_depth = vm.max_depth
+    globals_ = vm.globals
     tick = vm.tick
     while True:
         # LOAD_FRAME: (re)load hot state from the current fiber.
@@ -99,6 +132,7 @@ def run_loop(vm):
             vm.tick = tick
             return
         limit = vm.limit_for(fiber, tick)
+        soft = limit - MAX_FUSED
         frames = fiber.frames
         frame = frames[-1]
         code = frame.code
@@ -108,39 +142,52 @@ def run_loop(vm):
         why = SWITCH
         try:
             while True:
-                if tick >= limit:
+                if tick < soft:
+                    tick += 1
+                    op, a, nx = code[ip]
+                elif tick < limit:
+                    # Metered: one plain instruction (or the breakpoint patched over it).
+                    tick += 1
+                    op, a, nx = code[ip]
+                    if op != Break:
+                        op, a, nx = frame.func.plain[ip]
+                else:
                     why = None
                     break
-                tick += 1
-                op, a, nx = code[ip]
                 if op == LoadLocal:
                     stack.append(locals_[a])
                     ip = nx
                 elif op == LoadConst:
                     stack.append(a)
                     ip = nx
+                elif op == LL_LT_JIF:
+                    x = locals_[a[0]]
+                    y = locals_[a[1]]
+                    if type(x) is int and type(y) is int:
+                        tick += 3
+                        ip = nx if x < y else a[2]
+                    else:
+                        tick += 1
+                        stack.append(x)
+                        stack.append(y)
+                        ip = a[3]
+                elif op == LK_LT_JIF:
+                    x = locals_[a[0]]
+                    y = a[1]
+                    if type(x) is int and type(y) is int:
+                        tick += 3
+                        ip = nx if x < y else a[2]
+                    else:
+                        tick += 1
+                        stack.append(x)
+                        stack.append(y)
+                        ip = a[3]
                 elif op == JumpIfFalse:
                     v = stack.pop()
                     ip = a if (v is None or v is False) else nx
-                elif op == AddInt:
-                    x = stack[-1]
-                    stack[-1] = x + a if type(x) is int else add(vm, x, a)
-                    ip = nx
-                elif op == StoreLocal:
-                    locals_[a] = stack.pop()
-                    ip = nx
-                elif op == LoadGlobal:
-                    stack.append(vm.globals[a])
-                    ip = nx
-                elif op == Lt:
-                    b = stack.pop()
-                    x = stack[-1]
-                    stack[-1] = x < b if (type(x) is int and type(b) is int) else lt(vm, x, b)
-                    ip = nx
-                elif op == Call and type(stack[-a - 1]) is Closure and stack[-a - 1].func.fast_argc == a:
+                elif op == Call and type(f := stack[-a - 1]) is Closure and f.func.fast_argc == a:
                     if len(frames) >= max_depth:
                         raise LispError("stack-overflow", f"stack overflow: more than {max_depth} nested calls")
-                    f = stack[-a - 1]
                     func = f.func
                     if a:
                         args = stack[-a:]
@@ -151,12 +198,14 @@ def run_loop(vm):
                     if func.pad:
                         args += func.pad
                     frame.ip = nx
-                    frame = Frame(f, args)
+                    frame = new_frame(Frame)
+                    frame.closure = f
+                    frame.func = func
+                    frame.code = code = func.decoded
+                    frame.ip = ip = 0
+                    frame.stack = stack = []
+                    frame.locals = locals_ = args
                     frames.append(frame)
-                    code = frame.code
-                    ip = 0
-                    stack = frame.stack
-                    locals_ = args
                 elif op == Return and len(frames) > 1:
                     v = stack[-1]
                     frames.pop()
@@ -166,33 +215,90 @@ def run_loop(vm):
                     stack = frame.stack
                     locals_ = frame.locals
                     stack.append(v)
+                elif op == GLOBAL_LOCAL_ADDK:
+                    stack.append(globals_[a[0]])
+                    x = locals_[a[1]]
+                    if type(x) is int:
+                        tick += 2
+                        stack.append(x + a[2])
+                        ip = nx
+                    else:
+                        tick += 1
+                        stack.append(x)
+                        ip = a[3]
+                elif op == INC_LOCAL:
+                    x = locals_[a[0]]
+                    if type(x) is int:
+                        tick += 2
+                        locals_[a[2]] = x + a[1]
+                        ip = nx
+                    else:
+                        stack.append(x)
+                        ip = a[3]
+                elif op == LL_ADD_STORE:
+                    x = locals_[a[0]]
+                    y = locals_[a[1]]
+                    if type(x) is int and type(y) is int:
+                        tick += 3
+                        locals_[a[2]] = x + y
+                        ip = nx
+                    else:
+                        tick += 1
+                        stack.append(x)
+                        stack.append(y)
+                        ip = a[3]
+                elif op == Jump:
+                    ip = a
+                elif op == AddInt:
+                    x = stack[-1]
+                    stack[-1] = x + a if type(x) is int else add(vm, x, a)
+                    ip = nx
+                elif op == StoreLocal:
+                    locals_[a] = stack.pop()
+                    ip = nx
+                elif op == LOCAL_ADDK:
+                    x = locals_[a[0]]
+                    if type(x) is int:
+                        tick += 1
+                        stack.append(x + a[1])
+                        ip = nx
+                    else:
+                        stack.append(x)
+                        ip = a[2]
                 elif op == Add:
                     b = stack.pop()
                     x = stack[-1]
                     stack[-1] = x + b if (type(x) is int and type(b) is int) else add(vm, x, b)
+                    ip = nx
+                elif op == LoadGlobal:
+                    stack.append(globals_[a])
+                    ip = nx
+                elif op == Pop:
+                    stack.pop()
+                    ip = nx
+                elif op == Lt:
+                    b = stack.pop()
+                    x = stack[-1]
+                    stack[-1] = x < b if (type(x) is int and type(b) is int) else lt(vm, x, b)
                     ip = nx
                 elif op == Sub:
                     b = stack.pop()
                     x = stack[-1]
                     stack[-1] = x - b if (type(x) is int and type(b) is int) else sub(vm, x, b)
                     ip = nx
-                elif op == Jump:
-                    ip = a
-                elif op == Pop:
-                    stack.pop()
-                    ip = nx
-                elif op == TailCall and type(stack[-a - 1]) is Closure and stack[-a - 1].func.fast_argc == a:
-                    f = stack[-a - 1]
+                elif op == TailCall and type(f := stack[-a - 1]) is Closure and f.func.fast_argc == a:
                     func = f.func
                     args = stack[len(stack) - a:]
                     if func.pad:
                         args += func.pad
-                    frame = Frame(f, args)
+                    frame = new_frame(Frame)
+                    frame.closure = f
+                    frame.func = func
+                    frame.code = code = func.decoded
+                    frame.ip = ip = 0
+                    frame.stack = stack = []
+                    frame.locals = locals_ = args
                     frames[-1] = frame
-                    code = frame.code
-                    ip = 0
-                    stack = frame.stack
-                    locals_ = args
                 elif op == Gt:
                     b = stack.pop()
                     x = stack[-1]
@@ -221,6 +327,12 @@ def run_loop(vm):
                     ip = nx
                 elif op == LoadNil:
                     stack.append(None)
+                    ip = nx
+                elif op == LoadCaptureCell:
+                    stack.append(frame.closure.captures[a].value)
+                    ip = nx
+                elif op == LoadCell:
+                    stack.append(locals_[a].value)
                     ip = nx
                 else:
                     frame.ip = ip

@@ -28,6 +28,16 @@ class Closure:
     def __repr__(self) -> str:
         return f"<closure {self.func.name}>"
 
+    def __deepcopy__(self, memo):
+        # A closure without captures can never change: checkpoints share it.
+        if not self.captures:
+            return self
+        import copy
+        dup = Closure(self.func, [])
+        memo[id(self)] = dup
+        dup.captures = copy.deepcopy(self.captures, memo)
+        return dup
+
 
 class Frame:
     """One activation of a closure (the seed's CallFrame + BytecodeFrame)."""

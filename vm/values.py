@@ -139,7 +139,7 @@ class Pair:
         return values_equal(self, other)
 
     def __hash__(self):
-        return hash(tuple(hash_key(x) for x in self))
+        return _bounded_hash(self, _HASH_DEPTH)
 
     def __repr__(self) -> str:
         return preview(self)
@@ -183,7 +183,7 @@ class Array:
         return values_equal(self, other)
 
     def __hash__(self):
-        return hash(tuple(hash_key(x) for x in self.items))
+        return _bounded_hash(self, _HASH_DEPTH)
 
     def __repr__(self) -> str:
         return preview(self)
@@ -202,7 +202,7 @@ class Struct:
         return values_equal(self, other)
 
     def __hash__(self):
-        return hash(frozenset((k, hash_key(v)) for k, v in self.d.items()))
+        return _bounded_hash(self, _HASH_DEPTH)
 
     def __repr__(self) -> str:
         return preview(self)
@@ -252,6 +252,35 @@ class BoolKey:
 
     def __hash__(self):
         return hash(("bool", self.b))
+
+
+# Hashes of lists, arrays and structs look this many levels deep and no further, so hashing a
+# value nested 100,000 levels deep (or one that contains itself) never recurses without
+# bound. Equal values still hash equal; values shallower than this hash as they always did.
+_HASH_DEPTH = 32
+
+
+def _bounded_hash(v, depth: int) -> int:
+    t = type(v)
+    if t is Pair or t is Array:
+        if depth <= 0:
+            return 0x5E9
+        items = v.items if t is Array else v
+        return hash(tuple(_hash_part(x, depth - 1) for x in items))
+    if t is Struct:
+        if depth <= 0:
+            return 0x5B7
+        return hash(frozenset((_hash_part(k, depth - 1), _hash_part(x, depth - 1))
+                              for k, x in v.d.items()))
+    return hash(hash_key(v))
+
+
+def _hash_part(v, depth: int):
+    """What stands for `v` inside a container's hash: itself, or its bounded hash."""
+    t = type(v)
+    if t is Pair or t is Array or t is Struct:
+        return _bounded_hash(v, depth)
+    return hash_key(v)
 
 
 def hash_key(v):
@@ -321,24 +350,48 @@ def values_equal(a, b) -> bool:
         return a == b
     if a is b:
         return True
+    if ta is str and tb is str:
+        return a == b
+    if ta is not tb or ta not in _CONTAINERS:
+        return False
+    try:
+        return _equal(a, b)
+    except RecursionError:
+        # Deep nesting (or an @array that contains itself): a catchable guest error,
+        # whichever opcode or primitive compared (the run loop turns LispError into :error).
+        from vm.errors import LispError
+        raise LispError("stack-overflow", "=: value nested too deeply (or it contains itself)") from None
+
+
+def _equal(a, b) -> bool:
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return a is b
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return a == b
+    if a is b:
+        return True
     if ta is Array and tb is Array:
         x, y = a.items, b.items
-        return len(x) == len(y) and all(values_equal(p, q) for p, q in zip(x, y))
+        return len(x) == len(y) and all(_equal(p, q) for p, q in zip(x, y))
     if ta is Pair and tb is Pair:
         while type(a) is Pair and type(b) is Pair:
-            if not values_equal(a.first, b.first):
+            if not _equal(a.first, b.first):
                 return False
             a, b = a.rest, b.rest
-        return values_equal(a, b)
+        return _equal(a, b)
     if ta is Struct and tb is Struct:
         if a.d.keys() != b.d.keys():
             return False
-        return all(values_equal(v, b.d[k]) for k, v in a.d.items())
+        return all(_equal(v, b.d[k]) for k, v in a.d.items())
     if ta is LSet and tb is LSet:
         return a.s == b.s
     if ta is str and tb is str:
         return a == b
     return False
+
+
+_CONTAINERS = (Array, Pair, Struct, LSet)
 
 
 def list_from(items) -> object:
@@ -457,7 +510,9 @@ def _iter_list(p):
 
 def _print_seq(open_, close, items, quoted, budget) -> str:
     parts = []
-    local = None if budget is None else [budget[0]]
+    # The delimiters are charged on the way down, so a preview of a value nested
+    # 100,000 levels deep stops after a bounded number of levels (no RecursionError).
+    local = None if budget is None else [budget[0] - len(open_) - len(close)]
     n = 0
     for x in items:
         if local is not None and local[0] <= 0:
@@ -473,7 +528,7 @@ def _print_seq(open_, close, items, quoted, budget) -> str:
 def _print_struct(v, quoted, budget) -> str:
     # Structs always print in literal form (Elle's rule), keys and values alike.
     parts = []
-    local = None if budget is None else [budget[0]]
+    local = None if budget is None else [budget[0] - 2]
     for k, x in v.d.items():
         if local is not None and local[0] <= 0:
             parts.append("…")

@@ -83,16 +83,25 @@ def _patched(func, offset) -> bool:
 
 
 class Patches:
-    """Reference-counted BREAK patches over pre-decoded instructions."""
+    """Reference-counted BREAK patches over pre-decoded instructions.
+
+    The fast loop may run a superinstruction (vm/fuse.py) at the head of a group, which
+    covers the instructions after it and would jump over a patch on one of them. So a
+    function with any patch runs its plain entries (changed in place, so frames already
+    running it see the change), and gets its superinstructions back with its last patch."""
 
     def __init__(self):
         self.counts: dict = {}        # (id(func), offset) -> [func, offset, original, count]
 
     def add(self, func, offset):
+        """Patch a BREAK over `offset`. A function with any breakpoint runs without
+        superinstructions (changed in place, so running frames see it too)."""
         key = (id(func), offset)
         entry = self.counts.get(key)
         if entry is None:
-            original = func.decoded[offset]
+            if not any(e[0] is func for e in self.counts.values()):
+                func.decoded[:] = func.plain
+            original = func.plain[offset]
             entry = [func, offset, original, 0]
             self.counts[key] = entry
             func.decoded[offset] = (OP_BREAK, original, original[2])
@@ -110,6 +119,7 @@ class Patches:
             del self.counts[key]
             if not any(e[0] is func for e in self.counts.values()):
                 func.jit_blocked = False
+                refuse(func)
 
     def is_patched(self, func, offset) -> bool:
         return (id(func), offset) in self.counts
@@ -131,6 +141,15 @@ class Patches:
 
     def clear(self):
         self.lift_all()
-        for func, _, _, _ in list(self.counts.values()):
+        for func in {id(e[0]): e[0] for e in self.counts.values()}.values():
             func.jit_blocked = False
+            refuse(func)
         self.counts.clear()
+
+
+def refuse(func):
+    """Put the superinstructions back once a function has no breakpoint left."""
+    from vm import execute
+    from vm.fuse import fuse
+    if execute.FUSION:
+        func.decoded[:] = fuse(func.plain)[0]

@@ -88,6 +88,7 @@ def make_vm(args, on_output):
 def load(args, on_output):
     """(vm, None) ready to run, or (None, exit status) after printing why not."""
     from vm.errors import SourceError
+    from vm.verify import VerifyError
     try:
         text = read_source(args.file)
     except SourceFileError as e:
@@ -98,6 +99,9 @@ def load(args, on_output):
         vm.load(text, args.file)
     except SourceError as e:
         print(str(e), file=sys.stderr)
+        return None, EXIT_USAGE
+    except VerifyError as e:           # a compiler bug: the code is refused, never run
+        print(f"vmdbg: {e}", file=sys.stderr)
         return None, EXIT_USAGE
     if getattr(args, "fuel", None) is not None:
         vm.root.fuel = args.fuel

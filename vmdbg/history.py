@@ -24,18 +24,20 @@ class History:
     every other one is dropped and the interval doubles, so a run of any length keeps
     at most `max_count` copies and replay never covers more than two intervals."""
 
-    def __init__(self, interval: int = 20_000, max_count: int = 48):
+    def __init__(self, interval: int = 50_000, max_count: int = 48):
         self.interval = interval
         self.max_count = max_count
         self.checkpoints: list[Checkpoint] = []
+        self.skipped = 0            # tick of the last checkpoint that could not be taken
 
     def clear(self):
         self.checkpoints.clear()
+        self.skipped = 0
 
     def next_due(self) -> int:
         if not self.checkpoints:
             return 0
-        return self.checkpoints[-1].tick + self.interval
+        return max(self.checkpoints[-1].tick, self.skipped) + self.interval
 
     def maybe_take(self, vm):
         """Take a checkpoint if one is due at vm.tick."""
@@ -47,7 +49,15 @@ class History:
     def take(self, vm):
         start = time.perf_counter()
         vm.settle_fuel()
-        state = capture(vm)
+        try:
+            state = capture(vm)
+        except RecursionError:
+            # State nested too deeply to copy (a 100,000-deep list, thousands of nested
+            # fibers): skip this one; replay from an earlier checkpoint stays exact.
+            if not self.checkpoints:
+                raise
+            self.skipped = vm.tick
+            return
         cp = Checkpoint(vm.tick, state, len(vm.output), vm.output_size, time.perf_counter() - start)
         # Drop checkpoints "in the future" (after a goto into the past, then new stepping).
         while self.checkpoints and self.checkpoints[-1].tick >= vm.tick:

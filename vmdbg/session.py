@@ -31,7 +31,7 @@ class Session:
     """A program under the debugger, stopped between instructions."""
 
     def __init__(self, text: str, filename: str, path: str | None = None, jit: int = 0,
-                 fuel: int | None = None, max_depth: int = 10_000, checkpoint_interval: int = 20_000,
+                 fuel: int | None = None, max_depth: int = 10_000, checkpoint_interval: int = 50_000,
                  max_checkpoints: int = 48, **vm_options):
         self.path = path                    # file on disk (restart reloads it), or None
         self.filename = filename
@@ -556,6 +556,40 @@ class Session:
                 return self._finish("step")
             start = max(0, start - span)
 
+    def step_back_over(self) -> "Snapshot":
+        """Go back to where the previous line of this frame (or its caller) began; the
+        instructions of calls and resumed fibers in between are skipped, like step_over."""
+        self.message = ""
+        now = self.vm.tick
+        here = self._position()
+        if now == 0 or here is None:
+            self.message = "already at the start"
+            return self.snapshot()
+
+        def mine(pos):
+            return pos is not None and pos[0] == here[0] and pos[1] <= here[1]
+
+        span = max(self.history.interval, 2_000)
+        start = max(0, now - span)
+        while True:
+            positions = [(t, p) for t, p in self._positions(start, now) if mine(p)]
+            i = len(positions) - 1
+            while i >= 0 and _same_line(positions[i][1], here):
+                i -= 1
+            target = None
+            if i >= 0:
+                line_pos = positions[i][1]
+                while i > 0 and _same_line(positions[i - 1][1], line_pos):
+                    i -= 1
+                if i > 0 or start == 0:
+                    target = positions[i][0]
+            if target is not None:
+                self._replay_to(target)
+                return self._finish("step")
+            if start == 0:              # nothing earlier in this fiber: back to its resumer
+                return self.step_back_line()
+            start = max(0, start - span)
+
     def reverse_continue(self) -> "Snapshot":
         """Go back to the previous breakpoint hit (or the start)."""
         self.message = ""
@@ -738,7 +772,9 @@ class Session:
             functions=self._function_tiers(),
             code=self._code_lines(frame.func) if frame is not None else (),
             code_breaks=self._code_breaks(frame.func) if frame is not None else (),
-            code_tier=self._tier_of(frame.func) if frame is not None else "interp")
+            code_tier=self._tier_of(frame.func) if frame is not None else "interp",
+            source=vm.sources.get(span.file, "") if span else "",
+            signal_names=tuple(sorted(vm.registry.bits.items(), key=lambda kv: kv[1])))
 
     def _code_lines(self, func) -> tuple:
         """The disassembly of `func`, computed once per function."""
@@ -794,7 +830,8 @@ class Session:
     def _bp_info(self, bp: Breakpoint) -> BreakpointInfo:
         locs = tuple((f.name, off, f.line_at(off)) for f, off in bp.locations)
         return BreakpointInfo(bp.id, bp.kind, bp.describe(), bp.enabled, bp.verified, bp.message,
-                              bp.hits, bp.condition, bp.hit_count, bp.log_message, locs)
+                              bp.hits, bp.condition, bp.hit_count, bp.log_message, locs,
+                              bp.line if bp.kind == "line" else None)
 
     def _function_tiers(self) -> tuple:
         jit = self.vm.jit

@@ -79,6 +79,7 @@ class BreakpointInfo:
     hit_count: int | None
     log_message: str | None
     locations: tuple            # ((function, offset, line), ...)
+    line: int | None = None     # the source line of a line breakpoint (for the gutter)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class Snapshot:
     code: tuple = ()            # ((offset, disassembled text), ...) of the shown function
     code_breaks: tuple = ()     # offsets in that function with a breakpoint patched in
     code_tier: str = "interp"   # the shown function's tier: interp / jit1 / jit2
+    source: str = ""            # the text of `file` (the program, or the prelude), shared not copied
+    signal_names: tuple = ()    # ((name, bit), ...) every known signal, lowest bit first
 
 
 def explain(info, operands, func=None, next_offset=0, registry=None) -> str:

@@ -45,4 +45,24 @@ class Module:
 def compile_program(forms, filename, module, registry, primitives):
     """Compile a file's forms into its main function (the root fiber's body)."""
     from vm.compiler.forms import Compiler
-    return Compiler(filename, module, registry, primitives).compile_program(forms)
+    try:
+        return Compiler(filename, module, registry, primitives).compile_program(forms)
+    except RecursionError as e:
+        # The compiler recurses per nesting level (macros add levels): a very deep
+        # expression is a compile error at the deepest form reached, not a crash.
+        raise _nested_too_deeply(e, filename) from None
+
+
+def _nested_too_deeply(exc, filename):
+    from vm.errors import CompileError
+    span = None
+    tb = exc.__traceback__
+    while tb is not None:
+        form = tb.tb_frame.f_locals.get("form")
+        if getattr(form, "span", None) is not None:
+            span = form.span
+        tb = tb.tb_next
+    message = "expression nested too deeply to compile"
+    if span is None:
+        return CompileError(message, filename, 1, 1)
+    return CompileError(message, span.file, span.line, span.col)

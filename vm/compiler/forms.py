@@ -278,20 +278,43 @@ class Compiler:
 
     # -- bodies ------------------------------------------------------------------
 
-    def compile_sequence(self, forms, tail):
-        """Each form's value is dropped except the last one's (nil for none)."""
-        if not forms:
-            self.fs.emit_const(None)
-            return
-        fs = self.fs
-        for f in forms[:-1]:
-            self.compile(f)
-            saved, fs.cur_span = fs.cur_span, f.span
-            fs.emit("Pop")
-            fs.cur_span = saved
-        self.compile(forms[-1], tail)
+    def compile_sequence(self, forms, tail, void=False):
+        """Each form's value is dropped except the last one's (nil for none).
 
-    def compile_body(self, forms, tail):
+        With `void`, no value is left at all (a loop body)."""
+        if not forms:
+            if not void:
+                self.fs.emit_const(None)
+            return
+        for f in forms[:-1]:
+            self.compile_statement(f)
+        if void:
+            self.compile_statement(forms[-1])
+        else:
+            self.compile(forms[-1], tail)
+
+    def compile_statement(self, form):
+        """Compile a form whose value is not used: assignments store without Dup/Pop."""
+        fs = self.fs
+        items = form.value
+        head = items[0].value.name if form.kind == "list" and items and items[0].is_symbol() else None
+        if head in ("assign", "def", "var") and fs.resolve(head) is None and len(items) == 3:
+            saved, fs.cur_span = fs.cur_span, form.span
+            fs.func.form_starts.append((form.span, fs.here()))
+            try:
+                if head == "assign":
+                    self.compile_assign(form, False, keep=False)
+                else:
+                    self.compile_def(form, False, keep=False)
+            finally:
+                fs.cur_span = saved
+            return
+        self.compile(form)
+        saved, fs.cur_span = fs.cur_span, form.span
+        fs.emit("Pop")
+        fs.cur_span = saved
+
+    def compile_body(self, forms, tail, void=False):
         """A body: defs in it form one letrec, declared (as nil) before anything runs."""
         fs = self.fs
         for name, mutable, value in self.scan_defs(forms):
@@ -300,7 +323,7 @@ class Compiler:
                 b.fn_arity = None if mutable else self.fn_literal_arity(value)
                 fs.emit_const(None)
                 fs.emit_store_binding(b, init=True)
-        self.compile_sequence(forms, tail)
+        self.compile_sequence(forms, tail, void)
 
     def compile_begin(self, form, tail):
         self.compile_sequence(form.value[1:], tail)
@@ -312,7 +335,7 @@ class Compiler:
 
     # -- definitions -------------------------------------------------------------
 
-    def compile_def(self, form, tail, force_mutable=False):
+    def compile_def(self, form, tail, keep=True):
         from vm.compiler.patterns import store_pattern
         items = form.value
         if len(items) not in (2, 3):
@@ -328,7 +351,8 @@ class Compiler:
                 self.compile(value)
         else:
             self.fs.emit_const(None)
-        self.fs.emit("Dup")
+        if keep:
+            self.fs.emit("Dup")
         store_pattern(self, target, self.store_def_name)
 
     def compile_var(self, form, tail):
@@ -475,14 +499,17 @@ class Compiler:
 
     # -- assignment --------------------------------------------------------------
 
-    def compile_assign(self, form, tail):
+    def compile_assign(self, form, tail, keep=True):
+        # <value> [Dup] Store...   (the Dup only when the assignment's value is used)
         items = form.value
         if len(items) != 3 or not items[1].is_symbol():
             self.malformed(form, "assign", "(assign name value)")
         name = items[1].value.name
         fs = self.fs
         self.compile(items[2])
-        fs.emit("Dup")
+        fs.cur_span = form.span
+        if keep:
+            fs.emit("Dup")
         r = fs.resolve(name)
         if r is not None:
             binding = r[-1]
@@ -512,7 +539,7 @@ class Compiler:
         #     <cond>
         #     JumpIfFalse else
         #     <then>
-        #     Jump end
+        #     Jump end          (Return instead, in tail position)
         # else:
         #     <else or nil>
         # end:
@@ -524,7 +551,11 @@ class Compiler:
         self.compile(items[1])
         fs.emit_jump("JumpIfFalse", other)
         self.compile(items[2], tail)
-        fs.emit_jump("Jump", end)
+        if tail:
+            # In tail position the continuation is the function's return.
+            fs.emit("Return")
+        else:
+            fs.emit_jump("Jump", end)
         fs.place(other)
         if len(items) == 4:
             self.compile(items[3], tail)
@@ -644,8 +675,7 @@ class Compiler:
             self.compile(items[1])
             fs.emit_jump("JumpIfFalse", exit_)
             fs.push_scope()
-            self.compile_body(items[2:], False)
-            fs.emit("Pop")
+            self.compile_body(items[2:], False, void=True)
             fs.pop_scope()
             fs.emit_jump("Jump", top)
             fs.place(exit_)

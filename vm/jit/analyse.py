@@ -77,12 +77,13 @@ class Inst:
 class Block:
     """A basic block: instructions from a leader to a terminator or the next leader."""
 
-    __slots__ = ("start", "insts", "shape")
+    __slots__ = ("start", "insts", "shape", "charge")
 
     def __init__(self, start, insts, shape):
         self.start = start      # byte offset of the first instruction
         self.insts = insts      # [Inst]
         self.shape = shape      # stack shape on entry: tuple of None (a value) or Static
+        self.charge = 0         # ticks taken on entry (see fold_charges)
 
 
 class Plan:
@@ -299,7 +300,37 @@ def split_blocks(insts: dict, shapes: dict) -> list:
         current.insts.append(inst)
         if inst.name in TERMINATORS or inst.name in BRANCHES:
             current = None
+    fold_charges(blocks)
     return blocks
+
+
+def fold_charges(blocks: list):
+    """Move the charge of a block entered only by unconditional edges (fall-through or
+    Jump) into those predecessors, which then pay for it ahead. Exact: a charged block is
+    certain to run, and when the budget would not cover it the whole call re-runs
+    interpreted anyway. Block 0 stays charged: self tail calls enter it."""
+    for b in blocks:
+        b.charge = len(b.insts)
+    by_start = {b.start: b for b in blocks}
+    preds: dict = {b.start: [] for b in blocks}
+    for b in blocks:
+        last = b.insts[-1]
+        if last.name == "Jump":
+            preds[last.arg].append((b, True))
+        elif last.name in BRANCHES:
+            preds[last.arg].append((b, False))
+            preds[last.nxt].append((b, False))
+        elif last.name not in TERMINATORS and last.nxt in by_start:
+            preds[last.nxt].append((b, True))
+    for b in reversed(blocks):
+        incoming = preds[b.start]
+        if b.start == 0 or not incoming or not all(plain for _, plain in incoming):
+            continue
+        if any(p is b for p, _ in incoming):
+            continue
+        for p, _ in incoming:
+            p.charge += b.charge
+        b.charge = 0
 
 
 def resolver_for(vm):

@@ -75,7 +75,6 @@ class JitCode:
         self.bails = {}                   # bail reason code -> count
         self.hard_bails = 0               # bails that are not fuel or pauses
         self.promote_at = 0               # func.calls at which tier 2 is tried (0: never)
-        self.counter = None               # ctypes c_int64 counting native calls (stats)
 
     def __repr__(self) -> str:
         return f"<jit{self.tier} {self.func.name}>"

@@ -24,7 +24,8 @@ from vm.jit import runtime
 from vm.jit.analyse import Reject, analyse, resolver_for
 from vm.jit.code import BAIL_NAMES, TIER_NAMES, JitCode, Rejection
 from vm.jit.listing import function_assembly, function_ir
-from vm.jit.translate import FunctionTranslator, body_type
+from vm.jit.runtime import body_type, get_runtime
+from vm.jit.translate import FunctionTranslator
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
@@ -32,7 +33,6 @@ TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
 TIER2_CALLS = 1000
 
 _symbol_ids = itertools.count(1)
-_engine_ids = itertools.count(1)
 
 
 class _MethodDef(ctypes.Structure):
@@ -45,11 +45,16 @@ _new_builtin.restype = ctypes.py_object
 _new_builtin.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
 
 
-def make_builtin(name: str, address: int):
-    """A Python builtin calling the METH_FASTCALL function at `address`; keep the 2nd value alive."""
+def make_builtin(name: str, trampoline: int, body: int, flag: int):
+    """A Python builtin running `body` through the arity's trampoline.
+
+    Its `self` is the address of a {body, flag} descriptor. Returns (builtin, what must
+    stay alive as long as it: the PyMethodDef, the name and the descriptor)."""
     raw = name.encode()
-    md = _MethodDef(raw, address, runtime.METH_FASTCALL, None)
-    return _new_builtin(ctypes.addressof(md), None, None), (md, raw)
+    md = _MethodDef(raw, trampoline, runtime.METH_FASTCALL, None)
+    desc = (ctypes.c_void_p * 2)(body, flag)
+    fn = _new_builtin(ctypes.addressof(md), ctypes.addressof(desc), None)
+    return fn, (md, raw, desc)
 
 
 def symbol_for(func, tier: int) -> str:
@@ -62,9 +67,7 @@ class Engine:
 
     def __init__(self, vm):
         self.vm = vm
-        runtime.register_symbols()
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
+        self.runtime = get_runtime()
         self.target = llvm.Target.from_default_triple()
         self.machines = {tier: self.target.create_target_machine(opt=cg, jit=True)
                          for tier, (_, cg) in TIER_LEVELS.items()}
@@ -72,8 +75,6 @@ class Engine:
                         for tier, tm in self.machines.items()}
         # A pause request reaches compiled code through this flag (see runtime.emit_refill).
         self.flag = ctypes.c_int64(0)
-        self.flag_name = f"vmjit_interrupt_{next(_engine_ids)}"
-        llvm.add_symbol(self.flag_name, ctypes.addressof(self.flag))
         self.seen: list = []              # every function compiled or rejected, in order
         self.codes: dict = {}             # func -> [JitCode per tier, oldest first]
         self.dump = bool(os.environ.get("VMDBG_JIT_DUMP"))
@@ -152,20 +153,15 @@ class Engine:
         module = ir.Module(name=f"unit{tier}_{next(_symbol_ids)}")
         module.triple = llvm.get_process_triple()
         module.data_layout = str(self.machines[tier].target_data)
-        symbols, counters = {}, {}
+        symbols = {}
         for f in plans:
-            sym = symbol_for(f, tier)
-            symbols[f] = ir.Function(module, body_type(f.nparams), sym)
-            counters[f] = ir.GlobalVariable(module, ir.IntType(64), sym + "_calls")
-            counters[f].initializer = ir.Constant(ir.IntType(64), 0)
+            symbols[f] = ir.Function(module, body_type(f.nparams), symbol_for(f, tier))
         for plan in plans.values():
             for g in plan.callees:
                 if g not in symbols:
                     symbols[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
-        refill = runtime.emit_refill(module, self.flag_name)
         for f, plan in plans.items():
-            FunctionTranslator(module, plan, symbols, refill, counters[f]).translate()
-            runtime.emit_entry(module, symbols[f], f.nparams, symbols[f].name + "_entry")
+            FunctionTranslator(module, plan, symbols, compact=tier == 1).translate()
         raw_ir = str(module)
         mod = llvm.parse_assembly(raw_ir)
         mod.verify()
@@ -181,19 +177,29 @@ class Engine:
             self.dump_unit(raw_ir, opt_ir, tier)
 
     def optimise(self, mod, tier: int):
+        """Tier 1: a short list of cheap passes (SSA, folding, CFG cleanup). Tier 2: -O3."""
         speed, _ = TIER_LEVELS[tier]
         pto = llvm.create_pipeline_tuning_options(speed_level=speed)
-        if tier == 2:
-            pto.inlining_threshold = 250
         pb = llvm.create_pass_builder(self.machines[tier], pto)
-        pb.getModulePassManager().run(mod, pb)
+        if tier == 1:
+            mpm = llvm.create_new_module_pass_manager()
+            mpm.add_sroa_pass()
+            mpm.add_instruction_combine_pass()
+            mpm.add_simplify_cfg_pass()
+            mpm.add_new_gvn_pass()
+            mpm.add_instruction_combine_pass()
+            mpm.add_simplify_cfg_pass()
+        else:
+            pto.inlining_threshold = 250
+            mpm = pb.getModulePassManager()
+        mpm.run(mod, pb)
 
     def install(self, f, tier, sym, ee, opt_ir, raw_ir, elapsed, plan, plans):
         body = ee.get_function_address(sym)
         llvm.add_symbol(sym, body)     # later units call this body by name
-        entry, keep = make_builtin(f.name, ee.get_function_address(sym + "_entry"))
+        trampoline = self.runtime.trampoline(f.nparams)
+        entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.flag))
         code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, elapsed, self)
-        code.counter = ctypes.c_int64.from_address(ee.get_global_value_address(sym + "_calls"))
         code.blockers, code.global_guards = self.dependencies(f, plans)
         code.promote_at = f.calls + TIER2_CALLS if tier == 1 else 0
         f.jit_state = code
@@ -260,7 +266,6 @@ class Engine:
     def function_stats(self, func) -> dict:
         state = func.jit_state
         codes = self.codes.get(func, [])
-        native = sum(c.counter.value for c in codes if c.counter is not None)
         bails: dict = {}
         for c in codes:
             for reason, n in c.bails.items():
@@ -270,7 +275,6 @@ class Engine:
             "name": func.name,
             "where": f"{span.file}:{span.line}" if span is not None else "",
             "calls": func.calls,
-            "native_calls": native,
             "entries": sum(c.entries for c in codes),
             "tier": self.tier_of(func),
             "state": ("compiled" if isinstance(state, JitCode) else
@@ -285,7 +289,7 @@ class Engine:
         lines = [f"JIT (threshold {self.vm.jit_threshold}): "
                  f"{sum(r['state'] == 'compiled' for r in rows)} compiled, "
                  f"{sum(r['state'] == 'rejected' for r in rows)} rejected",
-                 f"  {'function':<22} {'calls':>9} {'native':>11} {'tier':<6} {'compile ms':<14} note"]
+                 f"  {'function':<22} {'calls':>9} {'entries':>9} {'tier':<6} {'compile ms':<16} note"]
         for r in rows:
             ms = " / ".join(f"t{t} {v:.1f}" for t, v in sorted(r["compile_ms"].items())) or "-"
             note = r["reason"] or ", ".join(f"{k} bails {v}" for k, v in r["bails"].items())
@@ -293,8 +297,8 @@ class Engine:
                 note = "gave up: " + note
             elif r["state"] == "rejected":
                 note = "rejected: " + note
-            lines.append(f"  {r['name'][:22]:<22} {r['calls']:>9} {r['native_calls']:>11} "
-                         f"{r['tier']:<6} {ms:<14} {note}".rstrip())
+            lines.append(f"  {r['name'][:22]:<22} {r['calls']:>9} {r['entries']:>9} "
+                         f"{r['tier']:<6} {ms:<16} {note}".rstrip())
         return "\n".join(lines)
 
     def listings(self, func):

@@ -16,9 +16,9 @@ PTR = ir.PointerType()
 RET = ir.LiteralStructType([I64, I64])
 # The run context shared by one native call tree: budget (ticks this chunk may still
 # run), reserve (ticks beyond this chunk), the thread state saved while the GIL is
-# released (null while it is held).
-CTX = ir.LiteralStructType([I64, I64, PTR])
-CTX_BUDGET, CTX_RESERVE, CTX_TSTATE = 0, 1, 2
+# released (null while it is held), and the engine's pause flag.
+CTX = ir.LiteralStructType([I64, I64, PTR, PTR])
+CTX_BUDGET, CTX_RESERVE, CTX_TSTATE, CTX_FLAG = 0, 1, 2, 3
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -127,3 +127,25 @@ def unlikely(branch):
 def likely(branch):
     branch.set_weights([2000, 1])
     return branch
+
+
+def ctx_field(builder, ctx, index: int, name: str):
+    """Pointer to a field of the run context."""
+    return builder.gep(ctx, [i64(0), ir.Constant(I32, index)], source_etype=CTX, name=name)
+
+
+class ExitBlock:
+    """One exit per function for every bail-out: `ret {reason, 0}` with reason from a phi."""
+
+    def __init__(self, fn: ir.Function):
+        self.block = fn.append_basic_block("bail")
+        b = ir.IRBuilder(self.block)
+        self.why = b.phi(I64, name="why")
+        b.ret(b.insert_value(ir.Constant(RET, [0, 0]), self.why, 0))
+
+    def leave_if(self, builder, cond, reason, name: str):
+        """Go to the exit with `reason` (a constant or an i64 value) when `cond` holds."""
+        cont = builder.append_basic_block(name)
+        self.why.add_incoming(i64(reason) if isinstance(reason, int) else reason, builder.block)
+        unlikely(builder.cbranch(cond, self.block, cont))
+        builder.position_at_end(cont)

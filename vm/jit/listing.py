@@ -1,14 +1,11 @@
-"""Cut one function's body and entry wrapper out of a unit's LLVM IR or assembly text."""
+"""Cut one function's body out of a compile unit's LLVM IR or assembly text."""
 
 from __future__ import annotations
 
 
 def function_ir(module_text: str, symbol: str) -> str:
-    """The `define`s of `symbol` and `symbol_entry` in a module's IR text."""
-    out = []
-    for name in (symbol, symbol + "_entry"):
-        out += _ir_definition(module_text.splitlines(), name)
-    return "\n".join(out)
+    """The `define` of `symbol` in a module's IR text."""
+    return "\n".join(_ir_definition(module_text.splitlines(), symbol)).rstrip()
 
 
 def _ir_definition(lines, name):
@@ -23,10 +20,10 @@ def _ir_definition(lines, name):
 
 
 def function_assembly(asm: str, symbol: str) -> str:
-    """The assembly of `symbol` and `symbol_entry`, from label to `.size` directive."""
+    """The assembly of `symbol`, from its label to its `.size` directive."""
     lines = asm.splitlines()
     out = []
-    for name in (symbol, symbol + "_entry"):
+    for name in (symbol,):
         start = next((i for i, ln in enumerate(lines) if ln == f"{name}:"), None)
         if start is None:
             continue

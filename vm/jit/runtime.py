@@ -1,24 +1,28 @@
-"""The bridge between Python and compiled bodies: the C-API entry wrapper, the fuel refill
-helper, and the process symbols (CPython API, libm) they use.
+"""Process-wide native runtime: the C-API entry trampolines, the fuel refill helper, the
+number slow paths, and the process symbols (CPython API, libm) they use.
 
-The interpreter calls `<symbol>_entry(budget, room, *args)`, a METH_FASTCALL builtin, so a
-call costs what any builtin call costs (ctypes would cost ten times more). Sketch:
+Compiled once per process and shared by every engine, so a function's own module holds
+only its body. The interpreter calls a JitCode's builtin, whose C function is the
+trampoline for the body's arity and whose `self` is the address of a two-pointer
+descriptor {body, engine pause flag}. A call costs what any builtin call costs (ctypes
+would cost ten times more). Trampoline sketch:
 
     entry:        nargs must be 2 + nparams; budget, room = the first two ints
-    arg.<i>:      int (fits i64) / float / True / False / None -> (tag, bits); else bail.guard
-    run:          ctx = {min(budget, CHUNK), the rest, no saved thread}; r = body(ctx, room, ...)
-                  give the GIL back if a refill released it
+    arg.<i>:      int (fits i64) / float / True / False / None -> (tag, bits); else guard
+    run:          ctx = {min(budget, CHUNK), the rest, no saved thread, flag}
+                  r = body(ctx, room, ...); take the GIL back if a refill released it
     box:          bail -> the reason as an int (ctrl+c -> NULL, the exception is set);
                   value -> (value, ticks used)
 
-Refill, the cold path of every block's fuel check, runs once per CHUNK ticks: it runs
-Python signal handlers, releases the GIL (so the debugger's UI thread keeps running),
-honours a pause request and moves the next chunk from reserve into budget.
+`vmjit_refill`, the cold path of every block's fuel check, runs once per CHUNK ticks:
+it runs Python signal handlers, releases the GIL (so the debugger's UI thread keeps
+running), honours a pause request and moves the next chunk from reserve into budget.
 """
 
 from __future__ import annotations
 
 import ctypes
+import threading
 
 import llvmlite.binding as llvm
 from llvmlite import ir
@@ -26,7 +30,8 @@ from llvmlite import ir
 from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, TAG_BOOL, TAG_FLOAT,
                          TAG_INT, TAG_NIL)
-from vm.jit.irutil import F64, I32, I64, PTR, Val, i64
+from vm.jit.irutil import F64, I32, I64, PTR, RET, Val, i64
+from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
 # Ticks compiled code runs between two looks at the world (pause flag, signals, GIL).
 CHUNK = 1 << 20
@@ -37,6 +42,7 @@ OB_TYPE_OFFSET = object.__basicsize__ - ctypes.sizeof(ctypes.c_void_p)
 
 C_API = {
     "PyLong_AsLongLong": (I64, [PTR]),
+    "PyLong_AsVoidPtr": (PTR, [PTR]),
     "PyLong_AsLongLongAndOverflow": (I64, [PTR, PTR]),
     "PyLong_FromLongLong": (PTR, [I64]),
     "PyFloat_AsDouble": (F64, [PTR]),
@@ -50,21 +56,15 @@ C_API = {
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
               "_Py_FalseStruct": False, "_Py_NoneStruct": None}
+HELPERS = ARITH + ("div", "rem") + tuple(COMPARE) + ("eq",)
 
-_registered = False
+
+def helper_name(op: str) -> str:
+    return f"vmjit_{op}"
 
 
-def register_symbols():
-    """Tell LLVM's linker where the CPython API, its singletons and fmod live (once)."""
-    global _registered
-    if _registered:
-        return
-    for name in C_API:
-        llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
-    for name, obj in PY_OBJECTS.items():
-        llvm.add_symbol(name, id(obj))
-    llvm.add_symbol("fmod", ctypes.cast(ctypes.CDLL(None).fmod, ctypes.c_void_p).value)
-    _registered = True
+def body_type(nparams: int) -> ir.FunctionType:
+    return ir.FunctionType(RET, [PTR, I64] + [I64, I64] * nparams)
 
 
 def api(module, name):
@@ -72,66 +72,167 @@ def api(module, name):
     return U.declare(module, name, ret, args)
 
 
-def emit_refill(module, interrupt_name: str) -> ir.Function:
-    """i64 vmjit_refill(ctx, need): 0 when `need` ticks were taken, else a bail reason."""
+class Runtime:
+    """The shared runtime: one MCJIT engine for helpers and trampolines (made once)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.register_process_symbols()
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
+        self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
+        self.trampolines: dict = {}        # arity -> address of the METH_FASTCALL entry
+        module = self.new_module("vmjit_runtime")
+        emit_refill(module)
+        for op in HELPERS:
+            emit_helper(module, op)
+        self.load(module, ["vmjit_refill"] + [helper_name(op) for op in HELPERS])
+
+    def register_process_symbols(self):
+        for name in C_API:
+            llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
+        for name, obj in PY_OBJECTS.items():
+            llvm.add_symbol(name, id(obj))
+        llvm.add_symbol("fmod", ctypes.cast(ctypes.CDLL(None).fmod, ctypes.c_void_p).value)
+
+    def new_module(self, name):
+        module = ir.Module(name=name)
+        module.triple = llvm.get_process_triple()
+        module.data_layout = str(self.tm.target_data)
+        return module
+
+    def load(self, module, exported):
+        mod = llvm.parse_assembly(str(module))
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=2)
+        pb = llvm.create_pass_builder(self.tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        self.ee.add_module(mod)
+        self.ee.finalize_object()
+        for name in exported:
+            llvm.add_symbol(name, self.ee.get_function_address(name))
+
+    def trampoline(self, nparams: int) -> int:
+        """Address of the entry trampoline for bodies of `nparams` parameters."""
+        with self.lock:
+            addr = self.trampolines.get(nparams)
+            if addr is None:
+                module = self.new_module(f"vmjit_entry{nparams}")
+                name = f"vmjit_entry{nparams}"
+                emit_trampoline(module, nparams, name)
+                self.load(module, [name])
+                addr = self.trampolines[nparams] = self.ee.get_function_address(name)
+            return addr
+
+
+_runtime = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime()
+        return _runtime
+
+
+def declare_helpers(module) -> dict:
+    """The runtime's functions as declarations in a body's module, by short name."""
+    out = {"refill": U.declare(module, "vmjit_refill", I64, [PTR, I64])}
+    for op in HELPERS:
+        out[op] = U.declare(module, helper_name(op), RET, [I64, I64, I64, I64])
+    return out
+
+
+class HelperEmitter(NumericOps):
+    """Builds one slow-path helper: RET vmjit_<op>(ta, a, tb, b) with NumericOps inline."""
+
+    def __init__(self, module, fn):
+        self.module = module
+        self.fn = fn
+        self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        self.exit = U.ExitBlock(fn)
+
+    def bail_if(self, cond, reason, name):
+        self.exit.leave_if(self.b, cond, reason, name)
+
+
+def emit_helper(module, op: str):
+    fn = ir.Function(module, ir.FunctionType(RET, [I64, I64, I64, I64]), helper_name(op))
+    for arg, name in zip(fn.args, ("x.tag", "x", "y.tag", "y")):
+        arg.name = name
+    h = HelperEmitter(module, fn)
+    x, y = Val(fn.args[0], fn.args[1]), Val(fn.args[2], fn.args[3])
+    if op in ARITH:
+        v = h.arith(op, x, y)
+    elif op == "div":
+        v = h.divide(x, y)
+    elif op == "rem":
+        v = h.remainder(x, y)
+    elif op == "eq":
+        v = U.bool_val(h.b, h.equal(x, y))
+    else:
+        v = U.bool_val(h.b, h.compare(COMPARE[op], x, y))
+    b = h.b
+    b.ret(b.insert_value(b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0), v.bits, 1))
+
+
+def emit_refill(module) -> ir.Function:
+    """i64 vmjit_refill(ctx, need): called after a block's charge took the budget below
+    zero; 0 when the next chunk covers it, else a bail reason."""
     fn = ir.Function(module, ir.FunctionType(I64, [PTR, I64]), "vmjit_refill")
-    fn.linkage = "internal"
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
     ctx, need = fn.args
     ctx.name, need.name = "ctx", "need"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    flag = U.declare_global(module, interrupt_name, I64)
-
-    def field(i, name):
-        return b.gep(ctx, [i64(0), ir.Constant(I32, i)], source_etype=U.CTX, name=name)
+    exit_ = fn.append_basic_block("bail")
+    with b.goto_block(exit_):
+        why = b.phi(I64, name="why")
+        b.ret(why)
 
     def leave_if(cond, reason, name):
-        out = fn.append_basic_block(f"bail.{name}")
-        cont = fn.append_basic_block(f"{name}.ok")
-        b.cbranch(cond, out, cont)
-        b.position_at_end(out)
-        b.ret(i64(reason))
+        cont = fn.append_basic_block(name)
+        why.add_incoming(i64(reason), b.block)
+        b.cbranch(cond, exit_, cont)
         b.position_at_end(cont)
 
-    budget_ptr, reserve_ptr, ts_ptr = field(0, "budget.ptr"), field(1, "reserve.ptr"), field(2, "tstate.ptr")
+    budget_ptr = U.ctx_field(b, ctx, U.CTX_BUDGET, "budget.ptr")
+    reserve_ptr = U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr")
+    ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
     budget = b.load(budget_ptr, typ=I64, name="budget")
     reserve = b.load(reserve_ptr, typ=I64, name="reserve")
-    leave_if(b.icmp_signed("<", b.add(budget, reserve), need), BAIL_FUEL, "fuel")
-    # Look at Python signals with the GIL held, then (re)release it.
+    leave_if(b.icmp_signed("<", b.add(budget, reserve), i64(0)), BAIL_FUEL, "fuel.ok")
+    # Run Python signal handlers with the GIL held, then (re)release it.
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
-    held = b.icmp_unsigned("==", ts, ir.Constant(PTR, None), name="gil.held")
-    reacquire = fn.append_basic_block("gil.reacquire")
-    check = fn.append_basic_block("signals")
-    b.cbranch(held, check, reacquire)
-    b.position_at_end(reacquire)
-    b.call(api(module, "PyEval_RestoreThread"), [ts])
-    b.branch(check)
-    b.position_at_end(check)
+    with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
+        b.call(api(module, "PyEval_RestoreThread"), [ts])
     rc = b.call(api(module, "PyErr_CheckSignals"), [], name="rc")
     b.store(b.call(api(module, "PyEval_SaveThread"), [], name="saved"), ts_ptr)
-    leave_if(b.icmp_signed("<", rc, ir.Constant(I32, 0)), BAIL_SIGNAL, "signal")
-    # After the signal handlers: ctrl+c in `vmdbg run` asks for a pause through this flag.
-    leave_if(b.icmp_unsigned("!=", b.load(flag, typ=I64, name="pause"), i64(0)), BAIL_INTERRUPT, "pause")
-    small = b.icmp_signed("<", reserve, i64(CHUNK))
-    chunk = b.select(small, reserve, i64(CHUNK), name="chunk")
-    b.store(b.sub(b.add(budget, chunk), need), budget_ptr)
+    leave_if(b.icmp_signed("<", rc, ir.Constant(I32, 0)), BAIL_SIGNAL, "signals.ok")
+    # After the handlers: ctrl+c in `vmdbg run` asks for a pause through this flag.
+    flag = b.load(U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"), typ=PTR, name="flag")
+    leave_if(b.icmp_unsigned("!=", b.load(flag, typ=I64, name="pause"), i64(0)), BAIL_INTERRUPT, "run")
+    chunk = b.select(b.icmp_signed("<", reserve, i64(CHUNK)), reserve, i64(CHUNK), name="chunk")
+    b.store(b.add(budget, chunk), budget_ptr)
     b.store(b.sub(reserve, chunk), reserve_ptr)
     b.ret(i64(0))
     return fn
 
 
-def emit_entry(module, body: ir.Function, nparams: int, name: str) -> ir.Function:
+def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     """PyObject *<name>(self, args, nargs): unbox, run the body, box (see the module sketch)."""
     fn = ir.Function(module, ir.FunctionType(PTR, [PTR, PTR, I64]), name)
-    _, argv, nargs = fn.args
-    argv.name, nargs.name = "args", "nargs"
+    desc, argv, nargs = fn.args
+    desc.name, argv.name, nargs.name = "self", "args", "nargs"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    ovf = U.opaque_alloca(b, I32, "overflow")
+    ctx = U.opaque_alloca(b, U.CTX, "ctx")
     guard = fn.append_basic_block("bail.guard")
     with b.goto_block(guard):
         b.ret(b.call(api(module, "PyLong_FromLongLong"), [i64(BAIL_GUARD)]))
-    ovf = U.opaque_alloca(b, I32, "overflow")
-    ctx = U.opaque_alloca(b, U.CTX, "ctx")
     ok = b.append_basic_block("args")
     b.cbranch(b.icmp_signed("==", nargs, i64(nparams + 2)), ok, guard)
     b.position_at_end(ok)
@@ -142,11 +243,16 @@ def emit_entry(module, body: ir.Function, nparams: int, name: str) -> ir.Functio
     budget = b.call(as_ll, [arg(0)], name="budget")
     room = b.call(as_ll, [arg(1)], name="room")
     values = [unbox(module, b, arg(2 + i), ovf, guard, i) for i in range(nparams)]
+    pair = b.call(api(module, "PyLong_AsVoidPtr"), [desc], name="descriptor")
+    # Typed as a pointer to the body's function type, so llvmlite can call through it.
+    body = b.load(pair, typ=body_type(nparams).as_pointer(), name="body")
+    flag = b.load(b.gep(pair, [i64(1)], source_etype=PTR), typ=PTR, name="flag")
     first = b.select(b.icmp_signed("<", budget, i64(CHUNK)), budget, i64(CHUNK), name="first.chunk")
-    b.store(first, b.gep(ctx, [i64(0), ir.Constant(I32, U.CTX_BUDGET)], source_etype=U.CTX))
-    b.store(b.sub(budget, first), b.gep(ctx, [i64(0), ir.Constant(I32, U.CTX_RESERVE)], source_etype=U.CTX))
-    ts_ptr = b.gep(ctx, [i64(0), ir.Constant(I32, U.CTX_TSTATE)], source_etype=U.CTX)
+    b.store(first, U.ctx_field(b, ctx, U.CTX_BUDGET, "budget.ptr"))
+    b.store(b.sub(budget, first), U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr"))
+    ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
     b.store(ir.Constant(PTR, None), ts_ptr)
+    b.store(flag, U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"))
     call_args = [ctx, room]
     for v in values:
         call_args += [v.tag, v.bits]
@@ -160,8 +266,8 @@ def emit_entry(module, body: ir.Function, nparams: int, name: str) -> ir.Functio
         b.ret(ir.Constant(PTR, None))
     with b.if_then(U.is_bail(b, tag)):
         b.ret(b.call(api(module, "PyLong_FromLongLong"), [tag]))
-    left = b.add(b.load(b.gep(ctx, [i64(0), ir.Constant(I32, U.CTX_BUDGET)], source_etype=U.CTX), typ=I64),
-                 b.load(b.gep(ctx, [i64(0), ir.Constant(I32, U.CTX_RESERVE)], source_etype=U.CTX), typ=I64))
+    left = b.add(b.load(U.ctx_field(b, ctx, U.CTX_BUDGET, "b"), typ=I64),
+                 b.load(U.ctx_field(b, ctx, U.CTX_RESERVE, "r"), typ=I64))
     used = b.sub(budget, left, name="used")
     value = box(module, b, Val(tag, bits))
     with b.if_then(b.icmp_unsigned("==", value, ir.Constant(PTR, None))):
@@ -182,11 +288,12 @@ def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:
     not_int = fn.append_basic_block(f"arg{i}.notint")
     is_float = fn.append_basic_block(f"arg{i}.float")
     other = fn.append_basic_block(f"arg{i}.other")
+    int_ok = fn.append_basic_block(f"arg{i}.fits")
+    known = fn.append_basic_block(f"arg{i}.const")
     done = fn.append_basic_block(f"arg{i}.done")
     b.cbranch(b.icmp_unsigned("==", typ, U.declare_global(module, "PyLong_Type")), is_int, not_int)
     b.position_at_end(is_int)
     ival = b.call(api(module, "PyLong_AsLongLongAndOverflow"), [obj, ovf_ptr], name=f"arg{i}.i")
-    int_ok = fn.append_basic_block(f"arg{i}.fits")
     b.cbranch(b.icmp_signed("!=", b.load(ovf_ptr, typ=I32), ir.Constant(I32, 0)), guard, int_ok)
     b.position_at_end(int_ok)
     b.branch(done)
@@ -199,7 +306,6 @@ def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:
     is_true = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_TrueStruct"))
     is_false = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_FalseStruct"))
     is_none = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_NoneStruct"))
-    known = fn.append_basic_block(f"arg{i}.const")
     b.cbranch(b.or_(b.or_(is_true, is_false), is_none), known, guard)
     b.position_at_end(known)
     ctag = b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL))

@@ -6,13 +6,19 @@ Every compiled function becomes
 
 returning (tag, payload) or (bail reason, 0). `room` is how many nested calls the VM
 would still allow; `ctx` holds the fuel budget shared by the whole native call tree.
-Locals and stack slots live in allocas (mem2reg makes them SSA). The sketch of one block:
+Locals and stack slots live in allocas (mem2reg makes them SSA). Sketch:
 
-    op.<offset>:                      ; a bytecode basic block
-      budget -= <its instruction count>   (refill or bail when that goes below zero)
-      ... the block's instructions on a compile-time stack of Val ...
-      spill the stack to its slots; branch
-    bail.<reason>:  ret {reason, 0}
+    entry:        allocas; parameters into locals, other locals nil
+    op.<offset>:  one per bytecode basic block
+                    budget -= <its charge>; below zero: refill or bail
+                    (the charge is its instruction count, plus that of blocks only
+                    reached from it unconditionally; see analyse.fold_charges)
+                    ... its instructions, on a compile-time stack of Val ...
+                    spill the stack to its slots; branch
+    bail:         ret {reason, 0}, the reason from a phi over every bail site
+
+Tier 1 ("compact") inlines only the integer case of each number operation and calls
+the runtime's slow-path helper for the rest; tier 2 inlines everything (numeric.py).
 """
 
 from __future__ import annotations
@@ -21,35 +27,33 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.analyse import Static
-from vm.jit.code import (BAIL_DEPTH, BAIL_DIVZERO, BAIL_GUARD, BAIL_OVERFLOW, TAG_BOOL,
-                         TAG_FLOAT, TAG_INT, TAG_NIL)
+from vm.jit.code import BAIL_DEPTH, TAG_INT, TAG_NIL
 from vm.jit.irutil import I64, RET, Val, i64
+from vm.jit.numeric import NumericOps
+from vm.jit.runtime import declare_helpers
+
+CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
-def body_type(nparams: int) -> ir.FunctionType:
-    return ir.FunctionType(RET, [U.PTR, I64] + [I64, I64] * nparams)
-
-
-class FunctionTranslator:
+class FunctionTranslator(NumericOps):
     """Emits one function's body from its Plan into `module`."""
 
-    def __init__(self, module, plan, symbols: dict, refill, counter):
+    def __init__(self, module, plan, symbols: dict, compact: bool):
         self.module = module
         self.plan = plan
         self.func = plan.func
         self.symbols = symbols            # CompiledFunction -> ir.Function of every callee
-        self.refill = refill              # the module's fuel refill helper
-        self.counter = counter            # i64 global counting native calls (stats)
+        self.compact = compact            # tier 1: number slow paths out of line
+        self.helpers = declare_helpers(module)
         self.fn = symbols[self.func]
-        self.bails = {}                   # reason -> bail block
         self.blocks = {}                  # byte offset -> its `op.<offset>` block
 
     # -- layout --------------------------------------------------------------
 
     def translate(self):
         fn = self.fn
-        entry = fn.append_basic_block("entry")
-        b = self.b = ir.IRBuilder(entry)
+        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        self.exit = U.ExitBlock(fn)
         args = fn.args
         self.ctx, self.room = args[0], args[1]
         args[0].name, args[1].name = "ctx", "room"
@@ -58,13 +62,11 @@ class FunctionTranslator:
                        for i in range(self.func.nlocals)]
         self.slots = [(U.opaque_alloca(b, I64, f"stack{i}.tag"), U.opaque_alloca(b, I64, f"stack{i}.bits"))
                       for i in range(self.plan.max_stack)]
-        self.budget_ptr = b.gep(self.ctx, [i64(0), ir.Constant(U.I32, U.CTX_BUDGET)],
-                                source_etype=U.CTX, name="budget.ptr")
+        self.budget_ptr = U.ctx_field(b, self.ctx, U.CTX_BUDGET, "budget.ptr")
         for i in range(self.func.nparams):
             args[2 + 2 * i].name = f"{self.local_name(i)}.tag.in"
-            args[3 + 2 * i].name = f"{self.local_name(i)}.bits.in"
+            args[3 + 2 * i].name = f"{self.local_name(i)}.in"
         self.store_params([Val(args[2 + 2 * i], args[3 + 2 * i]) for i in range(self.func.nparams)])
-        b.store(b.add(b.load(self.counter, typ=I64, name="calls"), i64(1)), self.counter)
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
         b.branch(self.blocks[0])
@@ -87,41 +89,33 @@ class FunctionTranslator:
     def emit_block(self, block):
         b = self.b
         b.position_at_end(self.blocks[block.start])
-        self.charge(len(block.insts))
+        if block.charge:
+            self.charge(block.charge)
         self.stack = []
         for i, e in enumerate(block.shape):
             if e is None:
                 tag_ptr, bits_ptr = self.slots[i]
                 self.stack.append(Val(b.load(tag_ptr, typ=I64, name=f"s{i}.tag"),
-                                      b.load(bits_ptr, typ=I64, name=f"s{i}.bits")))
+                                      b.load(bits_ptr, typ=I64, name=f"s{i}")))
             else:
                 self.stack.append(e)
         for inst in block.insts:
             getattr(self, "_emit_" + inst.name)(inst)
         if not b.block.is_terminated:
-            last = block.insts[-1]
             self.spill()
-            b.branch(self.blocks[last.nxt])
+            b.branch(self.blocks[block.insts[-1].nxt])
 
     def charge(self, count: int):
-        """Take `count` ticks from the budget, or refill it, or bail (fuel, pause)."""
+        """Take `count` ticks from the budget; below zero the runtime refills it or says why not."""
         b = self.b
-        budget = b.load(self.budget_ptr, typ=I64, name="budget")
-        left = b.sub(budget, i64(count), name="budget.left")
-        enough = b.icmp_signed(">=", left, i64(0), name="enough")
-        ok = b.append_basic_block("fuel.ok")
+        left = b.sub(b.load(self.budget_ptr, typ=I64, name="budget"), i64(count), name="budget.left")
+        b.store(left, self.budget_ptr)
         refill = b.append_basic_block("fuel.refill")
         run = b.append_basic_block("run")
-        U.likely(b.cbranch(enough, ok, refill))
+        U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
-        why = b.call(self.refill, [self.ctx, i64(count)], name="why")
-        failed = b.icmp_unsigned("!=", why, i64(0), name="refill.failed")
-        stop = b.append_basic_block("bail.fuel")
-        U.unlikely(b.cbranch(failed, stop, run))
-        b.position_at_end(stop)
-        b.ret(b.insert_value(ir.Constant(RET, [0, 0]), why, 0))
-        b.position_at_end(ok)
-        b.store(left, self.budget_ptr)
+        why = b.call(self.helpers["refill"], [self.ctx, i64(count)], name="why")
+        self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
         b.branch(run)
         b.position_at_end(run)
 
@@ -132,22 +126,8 @@ class FunctionTranslator:
                 self.b.store(v.tag, self.slots[i][0])
                 self.b.store(v.bits, self.slots[i][1])
 
-    def bail_block(self, reason: int):
-        blk = self.bails.get(reason)
-        if blk is None:
-            names = {BAIL_GUARD: "guard", BAIL_OVERFLOW: "overflow", BAIL_DIVZERO: "divzero",
-                     BAIL_DEPTH: "depth"}
-            blk = self.fn.append_basic_block(f"bail.{names[reason]}")
-            ir.IRBuilder(blk).ret(ir.Constant(RET, [reason, 0]))
-            self.bails[reason] = blk
-        return blk
-
-    def bail_if(self, cond, reason: int, name: str):
-        """Leave through bail.<reason> when `cond` holds; continue in a new block."""
-        b = self.b
-        cont = b.append_basic_block(name)
-        U.unlikely(b.cbranch(cond, self.bail_block(reason), cont))
-        b.position_at_end(cont)
+    def bail_if(self, cond, reason, name: str):
+        self.exit.leave_if(self.b, cond, reason, name)
 
     def push(self, v):
         self.stack.append(v)
@@ -223,41 +203,44 @@ class FunctionTranslator:
         self.b.cbranch(truthy, self.blocks[inst.arg], self.blocks[inst.nxt])
 
     def _emit_Return(self, inst):
-        v = self.pop()
+        self.ret(self.pop())
+
+    def ret(self, v: Val):
         b = self.b
         r = b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0)
         b.ret(b.insert_value(r, v.bits, 1, name="result"))
 
     def _emit_Call(self, inst):
-        args = [self.pop() for _ in range(inst.arg)][::-1]
+        args = self.pop_args(inst.arg)
         callee = self.pop()
         if callee.is_native:
             from vm.jit.natives import NATIVE_EMITTERS
             self.push(NATIVE_EMITTERS[callee.target.name](self, args))
         else:
-            self.push(self.call_native(callee.target, args, nested=True))
+            self.push(self.call_compiled(callee.target, args))
 
     def _emit_TailCall(self, inst):
-        """Self tail call: new parameters, back to op.0. Same arity: musttail. Else call and return."""
-        args = [self.pop() for _ in range(inst.arg)][::-1]
+        """Self tail call: new parameters, back to op.0 (a loop). Same arity: musttail,
+        so mutual tail recursion runs in constant native stack. Otherwise call and return."""
+        args = self.pop_args(inst.arg)
         callee = self.pop()
         b = self.b
+        target = callee.target
         if callee.is_native:
             from vm.jit.natives import NATIVE_EMITTERS
-            v = NATIVE_EMITTERS[callee.target.name](self, args)
-            self.stack.append(v)
-            self._emit_Return(inst)
-            return
-        target = callee.target
-        if target is self.func:
+            self.ret(NATIVE_EMITTERS[target.name](self, args))
+        elif target is self.func:
             self.store_params(args)
             b.branch(self.blocks[0])
         elif target.nparams == self.func.nparams:
-            r = b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail")
-            b.ret(r)
+            b.ret(b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail"))
         else:
-            r = self.call_body(target, args)
-            b.ret(r)
+            b.ret(self.call_body(target, args))
+
+    def pop_args(self, n: int) -> list:
+        args = self.stack[len(self.stack) - n:]
+        del self.stack[len(self.stack) - n:]
+        return args
 
     def call_args(self, room, args):
         out = [self.ctx, room]
@@ -266,24 +249,22 @@ class FunctionTranslator:
         return out
 
     def call_body(self, target, args):
-        """Call a compiled body one level deeper (bail when the VM would overflow)."""
+        """Call a compiled body one level deeper (bail where the VM would overflow)."""
         b = self.b
         self.bail_if(b.icmp_signed("<=", self.room, i64(0), name="too.deep"), BAIL_DEPTH, "call")
         deeper = b.sub(self.room, i64(1), name="room.in")
         return b.call(self.symbols[target], self.call_args(deeper, args), name=f"r.{target.name}"[:40])
 
-    def call_native(self, target, args, nested: bool):
-        """A native call whose bail-out propagates: returns its Val."""
+    def call_compiled(self, target, args) -> Val:
+        """A native call whose bail-out propagates."""
+        return self.unpack(self.call_body(target, args))
+
+    def unpack(self, r) -> Val:
+        """The Val of a RET, leaving through the exit if it is a bail."""
         b = self.b
-        r = self.call_body(target, args)
         tag = b.extract_value(r, 0, name="r.tag")
-        done = b.append_basic_block("call.done")
-        propagate = b.append_basic_block("call.bail")
-        U.unlikely(b.cbranch(U.is_bail(b, tag), propagate, done))
-        b.position_at_end(propagate)
-        b.ret(r)
-        b.position_at_end(done)
-        return Val(tag, b.extract_value(r, 1, name="r.bits"))
+        self.bail_if(U.is_bail(b, tag), tag, "ok")
+        return Val(tag, b.extract_value(r, 1, name="r"))
 
     # -- arithmetic and comparison -------------------------------------------
 
@@ -343,149 +324,47 @@ class FunctionTranslator:
 
     _emit_IsSymbol = _emit_IsArray = _emit_IsPair = _emit_IsStruct = _always_false
 
-    def truthy(self, v: Val):
-        """i1: v is neither nil nor false."""
-        b = self.b
-        nil = U.is_tag(b, v, TAG_NIL, "is.nil")
-        false = b.and_(U.is_tag(b, v, TAG_BOOL, "is.bool"),
-                       b.icmp_unsigned("==", v.bits, i64(0)), name="is.false")
-        return b.not_(b.or_(nil, false), name="truthy")
+    # -- tier 1: integer case inline, the rest in the runtime's helpers ------------
 
-    def both_int(self, x: Val, y: Val):
+    def fast_or_helper(self, name: str, x: Val, y: Val, int_fn) -> Val:
+        """int_fn(a, b) -> Val when both are integers, else the runtime helper `name`."""
         b = self.b
-        return b.and_(U.is_tag(b, x, TAG_INT), U.is_tag(b, y, TAG_INT), name="both.int")
-
-    def to_double(self, v: Val, exact: bool):
-        """v as a double; bail unless it is a number. `exact`: integers must convert exactly
-        (comparisons), else they round like Python's float(int) (arithmetic)."""
-        b = self.b
-        self.bail_if(b.not_(U.is_number(b, v)), BAIL_GUARD, "num")
-        if exact:
-            wide = b.icmp_unsigned(">", b.add(v.bits, i64(U.EXACT_FLOAT_INT)), i64(2 * U.EXACT_FLOAT_INT))
-            self.bail_if(b.and_(U.is_tag(b, v, TAG_INT), wide, name="inexact"), BAIL_GUARD, "exact")
-        as_int = b.sitofp(v.bits, U.F64, name="i2f")
-        return b.select(U.is_tag(b, v, TAG_INT), as_int, U.as_double(b, v.bits), name="f")
-
-    def split(self, name: str, x: Val, y: Val):
-        """Branch on both-integers; returns (int block, float block, merge block)."""
-        b = self.b
-        int_bb = b.append_basic_block(f"{name}.int")
-        flt_bb = b.append_basic_block(f"{name}.float")
-        done = b.append_basic_block(f"{name}.done")
-        U.likely(b.cbranch(self.both_int(x, y), int_bb, flt_bb))
-        return int_bb, flt_bb, done
-
-    def merge(self, done, incoming, typ=I64, name="v"):
-        b = self.b
-        b.position_at_end(done)
-        phi = b.phi(typ, name=name)
-        for value, block in incoming:
-            phi.add_incoming(value, block)
-        return phi
-
-    def arith(self, op: str, x: Val, y: Val) -> Val:
-        """x op y for add/sub/mul: i64 with overflow bail-out, else doubles."""
-        b = self.b
-        int_bb, flt_bb, done = self.split(op, x, y)
-        b.position_at_end(int_bb)
-        res = getattr(b, f"s{op}_with_overflow")(x.bits, y.bits, name=f"{op}.ovf")
-        self.bail_if(b.extract_value(res, 1), BAIL_OVERFLOW, f"{op}.int.ok")
-        ival, iend = b.extract_value(res, 0, name=op), b.block
-        b.branch(done)
-        b.position_at_end(flt_bb)
-        fop = {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[op]
-        fval = U.as_bits(b, fop(self.to_double(x, False), self.to_double(y, False), name=f"f{op}"))
+        yes, no, done = self.split(name, self.both_int(x, y))
+        b.position_at_end(yes)
+        fast = int_fn(x.bits, y.bits)
         fend = b.block
         b.branch(done)
-        tag = self.merge(done, [(i64(TAG_INT), iend), (i64(TAG_FLOAT), fend)], name=f"{op}.tag")
-        bits = b.phi(I64, name=f"{op}.bits")
-        bits.add_incoming(ival, iend)
-        bits.add_incoming(fval, fend)
-        return Val(tag, bits)
-
-    def int_or_float(self, name, x, y, int_fn, float_fn) -> Val:
-        """A two-way numeric op: int_fn(x, y) -> i64 (may bail), float_fn(dx, dy) -> double."""
-        b = self.b
-        int_bb, flt_bb, done = self.split(name, x, y)
-        b.position_at_end(int_bb)
-        ival = int_fn(x.bits, y.bits)
-        iend = b.block
+        b.position_at_end(no)
+        slow = self.unpack(b.call(self.helpers[name], [x.tag, x.bits, y.tag, y.bits], name=f"{name}.slow"))
+        send = b.block
         b.branch(done)
-        b.position_at_end(flt_bb)
-        fval = U.as_bits(b, float_fn(self.to_double(x, False), self.to_double(y, False)))
-        fend = b.block
-        b.branch(done)
-        tag = self.merge(done, [(i64(TAG_INT), iend), (i64(TAG_FLOAT), fend)], name=f"{name}.tag")
-        bits = b.phi(I64, name=f"{name}.bits")
-        bits.add_incoming(ival, iend)
-        bits.add_incoming(fval, fend)
-        return Val(tag, bits)
+        return self.join(done, name, [(fast, fend), (slow, send)])
 
-    def int_divisor_ok(self, a, d, name):
-        """Bail on a zero divisor; returns i1 `d == -1` (where sdiv/srem would trap)."""
-        b = self.b
-        self.bail_if(b.icmp_signed("==", d, i64(0)), BAIL_DIVZERO, f"{name}.nz")
-        return b.icmp_signed("==", d, i64(-1), name="minus.one")
+    def arith(self, op, x, y):
+        if not self.compact:
+            return super().arith(op, x, y)
+        return self.fast_or_helper(op, x, y, lambda a, c: Val(i64(TAG_INT), self.int_arith(op, a, c)))
 
-    def float_divisor_ok(self, d, name):
-        self.bail_if(self.b.fcmp_ordered("==", d, U.f64(0.0)), BAIL_DIVZERO, f"{name}.fnz")
+    def divide(self, x, y):
+        if not self.compact:
+            return super().divide(x, y)
+        return self.fast_or_helper("div", x, y, lambda a, c: Val(i64(TAG_INT), self.int_divide(a, c)))
 
-    def divide(self, x: Val, y: Val) -> Val:
-        """Integers truncate toward zero (sdiv); INT64_MIN / -1 overflows; doubles divide."""
-        b = self.b
+    def remainder(self, x, y):
+        if not self.compact:
+            return super().remainder(x, y)
+        return self.fast_or_helper("rem", x, y, lambda a, c: Val(i64(TAG_INT), self.int_remainder(a, c)))
 
-        def idiv(a, d):
-            m1 = self.int_divisor_ok(a, d, "div")
-            self.bail_if(b.and_(m1, b.icmp_signed("==", a, i64(U.INT64_MIN))), BAIL_OVERFLOW, "div.ok")
-            return b.sdiv(a, d, name="quot")
+    def compare(self, op, x, y):
+        if not self.compact or op not in CMP_HELPER:
+            return super().compare(op, x, y)
+        v = self.fast_or_helper(CMP_HELPER[op], x, y,
+                                lambda a, c: U.bool_val(self.b, self.b.icmp_signed(op, a, c)))
+        return self.b.trunc(v.bits, U.I1, name="cmp")
 
-        def fdiv(a, d):
-            self.float_divisor_ok(d, "div")
-            return b.fdiv(a, d, name="fquot")
-        return self.int_or_float("div", x, y, idiv, fdiv)
-
-    def remainder(self, x: Val, y: Val) -> Val:
-        """Sign of the dividend (srem, C's %); doubles use fmod (frem), like math.fmod."""
-        b = self.b
-
-        def irem(a, d):
-            m1 = self.int_divisor_ok(a, d, "rem")
-            safe = b.select(m1, i64(1), d, name="d.safe")
-            return b.srem(a, safe, name="rem")
-
-        def frem(a, d):
-            self.float_divisor_ok(d, "rem")
-            return b.frem(a, d, name="frem")
-        return self.int_or_float("rem", x, y, irem, frem)
-
-    def compare(self, op: str, x: Val, y: Val):
-        """i1 for x op y on numbers; mixed int/float compares exactly or bails."""
-        b = self.b
-        int_bb, flt_bb, done = self.split("cmp", x, y)
-        b.position_at_end(int_bb)
-        ires = b.icmp_signed(op, x.bits, y.bits, name="icmp")
-        iend = b.block
-        b.branch(done)
-        b.position_at_end(flt_bb)
-        fres = b.fcmp_ordered(op, self.to_double(x, True), self.to_double(y, True), name="fcmp")
-        fend = b.block
-        b.branch(done)
-        return self.merge(done, [(ires, iend), (fres, fend)], U.I1, name="cmp")
-
-    def equal(self, x: Val, y: Val):
-        """i1 for (= x y): numbers numerically, booleans and nil by identity."""
-        b = self.b
-        nums = b.and_(U.is_number(b, x), U.is_number(b, y), name="both.num")
-        num_bb = b.append_basic_block("eq.num")
-        other_bb = b.append_basic_block("eq.other")
-        done = b.append_basic_block("eq.done")
-        U.likely(b.cbranch(nums, num_bb, other_bb))
-        b.position_at_end(other_bb)
-        same = b.and_(b.icmp_unsigned("==", x.tag, y.tag), b.icmp_unsigned("==", x.bits, y.bits), name="same")
-        b.branch(done)
-        b.position_at_end(num_bb)
-        nres = self.compare("==", x, y)
-        nend = b.block
-        b.branch(done)
-        return self.merge(done, [(same, other_bb), (nres, nend)], U.I1, name="eq")
+    def equal(self, x, y):
+        if not self.compact:
+            return super().equal(x, y)
+        v = self.fast_or_helper("eq", x, y, lambda a, c: U.bool_val(self.b, self.b.icmp_signed("==", a, c)))
+        return self.b.trunc(v.bits, U.I1, name="eq")
 

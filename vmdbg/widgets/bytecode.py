@@ -1,0 +1,86 @@
+"""The Bytecode panel: the shown function's disassembly around ip, jump targets, breakpoints."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from vmdbg.snapshot import Snapshot
+from vmdbg.widgets.rows import CursorRowsView, clean
+
+_JUMP = re.compile(r"-> (\d+)")
+_LINE = re.compile(r"^(\d+) (.{4}) (\S+)(.*)$")   # offset, source line or |, opcode, operands
+
+
+class CodeIndex:
+    """Facts about one disassembly, computed once per function (snapshots share the tuple)."""
+
+    def __init__(self, code: tuple):
+        self.code = code
+        self.row_of = {off: i for i, (off, _) in enumerate(code)}
+        self.jump_of: dict[int, int] = {}          # offset of a jump -> its target offset
+        for off, text in code:
+            m = _JUMP.search(text)
+            if m:
+                self.jump_of[off] = int(m.group(1))
+        self.targets = set(self.jump_of.values())
+
+
+class BytecodeView(CursorRowsView):
+    """Disassembly with ▶ at ip, ● at breakpoints, » at jump targets (the live one lit)."""
+
+    COMPONENT_CLASSES = CursorRowsView.COMPONENT_CLASSES | {
+        "bytecode--offset", "bytecode--line", "bytecode--op", "bytecode--comment",
+        "bytecode--here", "bytecode--target", "bytecode--live-target", "bytecode--breakpoint"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.border_title = "Bytecode"
+        self.index = CodeIndex(())
+        self.snapshot: Snapshot | None = None
+        self.breaks: frozenset = frozenset()
+        self.empty_text = "(no code)"
+
+    def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
+        self.snapshot = snapshot
+        if snapshot.code is not self.index.code:
+            self.index = CodeIndex(snapshot.code)
+        self.breaks = frozenset(snapshot.code_breaks)
+        name = snapshot.function or "-"
+        self.border_title = f"Bytecode · {name} · {snapshot.code_tier}"
+        self.set_row_count(len(snapshot.code))
+        row = self.index.row_of.get(snapshot.ip)
+        if row is not None:
+            if previous is None or (snapshot.ip, snapshot.function) != (previous.ip, previous.function):
+                self.cursor = row
+            self.scroll_row_into_view(row, center=True)
+
+    def row_text(self, index: int) -> Text:
+        off, line = self.index.code[index]
+        snap = self.snapshot
+        here = snap is not None and snap.ip == off
+        live = snap is not None and self.index.jump_of.get(snap.ip) == off
+        text = Text(no_wrap=True)
+        text.append("●" if off in self.breaks else " ", self.style("bytecode--breakpoint"))
+        text.append("▶" if here else " ", self.style("bytecode--here"))
+        if live:
+            text.append("»", self.style("bytecode--live-target"))
+        elif off in self.index.targets:
+            text.append("»", self.style("bytecode--target"))
+        else:
+            text.append(" ")
+        body, _, comment = line.partition(" ; ")
+        m = _LINE.match(body)
+        if m is None:
+            text.append(clean(body))
+        else:
+            text.append(m.group(1), self.style("bytecode--offset"))
+            text.append(" " + m.group(2) + " ", self.style("bytecode--line"))
+            text.append(m.group(3), self.style("bytecode--op"))
+            text.append(clean(m.group(4)))
+        if comment:
+            text.append(" ; " + clean(comment), self.style("bytecode--comment"))
+        if here:
+            text.stylize(self.style("bytecode--here"), 3)
+        return text

@@ -1,0 +1,182 @@
+"""The base of the list-like panels: rows are built on demand, so only visible rows cost.
+
+A panel says how many rows it has and how to build row `i` as a Rich Text; scrolling,
+the optional cursor, mouse clicks and a small strip cache live here. A 5,000-line listing
+costs the same per step as a 50-line one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from vmdbg.snapshot import Snapshot
+
+# Program data can hold any character; these would reach the terminal as control codes.
+_CONTROL = {c: 0x2400 + c for c in range(32)} | {127: 0x2421}
+_CONTROL[9] = ord(" ")
+MAX_ROW_CHARS = 1_000
+
+
+def clean(text: str, limit: int = MAX_ROW_CHARS) -> str:
+    """Program text made safe to draw: control characters shown as symbols, length capped."""
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.translate(_CONTROL)
+
+
+class Panel:
+    """Mixin of every panel: `show` renders one snapshot (`previous` is the last stop)."""
+
+    def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
+        raise NotImplementedError
+
+
+class RowsView(ScrollView, Panel, can_focus=True):
+    """Rows rendered lazily; subclasses implement `row_count`-setting `show` and `row_text`."""
+
+    COMPONENT_CLASSES = {"rows--cursor", "rows--changed", "rows--dim", "rows--error",
+                         "rows--marker", "rows--name"}
+
+    cursor_enabled = False
+    cursor = reactive(0, init=False)
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self._count = 0
+        self._strips: dict[int, Strip] = {}
+        self.empty_text = ""
+
+    # -- content ----------------------------------------------------------------
+
+    def set_row_count(self, count: int) -> None:
+        """Replace the content: `count` rows, each built by row_text when first visible."""
+        self._count = count
+        self._strips.clear()
+        self.virtual_size = Size(0, count)
+        if self.cursor_enabled and count:
+            self.set_reactive(RowsView.cursor, max(0, min(self.cursor, count - 1)))
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return self._count
+
+    def row_text(self, index: int) -> Text:
+        raise NotImplementedError
+
+    def style(self, name: str):
+        """A component style from the stylesheet, e.g. style("rows--changed")."""
+        return self.get_component_rich_style(name, partial=True)
+
+    # -- rendering --------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= self._count:
+            if index == 0 and self.empty_text:
+                text = Text(self.empty_text, style=self.style("rows--dim"), no_wrap=True)
+                return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            if len(self._strips) > 400:
+                self._strips.clear()
+            text = self.row_text(index)
+            text.no_wrap = True
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            self._strips[index] = strip
+        strip = strip.crop_extend(scroll_x, scroll_x + width, base)
+        if self.cursor_enabled and index == self.cursor:
+            cursor_style = self.cursor_style()
+            if cursor_style is not None:
+                strip = strip.apply_style(cursor_style)
+        return strip.apply_offsets(scroll_x, index)
+
+    def cursor_style(self):
+        """The style laid over the cursor row (None: not drawn), by default only when focused."""
+        return self.style("rows--cursor") if self.has_focus else None
+
+    def refresh_rows(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    # -- scrolling and the cursor ------------------------------------------------
+
+    def scroll_row_into_view(self, index: int, center: bool = False) -> None:
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_y)
+        if height <= 0:
+            return
+        if center and not top + 1 <= index < top + height - 1:
+            self.scroll_to(y=max(0, index - height // 3), animate=False, immediate=True)
+        elif index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_row_into_view(new)
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def move_cursor(self, delta: int) -> None:
+        if self._count:
+            self.cursor = max(0, min(self._count - 1, self.cursor + delta))
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_y) + offset.y
+        if 0 <= index < self._count:
+            if self.cursor_enabled:
+                self.cursor = index
+            self.row_clicked(index, offset.x + int(self.scroll_x))
+
+    def row_clicked(self, index: int, x: int) -> None:
+        """A row was clicked at content column x (override to act on it)."""
+
+
+class CursorRowsView(RowsView):
+    """RowsView with a keyboard cursor: arrows, page keys, home/end, enter."""
+
+    cursor_enabled = True
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor(-1000000000)", "First", show=False),
+        Binding("end", "cursor(1000000000)", "Last", show=False),
+        Binding("enter", "choose", "Choose", show=False),
+    ]
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_choose(self) -> None:
+        if 0 <= self.cursor < self._count:
+            self.row_clicked(self.cursor, 0)
+
+
+def same_frame(a: Snapshot, b: Snapshot) -> bool:
+    """Whether two snapshots show the same activation (so value changes mean something)."""
+    return (a.fiber_id == b.fiber_id and a.function == b.function
+            and a.frame_count - a.selected_frame == b.frame_count - b.selected_frame)

@@ -1,0 +1,130 @@
+"""The Source panel: highlighted program text, the current form, a breakpoint gutter, a cursor."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pygments.lexers import JanetLexer
+from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String
+from rich.text import Text
+from textual.binding import Binding
+
+from vmdbg.messages import ToggleBreakpoint
+from vmdbg.snapshot import Snapshot
+from vmdbg.widgets.rows import CursorRowsView, clean
+
+# Pygments token type -> component class; the stylesheet picks the colours.
+TOKEN_CLASSES = (
+    (Comment, "source--comment"),
+    (String, "source--string"),
+    (Number, "source--number"),
+    (Name.Constant, "source--keyword"),       # :keywords
+    (Name.Builtin, "source--special"),        # defn, let, each...
+    (Keyword, "source--special"),             # fn, var, while, nil...
+    (Name.Function, "source--call"),          # the head of a call
+    (Punctuation, "source--punct"),
+    (Operator, "source--punct"),
+)
+GUTTER = 8          # "●  123 ▶" : breakpoint, line number, current-line mark
+
+
+@lru_cache(maxsize=4)
+def tokenize(text: str) -> tuple:
+    """Per line, ((component class or "", text), ...) for the whole file, computed once."""
+    lines: list[list] = [[]]
+    for ttype, value in JanetLexer(stripnl=False, ensurenl=False).get_tokens(text):
+        cls = next((c for t, c in TOKEN_CLASSES if ttype in t), "")
+        parts = value.split("\n")
+        for i, part in enumerate(parts):
+            if i:
+                lines.append([])
+            if part:
+                lines[-1].append((cls, part))
+    return tuple(tuple(line) for line in lines)
+
+
+class SourceView(CursorRowsView):
+    """The program around the current form; click the gutter to toggle a breakpoint."""
+
+    COMPONENT_CLASSES = CursorRowsView.COMPONENT_CLASSES | {
+        "source--comment", "source--string", "source--number", "source--keyword",
+        "source--special", "source--call", "source--punct", "source--form",
+        "source--current", "source--gutter", "source--breakpoint", "source--disabled",
+        "source--here", "source--cursor"}
+    BINDINGS = [Binding("enter", "toggle_here", "Toggle breakpoint", show=False)]
+
+    def __init__(self, program_file: str, **kwargs):
+        super().__init__(**kwargs)
+        self.border_title = "Source"
+        self.program_file = program_file     # breakpoints can be set in this file only
+        self.file: str | None = None
+        self.text = ""
+        self.lines: tuple = ()
+        self.snapshot: Snapshot | None = None
+        self.breaks: dict[int, bool] = {}    # line -> enabled
+        self.empty_text = "(no source)"
+
+    def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
+        self.snapshot = snapshot
+        if snapshot.file is not None and (snapshot.file != self.file or snapshot.source is not self.text):
+            self.file, self.text = snapshot.file, snapshot.source
+            self.lines = tokenize(self.text) if self.text else ()
+            self.border_subtitle = self.file
+        self.breaks = {bp.line: bp.enabled for bp in snapshot.breakpoints
+                       if bp.kind == "line" and bp.line is not None} if self.file == self.program_file else {}
+        moved = previous is None or (snapshot.line, snapshot.file) != (previous.line, previous.file)
+        self.set_row_count(len(self.lines))
+        if snapshot.line is not None and (moved or snapshot.status != "running"):
+            if moved:
+                self.cursor = snapshot.line - 1
+            self.scroll_row_into_view(snapshot.line - 1, center=True)
+
+    @property
+    def cursor_line(self) -> int:
+        return self.cursor + 1
+
+    def row_text(self, index: int) -> Text:
+        line_no = index + 1
+        snap = self.snapshot
+        text = Text(no_wrap=True)
+        mark = self.breaks.get(line_no)
+        if mark is None:
+            text.append("  ", self.style("source--gutter"))
+        else:
+            text.append("● ", self.style("source--breakpoint" if mark else "source--disabled"))
+        here = snap is not None and snap.line == line_no and snap.file == self.file
+        gutter = self.style("source--here" if here else "source--gutter")
+        text.append(f"{line_no:>4} ", gutter)
+        text.append("▶ " if here else "  ", self.style("source--here"))
+        start = len(text)
+        for cls, part in self.lines[index]:
+            text.append(clean(part), self.style(cls) if cls else "")
+        self._mark_form(text, index, start, here)
+        return text
+
+    def _mark_form(self, text: Text, index: int, start: int, here: bool) -> None:
+        """Give the current form (from the snapshot's span) a background."""
+        snap = self.snapshot
+        if snap is None or snap.line is None or snap.file != self.file:
+            return
+        line_no = index + 1
+        end_line = snap.end_line or snap.line
+        if not snap.line <= line_no <= end_line:
+            return
+        first = (snap.column or 1) - 1 if line_no == snap.line else 0
+        last = (snap.end_column or 1) - 1 if line_no == end_line else len(text) - start
+        if here:
+            text.stylize(self.style("source--current"), start, len(text))
+        text.stylize(self.style("source--form"), start + first, start + max(last, first + 1))
+
+    def row_clicked(self, index: int, x: int) -> None:
+        if x < GUTTER:
+            self.post_message(ToggleBreakpoint(index + 1))
+
+    def action_toggle_here(self) -> None:
+        self.post_message(ToggleBreakpoint(self.cursor_line))
+
+    def cursor_style(self):
+        # The cursor is always drawn (t and b use it); brighter when the panel has focus.
+        return self.style("rows--cursor" if self.has_focus else "source--cursor")
+
