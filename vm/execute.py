@@ -114,6 +114,7 @@ def run_loop(vm):
     Dup = bytecode.OP_Dup
     LoadCaptureCell = bytecode.OP_LoadCaptureCell
     LoadCell = bytecode.OP_LoadCell
+    StoreCaptureCell = bytecode.OP_StoreCaptureCell
     Break = OP_BREAK
     LL_LT_JIF = FUSED_LL_LT_JIF
     LK_LT_JIF = FUSED_LK_LT_JIF
@@ -333,6 +334,9 @@ def run_loop(vm):
                     ip = nx
                 elif op == LoadCell:
                     stack.append(locals_[a].value)
+                    ip = nx
+                elif op == StoreCaptureCell and not vm.read_only:
+                    frame.closure.captures[a].value = stack.pop()
                     ip = nx
                 else:
                     frame.ip = ip

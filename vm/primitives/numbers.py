@@ -78,6 +78,9 @@ def multiply(vm, *args):
     try:
         for x in args:
             expect_number("*", x)
+            if type(x) is int and type(total) is int and total.bit_length() + x.bit_length() > MAX_SHIFT_BITS:
+                # Repeated squaring would otherwise ask for gigabytes in a few dozen steps.
+                raise argument_error("*", f"result would exceed {MAX_SHIFT_BITS} bits")
             total *= x
     except OverflowError:
         raise_overflow("*")
