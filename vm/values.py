@@ -293,6 +293,34 @@ def hash_key(v):
     return v
 
 
+def sorted_members(s) -> list:
+    """A set's members in a stable order (type, then printed form), so printing and
+    iterating a set gives the same result in every run despite hash randomisation."""
+    items = [unkey(k) for k in s]
+    try:
+        return sorted(items, key=_order_key)
+    except RecursionError:
+        return items
+
+
+def _order_key(v):
+    """nil, booleans, numbers, strings, keywords, symbols, then anything by its preview."""
+    t = type(v)
+    if v is None:
+        return (0, 0)
+    if t is bool:
+        return (1, v)
+    if t is int or t is float:
+        return (2, 0) if v != v else (2, v)
+    if t is str:
+        return (3, v)
+    if t is Keyword:
+        return (4, v.name)
+    if t is Symbol:
+        return (5, v.name)
+    return (6, preview(v, 200))
+
+
 def unkey(k):
     """Inverse of hash_key."""
     if type(k) is BoolKey:
@@ -474,7 +502,8 @@ def _print(v, quoted: bool, budget) -> str:
     elif t is Struct:
         s = _print_struct(v, quoted, budget)
     elif t is LSet:
-        s = _print_seq("@|" if v.mutable else "|", "|", [unkey(k) for k in _take(v.s, budget)], True, budget)
+        members = sorted_members(v.s) if budget is None or len(v.s) <= 10_000 else [unkey(k) for k in _take(v.s, budget)]
+        s = _print_seq("@|" if v.mutable else "|", "|", members, True, budget)
     elif t is Cell:
         s = "<box " + _print(v.value, True, budget) + ">"
     else:

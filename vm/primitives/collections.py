@@ -7,6 +7,7 @@ import math
 from vm.primitives import primitive
 from vm.primitives.types import (argument_error, ensure_size, expect_number, guard_depth,
                                  type_error)
+from vm.values import _order_key, sorted_members
 from vm.values import (EMPTY, Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, hash_key,
                        list_from, preview, unkey)
 
@@ -103,20 +104,7 @@ def build_set(vm, name: str, args, mutable: bool) -> LSet:
 
 def rank_member(v):
     """A sort key giving set members a deterministic order (Python's set order is not)."""
-    t = type(v)
-    if v is None:
-        return (0, 0)
-    if t is bool:
-        return (1, v)
-    if t is int or t is float:
-        return (2, 0) if math.isnan(v) else (2, v)
-    if t is str:
-        return (3, v)
-    if t is Keyword:
-        return (4, v.name)
-    if t is Symbol:
-        return (5, v.name)
-    return (6, preview(v, 200))
+    return _order_key(v)
 
 
 # ---------------------------------------------------------------------------
@@ -367,7 +355,7 @@ def set_to_array(vm, s):
     """The members of a set as an array, in a deterministic order."""
     if type(s) is not LSet:
         raise type_error("set->array", "a set", s)
-    return Array(sorted((unkey(k) for k in s.s), key=rank_member))
+    return Array(sorted_members(s.s))
 
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from vm.errors import LispError
 from vm.fiber import Fiber
 from vm.primitives import primitive
-from vm.values import EMPTY, Array, EmptyList, LSet, Pair, Struct, list_from, preview, unkey
+from vm.values import (EMPTY, Array, EmptyList, LSet, Pair, Struct, list_from, preview,
+                       sorted_members, unkey)
 
 
 @primitive("%each-items", 1, 1)
@@ -20,7 +21,7 @@ def each_items(vm, coll):
     if t is str:
         return Array(list(coll))
     if t is LSet:
-        return Array([unkey(k) for k in coll.s])
+        return Array(sorted_members(coll.s))
     if t is Struct:
         return Array([Array([unkey(k), v]) for k, v in coll.d.items()])
     raise LispError("type-error", f"each: cannot iterate over {preview(coll, 60)}")

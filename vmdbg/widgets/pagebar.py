@@ -1,0 +1,45 @@
+"""The page bar: which page of panels is showing; pages depend on the terminal size."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.events import Click
+from textual.widgets import Static
+
+# Wide terminals show every panel on one page; small ones split them.
+WIDE_PAGES = (("all", "Debugger"), ("jit", "JIT"))
+COMPACT_PAGES = (("code", "Source"), ("bytecode", "Bytecode"), ("fibers", "Fibers"),
+                 ("output", "Output"), ("jit", "JIT"))
+
+
+class PageBar(Static):
+    """`1 Source  2 Bytecode ...`: press the digit or click the name."""
+
+    COMPONENT_CLASSES = {"pagebar--active", "pagebar--key", "pagebar--hint"}
+
+    def __init__(self, **kwargs):
+        super().__init__("", **kwargs)
+        self.pages: tuple = WIDE_PAGES
+        self.active = "all"
+        self.spans: list[tuple[int, int, int]] = []     # (start, end, page number)
+        self.hint = ""
+
+    def set_pages(self, pages: tuple, active: str, hint: str = "") -> None:
+        self.pages, self.active, self.hint = pages, active, hint
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, overflow="ellipsis")
+        self.spans = []
+        for number, (page_id, title) in enumerate(pages, 1):
+            start = len(text)
+            text.append(f" {number} ", style("pagebar--key", partial=True))
+            text.append(f"{title} ", style("pagebar--active", partial=True) if page_id == active else "")
+            self.spans.append((start, len(text), number))
+            text.append(" ")
+        if hint:
+            text.append(hint, style("pagebar--hint", partial=True))
+        self.update(text)
+
+    def on_click(self, event: Click) -> None:
+        for start, end, number in self.spans:
+            if start <= event.x < end:
+                self.app.run_action(f"page({number})")

@@ -1,0 +1,50 @@
+"""The status line: state, stop reason, tick, fiber, and what the next instruction does."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from vmdbg.snapshot import Snapshot
+from vmdbg.widgets.rows import clean
+
+REASONS = {
+    "entry": "at the start", "step": "step", "breakpoint": "breakpoint", "signal": "catchpoint",
+    "pause": "paused by you", "finished": "finished", "error": "uncaught error",
+    "fuel": "out of fuel", "running": "running",
+}
+
+
+class StatusLine(Static):
+    """One line; the app's state classes (-running, -error...) on the screen colour it."""
+
+    COMPONENT_CLASSES = {"status--state", "status--sep", "status--note", "status--explain"}
+
+    def __init__(self, **kwargs):
+        super().__init__("", **kwargs)
+        self.note = ""
+
+    def show(self, snapshot: Snapshot, note: str = "") -> None:
+        style = self.get_component_rich_style
+        sep = Text(" │ ", style("status--sep", partial=True))
+        text = Text(f" {snapshot.status.upper()} ", style("status--state", partial=True))
+        parts = [Text(REASONS.get(snapshot.reason, snapshot.reason)), Text(f"tick {snapshot.tick:,}")]
+        if snapshot.inspecting:
+            status = next((f.status for f in snapshot.fibers if f.id == snapshot.fiber_id), "?")
+            parts.append(Text(f"inspecting fiber #{snapshot.fiber_id} ({status})", style("status--note", partial=True)))
+        elif snapshot.current_fiber_id is not None:
+            parts.append(Text(f"fiber #{snapshot.current_fiber_id}"))
+        if snapshot.selected_frame:
+            parts.append(Text(f"frame #{snapshot.selected_frame}", style("status--note", partial=True)))
+        message = note or snapshot.message
+        if snapshot.error and snapshot.status == "error":
+            parts.append(Text(clean(snapshot.error.splitlines()[0], 200), style("status--note", partial=True)))
+        elif message:
+            parts.append(Text(clean(message, 200), style("status--note", partial=True)))
+        if snapshot.explanation and snapshot.status in ("paused", "running"):
+            parts.append(Text(clean(snapshot.explanation, 300), style("status--explain", partial=True)))
+        text.append(" ")
+        text.append(sep.join(parts))
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.update(text)
