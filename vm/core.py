@@ -257,10 +257,19 @@ class VM:
         return r
 
     def record_error_site(self, fiber, ip):
+        """Remember where an error was raised, with a short trace through the fibers that
+        resumed this one (innermost first, at most 12 frames)."""
         trace = []
-        for depth, fr in enumerate(reversed(fiber.frames[-12:])):
-            at = ip if depth == 0 else fr.ip - 1
-            trace.append((fr.func.name, span_before(fr.func, at)))
+        f, depth = fiber, 0
+        while f is not None and len(trace) < 12:
+            for fr in reversed(f.frames):
+                at = ip if depth == 0 else fr.ip - 1
+                name = fr.func.name if f is fiber else f"{fr.func.name} [fiber {f.id}]"
+                trace.append((name, span_before(fr.func, at)))
+                depth += 1
+                if len(trace) >= 12:
+                    break
+            f = f.parent
         top = fiber.frames[-1].func
         site = ErrorSite(fiber.id, top.name, ip, span_before(top, ip), tuple(trace))
         fiber.error_site = site

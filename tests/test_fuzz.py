@@ -1,0 +1,594 @@
+"""Fuzzing with hypothesis: nothing a program (or its bytecode) does raises a Python exception.
+
+Properties:
+
+- random text through the reader and compiler (and, when it compiles, a short run) gives a
+  value or a ReadError/CompileError (status 2 with `read error`/`compile error`), never
+  another Python exception;
+- random well-formed programs, generated from a small grammar of the language, run under a
+  fuel cap with status 0 or 1, and the interpreter (`jit=0`) and the JIT (`jit=1`) agree on
+  output, status, error text and ticks;
+- random bytecode (built instruction by instruction, or compiled code with one mutation) is
+  refused by the verifier or runs to a clean end.
+
+Short by default (CI). The long fuzz, at least 10 minutes:
+
+    VMDBG_FUZZ_LONG=1 python -m pytest tests/test_fuzz.py -q
+
+VMDBG_FUZZ_EXAMPLES=N sets the number of examples per property directly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from vm import bytecode
+from vm.api import format_uncaught, run_program
+from vm.bytecode import CompiledFunction, encode
+from vm.compiler import Module
+from vm.core import VM
+from vm.errors import SourceError
+from vm.execute import decode_function
+from vm.values import Keyword, Symbol
+from vm.verify import VerifyError, verify_all
+
+LONG = bool(os.environ.get("VMDBG_FUZZ_LONG"))
+EXAMPLES = int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0)) or (25_000 if LONG else 200)
+
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, database=None,
+                suppress_health_check=list(HealthCheck), print_blob=True)
+
+FUEL = 20_000
+LIMITS = dict(max_depth=200, max_collection=5_000, max_output=20_000)
+
+try:
+    import llvmlite  # noqa: F401
+    HAVE_JIT = os.path.isdir(os.path.join(os.path.dirname(bytecode.__file__), "jit"))
+except ImportError:  # pragma: no cover
+    HAVE_JIT = False
+
+
+def ok_outcome(r, text):
+    assert r.status in (0, 1, 2), text
+    if r.status == 2:
+        assert " read error: " in r.error_text or " compile error: " in r.error_text, r.error_text
+
+
+# -- 1. random text --------------------------------------------------------------------
+
+TOKENS = ["(", ")", "(", ")", "[", "]", "{", "}", "@[", "@{", "|", "@|", "'", "`", ",", ",;",
+          "#", "##", "#!", "\n", '"', '"s"', '"a\\n\\"b"', '"\\q"', "1", "-1", "+2", "0x1f", "0b102",
+          "1_000", "1__0", "1.5", "1.", ".5", "1e400", "-0.0", "99999999999999999999999", ":kw",
+          ":", "::", "nil", "true", "false", "def", "var", "defn", "fn", "let", "let*", "letrec",
+          "if", "cond", "begin", "do", "block", "break", "while", "assign", "and", "or",
+          "quote", "emit", "match", "when", "unless", "each", "yield", "error", "protect",
+          "try", "catch", "defer", "case", "if-let", "when-let", "forever", "signal",
+          "x", "y", "f", "&", "&opt", "@x", "a:b", "x:", "_", "+", "-", "/", "%add", "%first",
+          "fiber/new", "fiber/resume", "println", "elle/epoch", "10", "9", ":yield", ":error",
+          ":halt", ";", "\\", "\t", " ", " ", " "]
+
+
+@st.composite
+def token_soup(draw):
+    toks = draw(st.lists(st.sampled_from(TOKENS), max_size=40))
+    seps = draw(st.lists(st.sampled_from([" ", "", "\n"]), min_size=len(toks), max_size=len(toks)))
+    return "".join(t + s for t, s in zip(toks, seps))
+
+
+LISP_ALPHABET = st.sampled_from(list("()[]{}@|'`,;#\"\\:&_.+-*/%=<>!?0123456789abcdefxyz \n\t"))
+random_text = st.one_of(token_soup(),
+                        st.text(LISP_ALPHABET, max_size=60),
+                        st.text(max_size=40))
+
+
+@FUZZ
+@given(random_text)
+def test_random_text_reads_compiles_or_fails_cleanly(text):
+    vm = VM()
+    try:
+        main = vm.compile_text(text, "fuzz.lisp", Module(vm.table, vm.prelude))
+    except SourceError as e:
+        assert str(e).startswith("fuzz.lisp:") or str(e).startswith("<"), str(e)
+        return
+    verify_all(main)
+    r = run_program(text, "fuzz.lisp", fuel=2_000, **LIMITS)
+    ok_outcome(r, text)
+
+
+# -- 2. random well-formed programs ------------------------------------------------------------
+
+BINARY = ["+", "-", "*", "/", "rem", "mod", "min", "max", "<", ">", "<=", ">=", "=", "not=",
+          "%add", "%sub", "%lt", "%eq", "bit/and", "bit/xor", "identical?", "pair", "get",
+          "string", "append", "has?", "string-contains?"]
+UNARY = ["not", "inc", "dec", "abs", "-", "first", "rest", "length", "type-of", "nil?", "int?",
+         "string?", "empty?", "string", "int", "float", "bit/not", "reverse", "freeze", "thaw",
+         "keys", "values", "last", "butlast", "array", "list", "set", "string/length",
+         "fiber?", "closure?", "%not", "%first", "%rest"]
+MASKS = [":yield", ":error", "|:yield :error|", "0", ":user", "|:user :yield|", ":fuel"]
+
+
+class Env:
+    """What is in scope where an expression is generated."""
+
+    def __init__(self, values=(), muts=(), fns=None, blocks=(), loop_depth=0):
+        self.values = list(values)       # readable names
+        self.muts = list(muts)           # assignable names
+        self.fns = dict(fns or {})       # name -> arity (top-level functions)
+        self.blocks = list(blocks)       # block names a break may leave (this fn only)
+        self.loop_depth = loop_depth
+
+    def with_(self, values=(), muts=(), blocks=None, fn_boundary=False, loop=0):
+        return Env(self.values + list(values), self.muts + list(muts), self.fns,
+                   [] if fn_boundary else self.blocks + list(blocks or ()),
+                   self.loop_depth + loop)
+
+
+class Gen:
+    def __init__(self, draw):
+        self.draw = draw
+        self.n = 0
+
+    def pick(self, seq):
+        return self.draw(st.sampled_from(seq))
+
+    def num(self, lo, hi):
+        return self.draw(st.integers(lo, hi))
+
+    def fresh(self, prefix="v"):
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    # atoms
+    def atom(self, env):
+        kinds = ["int", "int", "float", "str", "kw", "const", "quote"]
+        if env.values:
+            kinds += ["var", "var", "var"]
+        k = self.pick(kinds)
+        if k == "int":
+            return str(self.pick([0, 1, 2, 3, -1, 7, 10, 100, -5, 2 ** 62, 2 ** 64 + 3, -2 ** 63]))
+        if k == "float":
+            return self.pick(["1.5", "0.0", "-2.25", "1e300", "3.0", "1e-9"])
+        if k == "str":
+            return self.pick(['""', '"a"', '"hello"', '"a,b,c"', '"x\\ny"', '"\\"q\\""'])
+        if k == "kw":
+            return self.pick([":a", ":b", ":yield", ":error", ":k"])
+        if k == "const":
+            return self.pick(["nil", "true", "false", "()", "[]", "{}", "@[]"])
+        if k == "quote":
+            return self.pick(["'a", "'(1 2 3)", "'(a (b c))", "'[1 :x]", "'{:a 1}"])
+        return self.pick(env.values)
+
+    def expr(self, env, depth):
+        if depth <= 0:
+            return self.atom(env)
+        kinds = ["atom", "binary", "binary", "unary", "if", "cond", "let", "let", "do",
+                 "andor", "coll", "call_fn", "while", "fiber", "protect", "match", "each",
+                 "strings", "higher", "case", "when", "block", "emit", "defer", "println",
+                 "fuel", "apply", "iflet"]
+        if env.muts:
+            kinds += ["assign", "assign"]
+        if env.fns:
+            kinds += ["call", "call", "call"]
+        if env.blocks:
+            kinds += ["break"]
+        k = self.pick(kinds)
+        return getattr(self, "g_" + k)(env, depth - 1)
+
+    def body(self, env, depth, n=None):
+        n = self.num(1, 3) if n is None else n
+        return " ".join(self.expr(env, depth) for _ in range(n))
+
+    def g_atom(self, env, d):
+        return self.atom(env)
+
+    def g_binary(self, env, d):
+        return f"({self.pick(BINARY)} {self.expr(env, d)} {self.expr(env, d)})"
+
+    def g_unary(self, env, d):
+        return f"({self.pick(UNARY)} {self.expr(env, d)})"
+
+    def g_if(self, env, d):
+        if self.num(0, 1):
+            return f"(if {self.expr(env, d)} {self.expr(env, d)} {self.expr(env, d)})"
+        return f"(if {self.expr(env, d)} {self.expr(env, d)})"
+
+    def g_when(self, env, d):
+        return f"({self.pick(['when', 'unless'])} {self.expr(env, d)} {self.body(env, d)})"
+
+    def g_cond(self, env, d):
+        parts = [f"{self.expr(env, d)} {self.expr(env, d)}" for _ in range(self.num(1, 3))]
+        if self.num(0, 1):
+            parts.append(self.expr(env, d))
+        return f"(cond {' '.join(parts)})"
+
+    def g_case(self, env, d):
+        return (f"(case {self.expr(env, d)} 1 {self.expr(env, d)} :a {self.expr(env, d)} "
+                f"{self.expr(env, d)})")
+
+    def g_let(self, env, d):
+        names, muts, binds = [], [], []
+        for _ in range(self.num(1, 3)):
+            name = self.fresh()
+            mutable = self.num(0, 2) == 0
+            binds.append(f"{'@' if mutable else ''}{name} {self.expr(env.with_(names, muts), d)}")
+            names.append(name)
+            if mutable:
+                muts.append(name)
+        if self.num(0, 4) == 0:       # a destructuring pattern
+            a, b = self.fresh(), self.fresh()
+            binds.append(f"[{a} {b}] {self.expr(env.with_(names, muts), d)}")
+            names += [a, b]
+        inner = env.with_(names, muts)
+        head = self.pick(["let", "let", "let*"])
+        return f"({head} [{' '.join(binds)}] {self.body(inner, d)})"
+
+    def g_iflet(self, env, d):
+        x = self.fresh()
+        return f"(if-let [{x} {self.expr(env, d)}] {self.expr(env.with_([x]), d)} {self.expr(env, d)})"
+
+    def g_do(self, env, d):
+        return f"({self.pick(['do', 'begin'])} {self.body(env, d)})"
+
+    def g_andor(self, env, d):
+        return f"({self.pick(['and', 'or'])} {self.body(env, d)})"
+
+    def g_coll(self, env, d):
+        k = self.pick(["arr", "marr", "struct", "mstruct", "set", "list", "push", "put", "range"])
+        e = lambda: self.expr(env, d)  # noqa: E731
+        if k == "arr":
+            return f"[{e()} {e()}]"
+        if k == "marr":
+            return f"@[{e()}]"
+        if k == "struct":
+            return f"{{:a {e()} :b {e()}}}"
+        if k == "mstruct":
+            return f"@{{:a {e()}}}"
+        if k == "set":
+            return f"|{e()} {e()}|"
+        if k == "list":
+            return f"(list {e()} {e()} {e()})"
+        if k == "push":
+            return f"(push @[{e()}] {e()})"
+        if k == "put":
+            return f"(put @{{}} {e()} {e()})"
+        return f"(range {self.pick(['0', '3', '10', e()])})"
+
+    def g_strings(self, env, d):
+        k = self.pick(["join", "split", "format", "concat"])
+        if k == "join":
+            return f'(string/join [{self.expr(env, d)} "x"] ",")'
+        if k == "split":
+            return f'(string/split {self.expr(env, d)} ",")'
+        if k == "format":
+            return f'(string/format "{{}}-{{}}" {self.expr(env, d)} {self.expr(env, d)})'
+        return f"(string {self.expr(env, d)} {self.expr(env, d)})"
+
+    def lambda_(self, env, d, arity):
+        params = [self.fresh("p") for _ in range(arity)]
+        rest = ""
+        if arity and self.num(0, 4) == 0:
+            rest = f" & {self.fresh('r')}"
+        inner = env.with_(params + ([rest.split()[-1]] if rest else []), fn_boundary=True)
+        return f"(fn [{' '.join(params)}{rest}] {self.body(inner, d)})"
+
+    def g_call_fn(self, env, d):
+        arity = self.num(0, 2)
+        args = " ".join(self.expr(env, d) for _ in range(arity))
+        return f"({self.lambda_(env, d, arity)} {args})"
+
+    def g_call(self, env, d):
+        name = self.pick(sorted(env.fns))
+        args = " ".join(self.expr(env, d) for _ in range(env.fns[name]))
+        return f"({name} {args})"
+
+    def g_higher(self, env, d):
+        k = self.pick(["map", "filter", "fold"])
+        coll = self.pick(["[1 2 3]", "'(4 5)", "(range 4)", self.expr(env, d)])
+        if k == "fold":
+            return f"(fold {self.lambda_(env, d, 2)} {self.expr(env, d)} {coll})"
+        return f"({k} {self.lambda_(env, d, 1)} {coll})"
+
+    def g_apply(self, env, d):
+        return f"(apply {self.pick(['+', 'list', 'max', 'string'])} {self.expr(env, d)} [{self.expr(env, d)}])"
+
+    def g_while(self, env, d):
+        i = self.fresh("i")
+        inner = env.with_([i], blocks=["while"], loop=1)
+        n = self.pick(["3", "10", self.expr(env, d)])
+        return (f"(let [@{i} 0] (while (< {i} {n}) {self.body(inner, d)} (assign {i} (+ {i} 1))) {i})")
+
+    def g_each(self, env, d):
+        x = self.fresh()
+        coll = self.pick(["[1 2 3]", "'(a b)", '"ab"', "{:a 1}", "|1 2|", self.expr(env, d)])
+        return f"(each {x} {coll} {self.body(env.with_([x]), d)})"
+
+    def g_block(self, env, d):
+        name = self.fresh("b")
+        return f"(block :{name} {self.body(env.with_(blocks=[name]), d)})"
+
+    def g_break(self, env, d):
+        name = self.pick(env.blocks)       # `while` is an implicit block named :while
+        return f"(break :{name} {self.expr(env, d)})"
+
+    def g_assign(self, env, d):
+        return f"(assign {self.pick(env.muts)} {self.expr(env, d)})"
+
+    def g_fiber(self, env, d):
+        k = self.pick(["once", "gen", "nested", "cancel"])
+        fenv = env.with_(fn_boundary=True)
+        if k == "once":
+            return (f"(fiber/resume (fiber/new (fn [] {self.body(fenv, d)}) {self.pick(MASKS)}) "
+                    f"{self.expr(env, d)})")
+        if k == "gen":
+            f = self.fresh("f")
+            return (f"(let [{f} (fiber/new (fn [] (yield {self.expr(fenv, d)}) "
+                    f"(emit :user {self.expr(fenv, d)}) {self.expr(fenv, d)}) {self.pick(MASKS)})] "
+                    f"(list (fiber/resume {f}) (fiber/status {f}) (fiber/resume {f} 1) "
+                    f"(fiber/resume {f}) (fiber/status {f}) (fiber/value {f}) (fiber/bits {f})))")
+        if k == "nested":
+            return (f"(fiber/resume (fiber/new (fn [] (fiber/resume (fiber/new (fn [] "
+                    f"{self.body(fenv, d)}) {self.pick(MASKS)}))) {self.pick(MASKS)}))")
+        f = self.fresh("f")
+        return (f"(let [{f} (fiber/new (fn [] {self.body(fenv, d)}) :yield)] "
+                f"(fiber/cancel {f} {self.expr(env, d)}) (fiber/status {f}))")
+
+    def g_fuel(self, env, d):
+        f = self.fresh("f")
+        fenv = env.with_(fn_boundary=True)
+        return (f"(let [{f} (fiber/new (fn [] {self.body(fenv, d)}) :fuel)] "
+                f"(fiber/set-fuel {f} {self.pick(['0', '5', '50', '1000'])}) "
+                f"(list (fiber/resume {f}) (fiber/fuel {f}) (fiber/status {f})))")
+
+    def g_protect(self, env, d):
+        k = self.pick(["protect", "try", "error", "assert"])
+        if k == "protect":
+            return f"(protect {self.body(env, d)})"
+        if k == "try":
+            e = self.fresh("err")
+            return f"(try {self.body(env, d)} (catch {e} {self.expr(env.with_([e]), d)}))"
+        if k == "error":
+            return f"(error {self.expr(env, d)})"
+        return f'(assert {self.expr(env, d)} "fuzz")'
+
+    def g_defer(self, env, d):
+        return f"(defer {self.expr(env, d)} {self.body(env, d)})"
+
+    def g_emit(self, env, d):
+        return f"({self.pick(['yield', 'emit :user', 'emit :yield', 'emit :debug'])} {self.expr(env, d)})"
+
+    def g_println(self, env, d):
+        return f"({self.pick(['println', 'print'])} {self.expr(env, d)})"
+
+    def g_match(self, env, d):
+        a, b, r, x = self.fresh(), self.fresh(), self.fresh(), self.fresh()
+        arms = [f"1 {self.expr(env, d)}",
+                f"[{a} {b}] {self.expr(env.with_([a, b]), d)}",
+                f"({a} & {r}) {self.expr(env.with_([a, r]), d)}",
+                f"{{:a {a}}} {self.expr(env.with_([a]), d)}",
+                f":k {self.expr(env, d)}",
+                f"{x} {self.expr(env.with_([x]), d)}"]
+        keep = [arm for arm in arms[:-1] if self.num(0, 1)]
+        return f"(match {self.expr(env, d)} {' '.join(keep + [arms[-1]])})"
+
+
+@st.composite
+def programs(draw, max_depth=4):
+    g = Gen(draw)
+    fns = {g.fresh("fn"): g.num(0, 3) for _ in range(g.num(0, 3))}
+    env = Env(fns=fns)
+    out = ["(signal :user)"]
+    for name, arity in fns.items():
+        params = [g.fresh("p") for _ in range(arity)]
+        inner = env.with_(params, fn_boundary=True)
+        out.append(f"(defn {name} [{' '.join(params)}] {g.body(inner, max_depth)})")
+    top = []
+    for _ in range(g.num(1, 4)):
+        e = g.expr(env, max_depth)
+        top.append(f"(println {e})" if g.num(0, 1) else e)
+    return "\n".join(out + top) + "\n"
+
+
+def run_checked(text, jit=0):
+    try:
+        r = run_program(text, "gen.lisp", fuel=FUEL, jit=jit, **LIMITS)
+    except Exception as e:  # noqa: BLE001 - the point of the test
+        raise AssertionError(f"Python exception {type(e).__name__}: {e}\n--- program:\n{text}") from e
+    assert r.status in (0, 1), f"status {r.status}: {r.error_text}\n--- program:\n{text}"
+    return r
+
+
+@FUZZ
+@given(programs())
+def test_random_programs_run_cleanly(text):
+    r = run_checked(text)
+    if r.status == 1:
+        assert r.error_text and "Traceback" not in r.error_text
+
+
+@pytest.mark.skipif(not HAVE_JIT, reason="no JIT (vm/jit)")
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 25))
+@given(programs())
+def test_random_programs_agree_in_both_tiers(text):
+    a = run_checked(text, jit=0)
+    b = run_checked(text, jit=1)
+    assert (a.status, a.output, a.error_text, a.ticks) == (b.status, b.output, b.error_text, b.ticks), \
+        f"tiers differ\n--- program:\n{text}\n--- jit=0: {a.status} {a.ticks} {a.output!r} {a.error_text}" \
+        f"\n--- jit=1: {b.status} {b.ticks} {b.output!r} {b.error_text}"
+
+
+def test_generator_makes_programs_that_compile():
+    """Most generated programs must get past the compiler, or the fuzz tests little."""
+    from hypothesis import find  # noqa: F401
+    seen = []
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(programs())
+    def collect(text):
+        seen.append(run_program(text, "gen.lisp", fuel=FUEL, **LIMITS).status)
+
+    collect()
+    assert seen and all(s in (0, 1) for s in seen)
+    assert seen.count(0) >= len(seen) // 5, seen
+
+
+# -- 3. random bytecode ------------------------------------------------------------------------
+
+CONST_POOL = [0, 1, -1, 7, 2 ** 70, 1.5, "s", "", None, True, False, Keyword("a"), Symbol("x"),
+              2, 3, 4096, 1 << 32]
+NATIVES = ["+", "list", "println", "fiber/new", "fiber/resume", "first", "get", "emit", "apply",
+           "range", "string", "fiber/set-fuel", "=", "push", "length"]
+ROLE_RANGE = {"const": 6, "local": 4, "capture": 2, "global": 4, "count": 3, "argc": 3, "bits": 4}
+
+
+@st.composite
+def instruction_lists(draw, n_instr):
+    """[(name, operand or None, jump target index or None)]; jumps name instruction indexes."""
+    out = []
+    for _ in range(n_instr):
+        info = draw(st.sampled_from(bytecode.OPCODES))
+        ops = []
+        target = None
+        for role in info.operands:
+            if role == "jump":
+                target = draw(st.integers(0, n_instr))        # n_instr: just past the end
+                ops.append(0)
+            elif role == "bits":
+                ops.append(draw(st.sampled_from([0, 1, 2, 4, 256, 4096, 3, 1024])))
+            else:
+                ops.append(draw(st.integers(0, ROLE_RANGE[role])))
+        out.append((info.name, ops, target))
+    if draw(st.booleans()):
+        out.append(("LoadNil", [], None))
+        out.append(("Return", [], None))
+    return out
+
+
+def assemble(instrs) -> bytes:
+    offsets, off = [], 0
+    for name, _, _ in instrs:
+        offsets.append(off)
+        off += bytecode.BY_NAME[name].size
+    offsets.append(off)
+    code = b""
+    for i, (name, ops, target) in enumerate(instrs):
+        if target is not None:
+            ops = [offsets[min(target, len(instrs))] - offsets[i + 1]]
+        code += encode(name, *ops)
+    return code
+
+
+@st.composite
+def random_functions(draw, nested=True):
+    from vm.primitives import PRIMITIVES
+    consts = draw(st.lists(st.sampled_from(CONST_POOL), min_size=1, max_size=5))
+    consts += [PRIMITIVES[n] for n in draw(st.lists(st.sampled_from(NATIVES), max_size=2))]
+    nlocals = draw(st.integers(0, 3))
+    nparams = draw(st.integers(0, nlocals))
+    captures = draw(st.lists(st.tuples(st.booleans(), st.integers(0, 2), st.just("c")), max_size=2)) \
+        if not nested else []
+    children = []
+    if nested and draw(st.booleans()):
+        child = draw(random_functions(nested=False))
+        children.append(child)
+        consts.append(child)
+    instrs = draw(instruction_lists(draw(st.integers(1, 12))))
+    return CompiledFunction(name="fz" if nested else "child", code=assemble(instrs), constants=consts,
+                            nlocals=nlocals, nparams=nparams if not nested else 0,
+                            captures=captures, children=children, source="fuzz")
+
+
+def run_function(main, jit=0, fuel=2_000):
+    """Verify `main` (and nested functions) like VM.compile_text does, then run it."""
+    vm = VM(jit=jit, **LIMITS)
+    for f in main.all_functions():
+        f.global_names = vm.table.names
+    try:
+        verify_all(main)
+    except VerifyError as e:
+        assert str(e).startswith("verify error in function"), str(e)
+        return None
+    for f in main.all_functions():
+        decode_function(f, jit > 0)
+    vm.main = main
+    vm.start(main)
+    vm.root.fuel = fuel
+    reason = vm.run()
+    assert vm.halted and vm.status in ("finished", "error"), (reason, vm.status)
+    if vm.status == "error":
+        kind, text = format_uncaught(vm)
+        assert kind and text
+    return vm
+
+
+@FUZZ
+@given(random_functions())
+def test_random_bytecode_is_refused_or_runs_cleanly(main):
+    run_function(main)
+
+
+@st.composite
+def mutated_programs(draw):
+    """A generated program's compiled code with one byte changed."""
+    text = draw(programs(max_depth=3))
+    vm = VM(**LIMITS)
+    try:
+        main = vm.compile_text(text, "gen.lisp", Module(vm.table, vm.prelude))
+    except SourceError:
+        assume(False)
+    funcs = list(main.all_functions())
+    func = draw(st.sampled_from(funcs))
+    code = bytearray(func.code)
+    i = draw(st.integers(0, len(code) - 1))
+    how = draw(st.sampled_from(["byte", "small", "opcode"]))
+    if how == "byte":
+        code[i] = draw(st.integers(0, 255))
+    elif how == "small":
+        code[i] = (code[i] + draw(st.sampled_from([1, -1, 2, -2]))) % 256
+    else:
+        starts = [off for off, *_ in bytecode.iter_instructions(bytes(code))]
+        off = draw(st.sampled_from(starts))
+        same = [o.code for o in bytecode.OPCODES if o.size == bytecode.OPCODES[code[off]].size]
+        code[off] = draw(st.sampled_from(same))
+    func.code = bytes(code)
+    return vm, main, text
+
+
+@FUZZ
+@given(mutated_programs())
+def test_mutated_bytecode_is_refused_or_runs_cleanly(case):
+    vm, main, text = case
+    try:
+        verify_all(main)
+    except VerifyError:
+        return
+    for f in main.all_functions():
+        decode_function(f, False)
+    vm.main = main
+    vm.start(main)
+    vm.root.fuel = FUEL
+    try:
+        vm.run()
+    except Exception as e:  # noqa: BLE001
+        raise AssertionError(f"{type(e).__name__}: {e}\n--- program:\n{text}") from e
+    assert vm.halted and vm.status in ("finished", "error")
+    if vm.status == "error":
+        format_uncaught(vm)
+
+
+def test_bytecode_generator_gets_past_the_verifier_sometimes():
+    accepted = []
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(random_functions())
+    def collect(main):
+        accepted.append(run_function(main) is not None)
+
+    collect()
+    assert sum(accepted) >= 10, f"only {sum(accepted)} of {len(accepted)} verified"
+
