@@ -178,6 +178,11 @@ def deliver_signal(vm, fiber, bits: int, payload) -> int:
             f.status = STATUS_PAUSED
             parent = f.parent
             f.caught_by = parent
+            # Every fiber the signal passed through records who got it (the debugger shows it).
+            g = fiber
+            while g is not f:
+                g.caught_by = parent
+                g = g.parent
             vm.note_event("caught", f)
             vm.switch_to(parent)
             parent.frames[-1].stack.append(payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from vm.execute import OP_BREAK
@@ -23,9 +25,19 @@ class Breakpoint:
     log_message: str | None = None
     enabled: bool = True
     hits: int = 0
+    # Tick of every hit so far, in order: going back in time forgets the later ones, so
+    # hit counts (and so hit_count stops) follow the timeline like everything else.
+    hit_ticks: array = field(default_factory=lambda: array("q"))
     verified: bool = False
     message: str = ""
     locations: list = field(default_factory=list)   # [(CompiledFunction, offset)]
+
+    def forget_after(self, tick: int):
+        """Drop the hits after `tick` (the program went back to it)."""
+        ticks = self.hit_ticks
+        if ticks and ticks[-1] > tick:
+            del ticks[bisect_right(ticks, tick):]
+            self.hits = len(ticks)
 
     def describe(self) -> str:
         if self.kind == "line":

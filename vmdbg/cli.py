@@ -52,7 +52,9 @@ def positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.")
+    p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.",
+                                usage="vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]   (the debugger)\n"
+                                      "       vmdbg {run,dis,trace,screenshot} ...")
     sub = p.add_subparsers(dest="command")
 
     def common(sp):
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
     common(sub.add_parser("run", help="run a program headless; its output goes to stdout"))
+    sub.add_parser("screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
     sp = sub.add_parser("dis", help="disassemble every function")
     sp.add_argument("file")
     sp = sub.add_parser("trace", help="one line per instruction: the stack, then the instruction")
@@ -213,21 +216,18 @@ def cmd_trace(args) -> int:
 
 
 def cmd_default(argv) -> int:
-    """`vmdbg [FILE]`: the debugger on FILE (or the bundled demo)."""
-    path = argv[0] if argv else demo_path()
+    """`vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]`: the debugger (no FILE: the demo)."""
+    p = argparse.ArgumentParser(prog="vmdbg", description="The debugger on FILE (default: the bundled demo).")
+    p.add_argument("file", nargs="?", default=None)
+    p.add_argument("--jit", type=positive_int, default=0, metavar="N")
+    p.add_argument("--fuel", type=positive_int, default=None, metavar="N")
+    p.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N")
     try:
-        read_source(path)
-    except SourceFileError as e:
-        print(f"vmdbg: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        from vmdbg.app import run_app
-    except ImportError:
-        run_app = None
-    if run_app is None:
-        ns = build_parser().parse_args(["run", path])
-        return cmd_run(ns)
-    return run_app(path)
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    from vmdbg.app import run_app
+    return run_app(args.file or demo_path(), jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
 
 
 COMMANDS = {"run": cmd_run, "dis": cmd_dis, "trace": cmd_trace}
@@ -235,8 +235,13 @@ COMMANDS = {"run": cmd_run, "dis": cmd_dis, "trace": cmd_trace}
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "screenshot":
+        from vmdbg.screenshot import main as screenshot
+        return screenshot(argv[1:])
+    if argv and argv[0] in ("--jit", "--fuel", "--max-depth"):
+        return cmd_default(argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help") and not argv[0].startswith("-")):
-        if len(argv) > 1:
+        if len(argv) > 1 and not argv[1].startswith("-"):
             print(f"vmdbg: unknown command {argv[0]!r} (try: vmdbg --help)", file=sys.stderr)
             return EXIT_USAGE
         return cmd_default(argv)

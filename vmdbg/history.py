@@ -26,12 +26,14 @@ class History:
 
     def __init__(self, interval: int = 50_000, max_count: int = 48):
         self.interval = interval
+        self.initial_interval = interval
         self.max_count = max_count
         self.checkpoints: list[Checkpoint] = []
         self.skipped = 0            # tick of the last checkpoint that could not be taken
 
     def clear(self):
         self.checkpoints.clear()
+        self.interval = self.initial_interval
         self.skipped = 0
 
     def next_due(self) -> int:
@@ -40,7 +42,10 @@ class History:
         return max(self.checkpoints[-1].tick, self.skipped) + self.interval
 
     def maybe_take(self, vm):
-        """Take a checkpoint if one is due at vm.tick."""
+        """Take a checkpoint if one is due at vm.tick (never with a signal held for a
+        catchpoint: replays deliver signals at once, so that state is not on the timeline)."""
+        if vm.held_signal is not None:
+            return
         if not self.checkpoints or vm.tick >= self.next_due():
             if self.checkpoints and self.checkpoints[-1].tick == vm.tick:
                 return

@@ -15,10 +15,10 @@ from vmdbg.keys import GLOBAL_KEYS, config_path
 from vmdbg.snapshot import Snapshot
 
 MOUSE_HELP = (
-    ("click the Source gutter", "toggle a breakpoint on that line"),
-    ("click a frame", "inspect that frame (Stack, Locals, Source follow)"),
-    ("click a fiber", "inspect that fiber; click the current one to go back"),
-    ("click a page name", "show that page (small terminals split the panels)"),
+    ("click the Source gutter", "toggle a breakpoint there"),
+    ("click a frame", "inspect that frame"),
+    ("click a fiber", "inspect it (the current one: back)"),
+    ("click a page name", "show that page"),
 )
 
 
@@ -42,40 +42,52 @@ class HelpScreen(ModalScreen):
     """Every key in effect now, grouped, plus the mouse and where remaps live."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="close_help")]
+    LEFT_GROUPS = ("Step", "Run", "Reverse", "Breakpoints")
 
     def compose(self) -> ComposeResult:
         app = self.app
         keys = live_keys(app, app._keymap)
-        text = Text()
+        left, right = Text(), Text()
         group = None
         for k in GLOBAL_KEYS:
+            text = left if k.group in self.LEFT_GROUPS else right
             if k.group != group:
                 group = k.group
-                text.append(f"\n{group}\n", "bold underline")
+                text.append(f"{group}\n", "bold underline")
             shown = key_label(app, keys.get(k.id, [])) or "(unbound)"
-            text.append(f"  {shown:<16}", "bold")
+            text.append(f"  {shown:<14}", "bold")
             text.append(f"{k.description}\n")
         for title, widget in app.panel_bindings():
             panel_keys = live_keys(widget, app._keymap)
-            rows = [(b.description, panel_keys.get(b.id or b.action, [])) for _, b in widget._bindings
-                    if b.description and b.show is not None]
-            rows = list(dict.fromkeys((d, tuple(k)) for d, k in rows))
-            if rows:
-                text.append(f"\nIn the {title} panel\n", "bold underline")
-                for description, ks in rows:
-                    text.append(f"  {key_label(app, list(ks)):<16}", "bold")
-                    text.append(f"{description}\n")
-        text.append("\nMouse\n", "bold underline")
+            # Only the panel's own commands (they have ids); list movement is described once.
+            rows = dict.fromkeys((b.description, tuple(panel_keys.get(b.id, [])))
+                                 for _, b in widget._bindings if b.id)
+            if not rows:
+                continue
+            left.append(f"In the {title} panel\n", "bold underline")
+            for description, ks in rows:
+                left.append(f"  {key_label(app, list(ks)):<14}", "bold")
+                left.append(f"{description}\n")
+        left.append("In any panel\n", "bold underline")
+        left.append(f"  {'↑ ↓ pgup pgdn':<14}", "bold")
+        left.append("move the cursor (home / end too)\n")
+        left.append(f"  {'enter':<14}", "bold")
+        left.append("choose the row under the cursor\n")
+        left.append(f"  {'tab':<14}", "bold")
+        left.append("next panel\n")
+        right.append("Mouse\n", "bold underline")
         for what, does in MOUSE_HELP:
-            text.append(f"  {what:<26}", "bold")
-            text.append(f"{does}\n")
-        text.append("\nCommand palette: ctrl+p lists every action.\n")
-        text.append(f"Remap keys by binding id in {config_path()}\n", "italic")
+            right.append(f"  {what:<24}", "bold")
+            right.append(f"{does}\n")
+        right.append("\nctrl+p: the command palette lists every action.\n")
+        right.append(f"Remap keys by binding id in\n{config_path()}\n", "italic")
         with Vertical(id="help-box") as box:
             box.border_title = "Help · keys in effect"
             box.border_subtitle = "escape closes"
             with VerticalScroll():
-                yield Static(text, id="help-text")
+                with Horizontal(id="help-columns"):
+                    yield Static(left, id="help-left")
+                    yield Static(right, id="help-right")
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

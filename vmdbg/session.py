@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_left
 
 from vm.call import will_catch
 from vm.core import VM, span_before
 from vm.errors import SourceError
+from vm.bytecode import OP_Return as OP_RETURN
 from vm.execute import OP_BREAK
 from vm.signals import SIG_ERROR, SIG_FUEL
 from vm.values import preview
@@ -53,6 +55,10 @@ class Session:
         self.progress_interval = 0.1
         self._pause = threading.Event()
         self._last_signal = None            # SignalInfo of the last catchpoint stop
+        self.logs: list = []                # (tick, output chunk index, text) of log messages
+        self._spots: set = set()            # (id(func), offset) run_to stops at
+        self._targets: list = []            # (fiber, depth) step_over/step_out wait for
+        self._scanning = False              # reverse_continue is replaying: no log output
         self.vm = self._make_vm(text)
 
     # -- construction --------------------------------------------------------
@@ -177,6 +183,17 @@ class Session:
         return {bp.line: bp.enabled for bp in self.breakpoints.values() if bp.kind == "line"}
 
     # -- running: the shared engine -----------------------------------------------
+    #
+    # A breakpoint is evaluated (condition, hit count, log message) whenever forward
+    # execution arrives at it: a run hits its patched BREAK, a single step lands on it.
+    # Leaving a stop never evaluates it again. Internal stops (run_to's line, the frame a
+    # step_over or step_out waits for) are patched like breakpoints but never count hits.
+
+    def _begin(self):
+        """Start a command: clear the message and any pause asked for while stopped."""
+        self.message = ""
+        self._pause.clear()
+        self.vm.pause_requested = False
 
     def _step_past_break(self) -> str | None:
         """If the next instruction is a patched breakpoint, run its original once."""
@@ -198,41 +215,33 @@ class Session:
     def _run(self, until_tick: int | None = None) -> str:
         """Run forward, taking checkpoints, until a stop the user should see."""
         vm = self.vm
-        self._pause.clear()
         last_progress = time.perf_counter()
         r = self._step_past_break()
-        if r is not None and r not in ("limit",):
-            return r
         while True:
-            if self._pause.is_set():
-                return "pause"
-            target = self.history.next_due()
-            if until_tick is not None:
-                target = min(target, until_tick)
-            target = max(target, vm.tick + 1)
-            reason = vm.run(target)
-            if reason == "limit":
-                self.history.maybe_take(vm)
+            if r is None or r == "limit":
                 if until_tick is not None and vm.tick >= until_tick:
                     return "limit"
+                if self._pause.is_set():
+                    return "pause"
+                self.history.maybe_take(vm)
                 if self.progress is not None and time.perf_counter() - last_progress > self.progress_interval:
                     last_progress = time.perf_counter()
                     self.progress(self.snapshot("running"))
-                continue
-            if reason == "pause":
-                return "pause"
-            if reason == "breakpoint":
-                if self._breakpoint_stops():
-                    return "breakpoint"
+                target = self.history.next_due()
+                if until_tick is not None:
+                    target = min(target, until_tick)
+                r = vm.run(max(target, vm.tick + 1))
+            elif r == "breakpoint":
+                why = self._breakpoint_stops()
+                if why is not None:
+                    return why
                 r = self._step_past_break()
-                if r is not None and r not in ("limit",):
-                    return r
-                continue
-            if reason == "signal":
+            elif r == "signal":
                 if self._signal_stops():
                     return "signal"
-                continue
-            return reason
+                r = None                    # the next vm.run delivers the held signal
+            else:
+                return r                    # pause, finished, error
 
     def _at_user_breakpoint(self) -> bool:
         f = self.vm.current
@@ -244,18 +253,35 @@ class Session:
         return [bp for bp in self.breakpoints.values()
                 if bp.enabled and any(f is frame.func and off == frame.ip for f, off in bp.locations)]
 
-    def _breakpoint_stops(self) -> bool:
-        """At a patched instruction: decide with conditions, hit counts and log messages."""
-        if getattr(self, "_internal_target", None) is not None:
-            fiber_id, depth = self._internal_target
-            fiber = self.vm.current
-            if fiber.id == fiber_id and len(fiber.frames) <= depth:
-                return True
-        stop = False
+    def _breakpoint_stops(self) -> str | None:
+        """At a patched instruction: "breakpoint" if a user breakpoint fires (after its
+        condition, hit count and log message), "step" for an internal stop, else None."""
+        fiber = self.vm.current
+        frame = fiber.frames[-1]
+        internal = (id(frame.func), frame.ip) in self._spots or any(
+            f is fiber and len(fiber.frames) <= depth for f, depth in self._targets)
+        fired = False
         for bp in self._stopped_bps():
             if self._bp_fires(bp):
-                stop = True
-        return stop
+                fired = True
+        if fired:
+            return "breakpoint"
+        return "step" if internal else None
+
+    def _arrived(self) -> str | None:
+        """After a single step: evaluate a user breakpoint at the new position."""
+        vm = self.vm
+        fiber = vm.current
+        if vm.halted or fiber is None or not fiber.frames or vm.held_signal is not None:
+            return None
+        frame = fiber.frames[-1]
+        entry = frame.code[frame.ip]
+        if entry is None or entry[0] != OP_BREAK:
+            return None
+        for bp in self._stopped_bps():
+            if self._bp_fires(bp):
+                return "breakpoint"
+        return None
 
     def _bp_fires(self, bp: Breakpoint) -> bool:
         vm = self.vm
@@ -265,15 +291,25 @@ class Session:
             if not ok or value is None or value is False:
                 return False
         bp.hits += 1
+        if not self._scanning:
+            bp.hit_ticks.append(vm.tick)
         if bp.hit_count and bp.hits < bp.hit_count:
             return False
         if bp.log_message:
-            vm.write(self._interpolate(bp.log_message, frame) + "\n")
+            if not self._scanning:
+                self._log(self._interpolate(bp.log_message, frame) + "\n")
             return False
         return True
 
+    def _log(self, text: str):
+        """A log message: part of the output at this tick (rolls back with it), but never
+        in the program's own output stream, so replays stay exact."""
+        vm = self.vm
+        self.logs.append((vm.tick, len(vm.output), text))
+
     def _interpolate(self, text: str, frame) -> str:
         """Replace each {expr} in a log message by the expression's value."""
+        from vm.values import display
         out, i = [], 0
         while i < len(text):
             j = text.find("{", i)
@@ -283,18 +319,20 @@ class Session:
                 break
             out.append(text[i:j])
             ok, value = evaluate(self.vm, frame, text[j + 1:k], self._lift_patches)
-            from vm.values import display
             out.append(display(value) if ok else f"<{value}>")
             i = k + 1
         return "".join(out)
 
+    def _signal_info(self, fiber, bits, payload, held: bool) -> SignalInfo:
+        catcher = will_catch(fiber, bits) if held else None
+        return SignalInfo(fiber.id, bits, tuple(self.vm.registry.names(bits)), preview(payload, PREVIEW),
+                          catcher.id if catcher is not None else None, catcher is None)
+
     def _signal_stops(self) -> bool:
+        """A catchpoint's bits were emitted (the signal is held, before the mask decides)."""
         vm = self.vm
         fiber, bits, payload = vm.held_signal
-        catcher = will_catch(fiber, bits)
-        self._last_signal = SignalInfo(fiber.id, bits, tuple(vm.registry.names(bits)),
-                                       preview(payload, PREVIEW),
-                                       catcher.id if catcher is not None else None, catcher is None)
+        self._last_signal = self._signal_info(fiber, bits, payload, True)
         frame = fiber.frames[-1] if fiber.frames else None
         stop = False
         for bp in self.breakpoints.values():
@@ -317,8 +355,16 @@ class Session:
                 reason = "fuel"
             else:
                 reason = "error"
-        if reason != "signal":
+        if vm.held_signal is not None:
+            self._last_signal = self._signal_info(*vm.held_signal, True)
+        elif vm.halted and vm.uncaught is not None:
+            self._last_signal = self._signal_info(*vm.uncaught, False)
+        else:
             self._last_signal = None
+        if self.logs and self.logs[-1][0] > vm.tick:
+            self.logs = [entry for entry in self.logs if entry[0] <= vm.tick]
+        for bp in self.breakpoints.values():
+            bp.forget_after(vm.tick)
         self.reason = reason
         self.selected_frame = 0
         self.selected_fiber = None
@@ -328,22 +374,18 @@ class Session:
     # -- forward commands ---------------------------------------------------------
 
     def continue_(self) -> "Snapshot":
-        self.message = ""
+        self._begin()
+        if self.reason == "entry" and self.vm.tick == 0:
+            # The program starts here: a breakpoint on its first instruction counts.
+            why = self._arrived()
+            if why is not None:
+                return self._finish(why)
         return self._finish(self._run())
 
     def step_instruction(self) -> "Snapshot":
-        self.message = ""
-        vm = self.vm
-        if vm.halted:
-            return self._finish(vm.status)
-        r = self._step_past_break()
-        if r is None:
-            r = vm.run(vm.tick + 1)
-        if r == "breakpoint":
-            r = "step"
-        if r == "signal" and not self._signal_stops():
-            r = "step"
-        return self._finish(r)
+        """Run one instruction (a held signal is delivered first, at no tick)."""
+        self._begin()
+        return self._finish(self._single_step_until(lambda pos: True, deliver_first=False))
 
     def _position(self):
         vm = self.vm
@@ -351,122 +393,155 @@ class Session:
         if f is None or not f.frames:
             return None
         frame = f.frames[-1]
-        span = frame.func.locations.get(frame.ip)
-        return (f.id, len(f.frames), frame.func, span.line if span else None)
+        func, ip = frame.func, frame.ip
+        span = func.locations.get(ip)
+        # A Return carries the span of its whole function (its first line): stepping treats
+        # it as part of the line before it, so a step does not stop on the function header.
+        line = span.line if span is not None and func.code[ip] != OP_RETURN else None
+        return (f.id, len(f.frames), func, line)
 
-    def _single_step_until(self, done) -> str:
-        """Step instruction by instruction until done(position) or a stop."""
+    def _single_step_until(self, done, deliver_first: bool = True) -> str:
+        """Step instruction by instruction until done(position) or a stop.
+
+        A signal held for a catchpoint that does not stop is delivered at once, so done()
+        sees where control goes (the delivery costs no tick)."""
         vm = self.vm
-        self._pause.clear()
         for _ in range(STEP_BUDGET):
             if vm.halted:
                 return vm.status
             if self._pause.is_set():
                 return "pause"
-            r = self._step_past_break()
-            if r is None:
-                r = vm.run(vm.tick + 1)
+            if vm.held_signal is not None and deliver_first:
+                vm.release_held_signal()
+                r = "limit"
+            else:
+                r = self._step_past_break()
+                if r is None:
+                    r = vm.run(vm.tick + 1)
             if r == "signal":
                 if self._signal_stops():
                     return "signal"
-                continue
+                vm.release_held_signal()
+                r = "limit"
+            if vm.halted:
+                return vm.status
             if r not in ("limit", "breakpoint"):
                 return r
             self.history.maybe_take(vm)
-            pos = self._position()
-            if pos is not None and done(pos):
+            why = self._arrived()
+            if why is not None:
+                return why
+            if done(self._position()):
                 return "step"
-            if r == "breakpoint" and pos is not None and self._breakpoint_stops():
-                return "breakpoint"
+        self.message = f"no stop after {STEP_BUDGET:,} instructions"
         return "pause"
 
     def step_line(self) -> "Snapshot":
         """Step into: stop at the next instruction on another line, or in another frame/fiber."""
-        self.message = ""
+        self._begin()
         start = self._position()
-        if start is None:
+        if start is None or self.vm.halted:
             return self._finish(self.vm.status)
         fid, depth, func, line = start
 
         def done(pos):
-            return pos[3] is not None and (pos[0] != fid or pos[1] != depth or pos[2] is not func or pos[3] != line)
+            return pos is not None and pos[3] is not None and (pos[0] != fid or pos[1] != depth or pos[2] is not func or pos[3] != line)
 
         return self._finish(self._single_step_until(done))
 
-    def step_over(self) -> "Snapshot":
-        """Like step_line, but calls and fiber resumes run to completion (or a stop inside)."""
-        self.message = ""
-        start = self._position()
-        if start is None:
-            return self._finish(self.vm.status)
-        fid, depth, func, line = start
+    def _returned(self, fiber, depth: int, frame) -> bool:
+        """Control left the frame being stepped over: it returned, or its fiber stopped."""
         vm = self.vm
+        if fiber.status != "alive":
+            return True                     # yielded, caught a signal, errored or finished
+        if vm.current is fiber:
+            return len(fiber.frames) < depth
+        return False                        # running a fiber it resumed
+
+    def step_over(self) -> "Snapshot":
+        """Like step_line, but calls and fiber resumes run to completion (or a stop inside).
+        A tail call counts as a call: it runs until it returns to this frame's caller."""
+        self._begin()
+        vm = self.vm
+        start = self._position()
+        if start is None or vm.halted:
+            return self._finish(vm.status)
+        _, depth, func, line = start
+        fiber = vm.current
+        frame = fiber.frames[-1]
         while True:
             r = self._single_step_until(lambda pos: True)
             if r != "step":
                 return self._finish(r)
-            pos = self._position()
-            if pos[0] == fid and pos[1] <= depth:
-                if pos[1] < depth or pos[2] is not func or (pos[3] is not None and pos[3] != line):
+            if self._returned(fiber, depth, frame):
+                return self._finish("step")
+            if vm.current is fiber and len(fiber.frames) == depth and fiber.frames[-1] is frame:
+                pos = self._position()
+                if pos[3] is not None and pos[3] != line:
                     return self._finish("step")
                 continue
-            # Inside a call or another fiber: run until control is back in this frame.
-            r = self._run_until_back(fid, depth)
+            if len(fiber.frames) >= depth and fiber.frames[depth - 1] is not frame:
+                # A tail call replaced the frame: run until it returns to the caller.
+                return self._finish(self._run_until_back(fiber, depth - 1))
+            # Inside a call or a resumed fiber: run until control is back in this frame.
+            r = self._run_until_back(fiber, depth)
             if r != "step":
                 return self._finish(r)
+            if self._returned(fiber, depth, frame) or vm.current is not fiber:
+                return self._finish("step")
             pos = self._position()
-            if pos is None or pos[1] < depth or pos[3] != line or pos[2] is not func:
+            if pos[3] is not None and pos[3] != line:
                 return self._finish("step")
 
-    def _run_until_back(self, fiber_id: int, depth: int) -> str:
-        """Run until fiber `fiber_id` executes again at `depth` frames or fewer."""
-        vm = self.vm
-        fiber = vm.fibers.get(fiber_id)
-        if fiber is None or len(fiber.frames) < depth or depth == 0:
-            return self._run()
-        frame = fiber.frames[depth - 1]
-        func, off = frame.func, frame.ip
-        self.patches.add(func, off)
-        self._internal_target = (fiber_id, depth)
+    def _run_until_back(self, fiber, depth: int) -> str:
+        """Run until `fiber` executes again with `depth` frames or fewer, or control goes
+        back to one of the fibers waiting for it (it yielded, returned or failed)."""
+        targets = []
+        if 0 < depth <= len(fiber.frames):
+            targets.append((fiber, depth))
+        waiting = fiber.parent if fiber.status == "alive" else None
+        while waiting is not None and waiting.frames:
+            targets.append((waiting, len(waiting.frames)))
+            waiting = waiting.parent if waiting.status == "alive" else None
+        spots = [(f.frames[d - 1].func, f.frames[d - 1].ip) for f, d in targets]
+        for func, off in spots:
+            self.patches.add(func, off)
+        self._targets = targets
         try:
-            r = self._run()
+            return self._run()
         finally:
-            self._internal_target = None
-            self.patches.remove(func, off)
-        if r == "breakpoint":
-            f = vm.current
-            if f.id == fiber_id and len(f.frames) <= depth and f.frames[-1].ip == off:
-                user = [bp for bp in self._stopped_bps()]
-                return "breakpoint" if user and any(self._bp_fires(bp) for bp in user) else "step"
-        return r
+            self._targets = []
+            for func, off in spots:
+                self.patches.remove(func, off)
 
     def step_out(self) -> "Snapshot":
         """Run until the selected frame returns to its caller (or its fiber stops)."""
-        self.message = ""
+        self._begin()
         vm = self.vm
         fiber = vm.current
-        if vm.halted or fiber is None:
+        if vm.halted or fiber is None or not fiber.frames:
             return self._finish(vm.status)
-        depth = len(fiber.frames) - self.selected_frame
-        if depth > 1:
-            return self._finish(self._run_until_back(fiber.id, depth - 1))
-        parent = fiber.parent
-        if parent is not None and parent.frames:
-            return self._finish(self._run_until_back(parent.id, len(parent.frames)))
-        return self._finish(self._run())
+        shown = self._shown_fiber()
+        if shown is not fiber:
+            self.message = "step out works on the running fiber"
+            return self.snapshot()
+        depth = len(fiber.frames) - min(self.selected_frame, len(fiber.frames) - 1)
+        return self._finish(self._run_until_back(fiber, depth - 1))
 
     def run_to(self, line: int) -> "Snapshot":
         """Continue until `line` is reached (a one-off breakpoint)."""
-        self.message = ""
+        self._begin()
         found = resolve_line(self.vm, self.filename, line)
         if found is None:
             self.message = f"line {line} has no code"
             return self.snapshot()
         func, off = found
         self.patches.add(func, off)
+        self._spots = {(id(func), off)}
         try:
             r = self._run()
         finally:
+            self._spots = set()
             self.patches.remove(func, off)
         return self._finish(r)
 
@@ -476,20 +551,25 @@ class Session:
         self.vm.pause_requested = True
 
     # -- reverse execution ----------------------------------------------------------
+    #
+    # Replays run with breakpoints and catchpoints lifted, so a signal is delivered in
+    # the instruction that raised it: the state at tick T is the one a forward run that
+    # did not stop at T had. Only a catchpoint stop shows the signal still in flight.
 
     def goto_tick(self, tick: int) -> "Snapshot":
         """Go to any past (or future) tick by restoring a checkpoint and replaying."""
-        self.message = ""
+        self._begin()
         vm = self.vm
         tick = max(0, int(tick))
         if tick > vm.tick:
-            r = self._run(until_tick=tick)
-            return self._finish("step" if r == "limit" else r)
+            return self._finish(self._run(until_tick=tick))
         self._replay_to(tick)
         return self._finish("step")
 
-    def _replay_to(self, tick: int):
-        """Restore the nearest checkpoint at or before `tick` and run silently to it."""
+    def _replay_to(self, tick: int, hold: bool = False):
+        """Restore the nearest checkpoint at or before `tick` and run silently to it.
+        hold: the last instruction runs with the catchpoints armed (landing on a
+        catchpoint stop, signal in flight)."""
         vm = self.vm
         cp = self.history.before(tick)
         self.history.restore(vm, cp)
@@ -497,9 +577,13 @@ class Session:
         catch = vm.catch_bits
         vm.catch_bits = 0
         try:
-            while vm.tick < tick and not vm.halted:
-                if vm.run(tick) not in ("limit", "pause"):
+            last = tick - 1 if hold and tick > vm.tick else tick
+            while vm.tick < last and not vm.halted:
+                if vm.run(last) not in ("limit", "pause"):
                     break
+            if vm.tick < tick and not vm.halted:
+                vm.catch_bits = catch
+                vm.run(tick)
         finally:
             vm.catch_bits = catch
             self.patches.reapply(lifted)
@@ -528,20 +612,17 @@ class Session:
             self.patches.reapply(lifted)
         return out
 
-    def step_back_line(self) -> "Snapshot":
-        """Go back to where the previous line (in any frame or fiber) began."""
-        self.message = ""
-        vm = self.vm
-        now = vm.tick
+    def _back_to_line(self, mine) -> int | None:
+        """The tick where the previous line (among positions `mine` accepts) began, or
+        None if there is none. Replays a window before now that grows until it holds the
+        whole of that line."""
+        now = self.vm.tick
         here = self._position()
-        if now == 0:
-            self.message = "already at the start"
-            return self.snapshot()
-        span = max(self.history.interval, 2_000)
-        start = max(0, now - span)
+        span = 256
         while True:
-            positions = self._positions(start, now)
-            target = None
+            start = max(0, now - span)
+            positions = [(t, p) for t, p in self._positions(start, now)
+                         if p is not None and p[3] is not None and mine(p)]
             i = len(positions) - 1
             while i >= 0 and _same_line(positions[i][1], here):
                 i -= 1
@@ -550,16 +631,26 @@ class Session:
                 while i > 0 and _same_line(positions[i - 1][1], line_pos):
                     i -= 1
                 if i > 0 or start == 0:
-                    target = positions[i][0]
-            if target is not None or start == 0:
-                self._replay_to(target if target is not None else 0)
-                return self._finish("step")
-            start = max(0, start - span)
+                    return positions[i][0]
+            if start == 0:
+                return None
+            span *= 4
+
+    def step_back_line(self) -> "Snapshot":
+        """Go back to where the previous line (in any frame or fiber) began."""
+        self._begin()
+        now = self.vm.tick
+        if now == 0:
+            self.message = "already at the start"
+            return self.snapshot()
+        target = self._back_to_line(lambda pos: True)
+        self._replay_to(target if target is not None else 0)
+        return self._finish("step")
 
     def step_back_over(self) -> "Snapshot":
         """Go back to where the previous line of this frame (or its caller) began; the
         instructions of calls and resumed fibers in between are skipped, like step_over."""
-        self.message = ""
+        self._begin()
         now = self.vm.tick
         here = self._position()
         if now == 0 or here is None:
@@ -569,76 +660,69 @@ class Session:
         def mine(pos):
             return pos is not None and pos[0] == here[0] and pos[1] <= here[1]
 
-        span = max(self.history.interval, 2_000)
-        start = max(0, now - span)
-        while True:
-            positions = [(t, p) for t, p in self._positions(start, now) if mine(p)]
-            i = len(positions) - 1
-            while i >= 0 and _same_line(positions[i][1], here):
-                i -= 1
-            target = None
-            if i >= 0:
-                line_pos = positions[i][1]
-                while i > 0 and _same_line(positions[i - 1][1], line_pos):
-                    i -= 1
-                if i > 0 or start == 0:
-                    target = positions[i][0]
-            if target is not None:
-                self._replay_to(target)
-                return self._finish("step")
-            if start == 0:              # nothing earlier in this fiber: back to its resumer
-                return self.step_back_line()
-            start = max(0, start - span)
+        target = self._back_to_line(mine)
+        if target is None:              # nothing earlier in this fiber: back to its resumer
+            return self.step_back_line()
+        self._replay_to(target)
+        return self._finish("step")
 
     def reverse_continue(self) -> "Snapshot":
-        """Go back to the previous breakpoint hit (or the start)."""
-        self.message = ""
+        """Go back to the previous stop a continue would have made (a breakpoint or a
+        catchpoint), or to the start."""
+        self._begin()
         vm = self.vm
         now = vm.tick
-        hits = []
-        start = self.history.before(max(now - 1, 0)).tick if now else 0
+        if now == 0:
+            self.message = "already at the start"
+            return self.snapshot()
+        end = now
+        start = self.history.before(now - 1).tick
         while True:
-            hits = self._breakpoint_ticks(start, now)
-            if hits or start == 0:
+            stops = self._stop_ticks(start, end)
+            if stops or start == 0:
                 break
-            prev = self.history.before(start - 1)
-            start = prev.tick if prev is not None else 0
-        if not hits:
+            end = start
+            start = self.history.before(start - 1).tick
+        if not stops:
             self._replay_to(0)
             self.message = "no earlier breakpoint hit: went back to the start"
             return self._finish("entry")
-        self._replay_to(hits[-1])
-        return self._finish("breakpoint")
+        tick, kind = stops[-1]
+        self._replay_to(tick, hold=kind == "signal")
+        return self._finish(kind)
 
-    def _breakpoint_ticks(self, start_tick: int, end_tick: int) -> list[int]:
-        """Ticks in [start_tick, end_tick) at which a line/function/offset breakpoint stops."""
+    def _stop_ticks(self, start_tick: int, end_tick: int) -> list:
+        """(tick, "breakpoint" or "signal") of every stop in [start_tick, end_tick) that a
+        continue would make. Hit counts are put back and log messages not written."""
         vm = self.vm
         self._replay_to(start_tick)
         saved_hits = {bp.id: bp.hits for bp in self.breakpoints.values()}
-        catch = vm.catch_bits
-        vm.catch_bits = 0
+        for bp in self.breakpoints.values():
+            bp.hits = bisect_left(bp.hit_ticks, vm.tick)    # as they were at this tick
+        self._scanning = True
         out = []
         try:
-            if self._at_user_breakpoint() and self._breakpoint_stops():
-                out.append(vm.tick)
+            if vm.tick < end_tick and self._arrived() is not None:
+                out.append((vm.tick, "breakpoint"))
+            r = self._step_past_break()
             while vm.tick < end_tick and not vm.halted:
-                r = self._step_past_break()
-                if r is not None and r != "limit":
-                    break
-                if vm.tick >= end_tick:
-                    break
-                r = vm.run(end_tick)
-                if r == "breakpoint":
-                    if vm.tick < end_tick and self._breakpoint_stops():
-                        out.append(vm.tick)
-                    continue
-                if r not in ("limit", "pause"):
+                if r is None or r in ("limit", "pause"):
+                    r = vm.run(end_tick)
+                elif r == "breakpoint":
+                    if self._breakpoint_stops() is not None:
+                        out.append((vm.tick, "breakpoint"))
+                    r = self._step_past_break()
+                elif r == "signal":
+                    if self._signal_stops():
+                        out.append((vm.tick, "signal"))
+                    r = None
+                else:
                     break
         finally:
-            vm.catch_bits = catch
+            self._scanning = False
             for bp in self.breakpoints.values():
                 bp.hits = saved_hits.get(bp.id, bp.hits)
-        return [t for t in out if t < end_tick]
+        return [(t, kind) for t, kind in out if t < end_tick]
 
     # -- restart, selection, watches --------------------------------------------------
 
@@ -667,6 +751,7 @@ class Session:
         self.history.take(vm)
         for bp in self.breakpoints.values():
             bp.hits = 0
+            del bp.hit_ticks[:]
             bp.locations = []
             self._resolve(bp)
         self._update_catch_bits()
@@ -674,6 +759,7 @@ class Session:
         self.selected_frame = 0
         self.selected_fiber = None
         self._last_signal = None
+        self.logs = []
         self.message = "restarted"
         return self.snapshot()
 
@@ -795,11 +881,23 @@ class Session:
         return tier if isinstance(tier, str) else "interp"
 
     def _output(self) -> str:
+        """The program's output with log messages placed where they were written."""
         vm = self.vm
-        key = (len(vm.output), vm.output_size)
+        logs = self.logs
+        key = (len(vm.output), vm.output_size, len(logs), logs[-1][0] if logs else None)
         if getattr(self, "_output_key", None) != key:
             self._output_key = key
-            self._output_text = vm.output_text()
+            if not logs:
+                self._output_text = vm.output_text()
+            else:
+                chunks, parts, done = vm.output, [], 0
+                for _, index, text in logs:
+                    index = min(index, len(chunks))
+                    parts.extend(chunks[done:index])
+                    parts.append(text)
+                    done = max(done, index)
+                parts.extend(chunks[done:])
+                self._output_text = "".join(parts)
         return self._output_text
 
     def _watch_value(self, expression, frame) -> str:

@@ -75,6 +75,7 @@ class JitCode:
         self.bails = {}                   # bail reason code -> count
         self.hard_bails = 0               # bails that are not fuel or pauses
         self.promote_at = 0               # func.calls at which tier 2 is tried (0: never)
+        self.depth_floor = -1             # calls with this much depth room or less run interpreted
 
     def __repr__(self) -> str:
         return f"<jit{self.tier} {self.func.name}>"
@@ -121,10 +122,8 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     frames = fiber.frames
     depth = len(frames) if tail else len(frames) + 1
     room = vm.max_depth - depth
-    if room < 0:
+    if room <= code.depth_floor:      # includes room < 0: the interpreter raises the overflow
         return None
-    if room > NATIVE_DEPTH_CAP:
-        room = NATIVE_DEPTH_CAP
     budget = vm.run_target - vm.tick
     if fiber.fuel is not None:
         fuel = vm.live_fuel(fiber)
@@ -133,18 +132,23 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     if budget <= 0:
         return None
     code.entries += 1
-    r = native(budget, room, *args)
+    r = native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
         vm.tick += r[1]
         return r
-    note_bail(vm, code, r)
+    note_bail(vm, code, r, room)
     return None
 
 
-def note_bail(vm, code, reason: int):
+def note_bail(vm, code, reason: int, room: int):
     """Count a bail-out; a function that keeps bailing for real reasons is given up."""
     code.bails[reason] = code.bails.get(reason, 0) + 1
     if reason in (BAIL_FUEL, BAIL_INTERRUPT):
+        return
+    if reason == BAIL_DEPTH:
+        # The interpreter now recurses one level at a time; retrying natively at every
+        # level below this one would redo the same deep work each time.
+        code.depth_floor = room
         return
     code.hard_bails += 1
     if code.hard_bails >= GIVE_UP_BAILS and code.hard_bails * 2 > code.entries:

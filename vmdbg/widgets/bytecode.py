@@ -32,7 +32,7 @@ class BytecodeView(CursorRowsView):
 
     COMPONENT_CLASSES = CursorRowsView.COMPONENT_CLASSES | {
         "bytecode--offset", "bytecode--line", "bytecode--op", "bytecode--comment",
-        "bytecode--here", "bytecode--target", "bytecode--live-target", "bytecode--breakpoint"}
+        "bytecode--here", "bytecode--arrow", "bytecode--target", "bytecode--live-target", "bytecode--breakpoint"}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -47,8 +47,8 @@ class BytecodeView(CursorRowsView):
         if snapshot.code is not self.index.code:
             self.index = CodeIndex(snapshot.code)
         self.breaks = frozenset(snapshot.code_breaks)
-        name = snapshot.function or "-"
-        self.border_title = f"Bytecode · {name} · {snapshot.code_tier}"
+        self.border_title = (f"Bytecode · {snapshot.function} · {snapshot.code_tier}"
+                             if snapshot.function else "Bytecode")
         self.set_row_count(len(snapshot.code))
         row = self.index.row_of.get(snapshot.ip)
         if row is not None:
@@ -63,7 +63,7 @@ class BytecodeView(CursorRowsView):
         live = snap is not None and self.index.jump_of.get(snap.ip) == off
         text = Text(no_wrap=True)
         text.append("●" if off in self.breaks else " ", self.style("bytecode--breakpoint"))
-        text.append("▶" if here else " ", self.style("bytecode--here"))
+        text.append("▶" if here else " ", self.style("bytecode--arrow"))
         if live:
             text.append("»", self.style("bytecode--live-target"))
         elif off in self.index.targets:

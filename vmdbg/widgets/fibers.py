@@ -7,7 +7,7 @@ from textual.widgets import Tree
 
 from vmdbg.messages import SelectFiber
 from vmdbg.snapshot import FiberInfo, Snapshot
-from vmdbg.widgets.rows import Panel, clean
+from vmdbg.widgets.rows import component_style, Panel, clean
 
 # Deeper fibers hang under their ancestor at this depth, so guides never eat the panel.
 MAX_DEPTH = 12
@@ -50,7 +50,7 @@ class FibersView(Tree, Panel):
     COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {
         "fibers--current", "fibers--path", "fibers--shown", "fibers--dim", "fibers--changed",
         "fibers--status-dead", "fibers--status-error", "fibers--status-paused", "fibers--status-alive",
-        "fibers--status-new"}
+        "fibers--status-new", "fibers--fuel", "fibers--signal"}
 
     def __init__(self, **kwargs):
         super().__init__("fibers", **kwargs)
@@ -76,7 +76,10 @@ class FibersView(Tree, Panel):
                 node.set_label(self._label(f, snapshot, path, old.get(f.id)))
         more = snapshot.fiber_count - len(snapshot.fibers)
         self.border_subtitle = f"{snapshot.fiber_count} fibers" + (f", {more} not shown" if more > 0 else "")
-        shown = self.nodes.get(snapshot.fiber_id)
+        self.call_after_refresh(self._cursor_to, snapshot.fiber_id)
+
+    def _cursor_to(self, fiber_id: int | None) -> None:
+        shown = self.nodes.get(fiber_id)
         if shown is not None and self.cursor_node is not shown:
             self.move_cursor(shown)
 
@@ -100,6 +103,7 @@ class FibersView(Tree, Panel):
                 continue
             seen.add(fid)
             node = parent_node.add(str(fid), data=fid, expand=True)
+            node.allow_expand = bool(children.get(fid))
             self.nodes[fid] = node
             under = node if depth < MAX_DEPTH else parent_node
             queue.extend((under, c, min(depth + 1, MAX_DEPTH)) for c in children.get(fid, []))
@@ -111,25 +115,26 @@ class FibersView(Tree, Panel):
         text = Text(no_wrap=True)
         current = f.id == snapshot.current_fiber_id
         if current:
-            text.append("▶ ", self.get_component_rich_style("fibers--current", partial=True))
+            text.append("▶ ", component_style(self, "fibers--current"))
         elif f.id in path:
-            text.append("⚡", self.get_component_rich_style("fibers--path", partial=True))
+            text.append("⚡", component_style(self, "fibers--path"))
         name_style = ("fibers--current" if current else "fibers--path" if f.id in path
                       else "fibers--shown" if f.id == snapshot.fiber_id else "")
         text.append(f"#{f.id} {clean(f.function, 24)}",
-                    self.get_component_rich_style(name_style, partial=True) if name_style else "")
+                    component_style(self, name_style) if name_style else "")
         self._part(text, f" {f.status}", f"fibers--status-{f.status}", before and before.status != f.status)
-        mask = "|".join(f.mask_names) if f.mask_names else "0"
-        text.append(f" mask:{clean(mask, 40)}", self.get_component_rich_style("fibers--dim", partial=True))
-        fuel = "∞" if f.fuel is None else str(f.fuel)
-        self._part(text, f" fuel:{fuel}", "fibers--dim", before and before.fuel != f.fuel)
+        if f.fuel is not None:
+            self._part(text, f" fuel {f.fuel}", "fibers--fuel", before and before.fuel != f.fuel)
+        if f.mask:
+            text.append(" mask " + clean("|".join(":" + n for n in f.mask_names), 60),
+                        component_style(self, "fibers--dim"))
         if f.bits_names:
-            self._part(text, " last:" + " ".join(":" + n for n in f.bits_names), "fibers--dim",
+            self._part(text, " last " + " ".join(":" + n for n in f.bits_names), "fibers--signal",
                        before and before.bits != f.bits)
         return text
 
     def _part(self, text: Text, part: str, cls: str, changed) -> None:
-        style = self.get_component_rich_style("fibers--changed" if changed else cls, partial=True)
+        style = component_style(self, "fibers--changed" if changed else cls)
         text.append(clean(part), style)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:

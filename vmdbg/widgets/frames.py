@@ -16,8 +16,9 @@ class FramesView(CursorRowsView):
 
     COMPONENT_CLASSES = CursorRowsView.COMPONENT_CLASSES | {"frames--selected"}
 
-    def __init__(self, **kwargs):
+    def __init__(self, program_file: str = "", **kwargs):
         super().__init__(**kwargs)
+        self.program_file = program_file
         self.border_title = "Frames"
         self.snapshot: Snapshot | None = None
         self.empty_text = "(no frames)"
@@ -41,9 +42,11 @@ class FramesView(CursorRowsView):
         text.append("▶ " if selected else "  ", self.style("frames--selected"))
         text.append(f"#{frame.index} ", self.style("rows--dim"))
         text.append(clean(frame.function, 40), self.style("frames--selected") if selected else self.style("rows--name"))
-        where = f"{os.path.basename(frame.file or '?')}:{frame.line if frame.line is not None else '?'}"
-        text.append(f"  {clean(where)}", self.style("rows--dim"))
-        text.append(f" @{frame.ip:04d}", self.style("rows--dim"))
+        line = frame.line if frame.line is not None else "?"
+        # The program's own file goes without saying; the prelude's does not.
+        where = f"line {line}" if frame.file == snap.file or frame.file == self.program_file \
+            else f"{os.path.basename(frame.file or '?')}:{line}"
+        text.append(f"  {clean(where)} @{frame.ip:04d}", self.style("rows--dim"))
         if frame.tier != "interp":
             text.append(f" [{frame.tier}]", self.style("rows--marker"))
         return text

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import Panel
+from vmdbg.widgets.rows import component_style, Panel
 
 BARS = "▁▂▃▄▅▆▇█"
 MAX_SAMPLES = 600
@@ -67,27 +67,47 @@ class FuelView(Static, Panel):
 
     def render(self) -> Text:
         snap, hist = self.snapshot, self.history
-        label = self.get_component_rich_style("fuel--label", partial=True)
+        label = component_style(self, "fuel--label")
+        text = Text(no_wrap=True, overflow="ellipsis")
         if snap is None:
-            return Text("")
+            return text
         width = max(self.content_region.width, 10)
         fid = hist.tracked
         if fid is None:
-            return Text(f"fiber #{snap.fiber_id}: unlimited fuel\n(no fiber has a fuel budget)", label)
+            text.append(f"fiber #{snap.fiber_id}: unlimited\n(no fiber has a fuel budget)", label)
+            return text
         series = hist.samples.get(fid, [])
         fuel = series[-1][1] if series else 0
-        budget = max(hist.budget.get(fid, 1), 1)
-        who = "current" if fid == snap.current_fiber_id else "last drained"
-        text = Text(f"fiber #{fid} ({who}): {fuel} / {budget}\n", label)
-        bar_width = width
-        full = round(bar_width * fuel / budget)
-        style = "fuel--low" if fuel * 5 < budget else "fuel--bar"
-        text.append("█" * full, self.get_component_rich_style(style, partial=True))
-        text.append("░" * (bar_width - full), self.get_component_rich_style("fuel--empty", partial=True))
+        budget = hist.budget.get(fid, 0)
+        idle = "" if fid == snap.current_fiber_id else ", not running"
+        if budget:
+            text.append(f"fiber #{fid}{idle}: {fuel:,} of {budget:,} left\n", label)
+            full = round(width * fuel / budget)
+        else:
+            text.append(f"fiber #{fid}{idle}: out of fuel\n", label)
+            full = 0
+        style = "fuel--low" if fuel * 5 < budget or not budget else "fuel--bar"
+        text.append("█" * full, component_style(self, style))
+        text.append("░" * (width - full), component_style(self, "fuel--empty"))
         text.append("\n")
-        values = [v for _, v in series[-width:]]
-        spark = "".join(BARS[min(len(BARS) - 1, v * len(BARS) // (budget + 1))] for v in values)
-        text.append(spark, self.get_component_rich_style("fuel--spark", partial=True))
-        if series:
-            text.append(f"\nticks {series[-len(values)][0]}–{series[-1][0]}", label)
+        text.append(sparkline(series, width, max(budget, 1)), component_style(self, "fuel--spark"))
+        if len(series) > 1:
+            text.append(f"\nticks {series[0][0]:,} – {series[-1][0]:,}", label)
         return text
+
+
+def sparkline(series: list[tuple[int, int]], width: int, budget: int) -> str:
+    """Fuel over ticks: each column is a slice of ticks showing the fuel left at its end."""
+    if not series:
+        return ""
+    first, last = series[0][0], series[-1][0]
+    span = max(last - first, 1)
+    columns = min(width, max(len(series), 1)) if last == first else width
+    out, i = [], 0
+    for col in range(columns):
+        tick = first + span * (col + 1) / columns
+        while i + 1 < len(series) and series[i + 1][0] <= tick:
+            i += 1
+        level = series[i][1] * (len(BARS) - 1) // budget
+        out.append(BARS[max(0, min(len(BARS) - 1, level))])
+    return "".join(out)

@@ -38,7 +38,7 @@ class OutputView(RowsView):
         elif snapshot.status == "finished":
             self.trailer = [("── the program finished ──", "output--end")]
         self.set_row_count(self._shown_lines() + len(self.trailer))
-        self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def _shown_lines(self) -> int:
         return len(self.lines) - (1 if self.lines[-1] == "" else 0)

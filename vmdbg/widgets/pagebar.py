@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.events import Click
 from textual.widgets import Static
 
+from vmdbg.widgets.rows import component_style
+
 # Wide terminals show every panel on one page; small ones split them.
 WIDE_PAGES = (("all", "Debugger"), ("jit", "JIT"))
 COMPACT_PAGES = (("code", "Source"), ("bytecode", "Bytecode"), ("fibers", "Fibers"),
@@ -26,17 +28,17 @@ class PageBar(Static):
 
     def set_pages(self, pages: tuple, active: str, hint: str = "") -> None:
         self.pages, self.active, self.hint = pages, active, hint
-        style = self.get_component_rich_style
+        style = lambda name: component_style(self, name)
         text = Text(no_wrap=True, overflow="ellipsis")
         self.spans = []
         for number, (page_id, title) in enumerate(pages, 1):
             start = len(text)
-            text.append(f" {number} ", style("pagebar--key", partial=True))
-            text.append(f"{title} ", style("pagebar--active", partial=True) if page_id == active else "")
+            text.append(f" {number} ", style("pagebar--key"))
+            text.append(f"{title} ", style("pagebar--active") if page_id == active else "")
             self.spans.append((start, len(text), number))
             text.append(" ")
         if hint:
-            text.append(hint, style("pagebar--hint", partial=True))
+            text.append(hint, style("pagebar--hint"))
         self.update(text)
 
     def on_click(self, event: Click) -> None:

@@ -7,6 +7,7 @@ costs the same per step as a 50-line one.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Click
@@ -28,6 +29,19 @@ def clean(text: str, limit: int = MAX_ROW_CHARS) -> str:
     if len(text) > limit:
         text = text[:limit - 1] + "…"
     return text.translate(_CONTROL)
+
+
+def component_style(widget, name: str) -> Style:
+    """A component class's style, with a translucent background blended as drawn.
+
+    The partial style keeps only what the stylesheet set (so token colours survive a
+    background highlight), but its background would lose its alpha; the full style has
+    the blended one."""
+    partial = widget.get_component_rich_style(name, partial=True)
+    if partial.bgcolor is None:
+        return partial
+    full = widget.get_component_rich_style(name)
+    return partial + Style(bgcolor=full.bgcolor)
 
 
 class Panel:
@@ -72,7 +86,7 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
     def style(self, name: str):
         """A component style from the stylesheet, e.g. style("rows--changed")."""
-        return self.get_component_rich_style(name, partial=True)
+        return component_style(self, name)
 
     # -- rendering --------------------------------------------------------------
 
@@ -94,11 +108,12 @@ class RowsView(ScrollView, Panel, can_focus=True):
             text.no_wrap = True
             strip = Strip(text.render(self.app.console), text.cell_len)
             self._strips[index] = strip
-        strip = strip.crop_extend(scroll_x, scroll_x + width, base)
+        row_style = base
         if self.cursor_enabled and index == self.cursor:
             cursor_style = self.cursor_style()
             if cursor_style is not None:
-                strip = strip.apply_style(cursor_style)
+                row_style = base + cursor_style
+        strip = strip.apply_style(row_style).crop_extend(scroll_x, scroll_x + width, row_style)
         return strip.apply_offsets(scroll_x, index)
 
     def cursor_style(self):
@@ -112,6 +127,10 @@ class RowsView(ScrollView, Panel, can_focus=True):
     # -- scrolling and the cursor ------------------------------------------------
 
     def scroll_row_into_view(self, index: int, center: bool = False) -> None:
+        """Scroll so row `index` is visible (centred-ish if asked), once layout is done."""
+        self.call_after_refresh(self._scroll_row_into_view, index, center)
+
+    def _scroll_row_into_view(self, index: int, center: bool) -> None:
         height = self.scrollable_content_region.height
         top = int(self.scroll_y)
         if height <= 0:

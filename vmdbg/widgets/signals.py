@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import Panel, clean
+from vmdbg.widgets.rows import Panel, clean, component_style
 
 
 class SignalsView(Static, Panel):
@@ -17,38 +17,47 @@ class SignalsView(Static, Panel):
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
         self.border_title = "Signals"
+        self.snapshot: Snapshot | None = None
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
+        self.snapshot = snapshot
         fiber = next((f for f in snapshot.fibers if f.id == snapshot.fiber_id), None)
-        text = Text()
-        label = self.get_component_rich_style("signals--label", partial=True)
+        self.border_subtitle = f"fiber #{fiber.id} {fiber.status}" if fiber is not None else ""
+        self.refresh()
+
+    def render(self) -> Text:
+        snap = self.snapshot
+        label = component_style(self, "signals--label")
+        fiber = next((f for f in snap.fibers if f.id == snap.fiber_id), None) if snap else None
         if fiber is None:
-            self.update(Text("(no fiber)", label))
-            return
-        text.append(f"fiber #{fiber.id} ({fiber.status})\n", label)
-        self._bits(text, "mask", fiber.mask, snapshot.signal_names)
-        self._bits(text, "last", fiber.bits, snapshot.signal_names)
-        sig = snapshot.signal
-        route = self.get_component_rich_style("signals--route", partial=True)
+            return Text("(no fiber)", label)
+        width = max(self.content_region.width, 12)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        self._bits(text, "mask", fiber.mask, snap.signal_names, width)
+        self._bits(text, "last", fiber.bits, snap.signal_names, width)
+        sig = snap.signal
         if sig is not None:
             names = " ".join(":" + n for n in sig.names)
-            where = (f"caught by #{sig.caught_by}" if sig.caught_by is not None
-                     else "uncaught: it propagates to the top")
-            text.append(f"{names} from #{sig.fiber_id}, {where}", route)
-            if sig.payload and sig.payload != "nil":
-                text.append(f" ({clean(sig.payload, 60)})", label)
-        elif fiber.bits:
-            text.append(f"payload {clean(fiber.payload, 60)}", label)
-        self.update(text)
+            where = f"caught by #{sig.caught_by}" if sig.caught_by is not None else "uncaught"
+            text.append(f"{names} from #{sig.fiber_id}, {where}", component_style(self, "signals--route"))
+        return text
 
-    def _bits(self, text: Text, title: str, bits: int, known: tuple) -> None:
-        on = self.get_component_rich_style("signals--on", partial=True)
-        off = self.get_component_rich_style("signals--off", partial=True)
-        text.append(f"{title} ", self.get_component_rich_style("signals--label", partial=True))
-        seen = 0
-        for name, bit in known:
-            text.append(f" {clean(name, 20)} ", on if bits & bit else off)
-            seen |= bit
-        if bits & ~seen:
-            text.append(f" {bits & ~seen} ", on)
-        text.append(f" = {bits}\n", self.get_component_rich_style("signals--label", partial=True))
+    def _bits(self, text: Text, title: str, bits: int, known: tuple, width: int) -> None:
+        """`mask` then every known signal as a chip, lit when its bit is set, then `= bits`."""
+        on, off = component_style(self, "signals--on"), component_style(self, "signals--off")
+        label = component_style(self, "signals--label")
+        text.append(f"{title} ", label)
+        chips = [(name, bool(bits & bit)) for name, bit in known]
+        extra = bits & ~sum(bit for _, bit in known)
+        if extra:
+            chips.append((str(extra), True))
+        chips.append((f"= {bits}", None))
+        used = 5
+        for name, lit in chips:
+            chip = f" {clean(name, 20)} " if lit is not None else f" {name}"
+            if used > 5 and used + len(chip) > width:
+                text.append("\n     ")
+                used = 5
+            text.append(chip, label if lit is None else on if lit else off)
+            used += len(chip)
+        text.append("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pygments.lexers import JanetLexer
@@ -51,7 +52,8 @@ class SourceView(CursorRowsView):
         "source--special", "source--call", "source--punct", "source--form",
         "source--current", "source--gutter", "source--breakpoint", "source--disabled",
         "source--here", "source--cursor"}
-    BINDINGS = [Binding("enter", "toggle_here", "Toggle breakpoint", show=False)]
+    BINDINGS = [Binding("enter", "toggle_here", "Toggle a breakpoint on the cursor line", show=False,
+                        id="source_toggle")]
 
     def __init__(self, program_file: str, **kwargs):
         super().__init__(**kwargs)
@@ -69,7 +71,7 @@ class SourceView(CursorRowsView):
         if snapshot.file is not None and (snapshot.file != self.file or snapshot.source is not self.text):
             self.file, self.text = snapshot.file, snapshot.source
             self.lines = tokenize(self.text) if self.text else ()
-            self.border_subtitle = self.file
+            self.border_subtitle = os.path.basename(self.file)
         self.breaks = {bp.line: bp.enabled for bp in snapshot.breakpoints
                        if bp.kind == "line" and bp.line is not None} if self.file == self.program_file else {}
         moved = previous is None or (snapshot.line, snapshot.file) != (previous.line, previous.file)

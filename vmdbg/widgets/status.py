@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import clean
+from vmdbg.widgets.rows import component_style, clean
 
 REASONS = {
     "entry": "at the start", "step": "step", "breakpoint": "breakpoint", "signal": "catchpoint",
@@ -25,24 +25,25 @@ class StatusLine(Static):
         self.note = ""
 
     def show(self, snapshot: Snapshot, note: str = "") -> None:
-        style = self.get_component_rich_style
-        sep = Text(" │ ", style("status--sep", partial=True))
-        text = Text(f" {snapshot.status.upper()} ", style("status--state", partial=True))
+        style = lambda name: component_style(self, name)
+        sep = Text(" │ ", style("status--sep"))
+        text = Text()
+        text.append(f" {snapshot.status.upper()} ", style("status--state"))
         parts = [Text(REASONS.get(snapshot.reason, snapshot.reason)), Text(f"tick {snapshot.tick:,}")]
         if snapshot.inspecting:
             status = next((f.status for f in snapshot.fibers if f.id == snapshot.fiber_id), "?")
-            parts.append(Text(f"inspecting fiber #{snapshot.fiber_id} ({status})", style("status--note", partial=True)))
+            parts.append(Text(f"inspecting fiber #{snapshot.fiber_id} ({status})", style("status--note")))
         elif snapshot.current_fiber_id is not None:
             parts.append(Text(f"fiber #{snapshot.current_fiber_id}"))
         if snapshot.selected_frame:
-            parts.append(Text(f"frame #{snapshot.selected_frame}", style("status--note", partial=True)))
+            parts.append(Text(f"frame #{snapshot.selected_frame}", style("status--note")))
         message = note or snapshot.message
         if snapshot.error and snapshot.status == "error":
-            parts.append(Text(clean(snapshot.error.splitlines()[0], 200), style("status--note", partial=True)))
+            parts.append(Text(clean(snapshot.error.splitlines()[0], 200), style("status--note")))
         elif message:
-            parts.append(Text(clean(message, 200), style("status--note", partial=True)))
+            parts.append(Text(clean(message, 200), style("status--note")))
         if snapshot.explanation and snapshot.status in ("paused", "running"):
-            parts.append(Text(clean(snapshot.explanation, 300), style("status--explain", partial=True)))
+            parts.append(Text(clean(snapshot.explanation, 300), style("status--explain")))
         text.append(" ")
         text.append(sep.join(parts))
         text.no_wrap = True

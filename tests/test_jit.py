@@ -1,0 +1,302 @@
+"""JIT unit tests: tiering, guards, bail-outs, rejection reasons, tier 2, the debugger's say, listings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from vm.api import run_program
+from vm.core import VM
+
+FIB = "(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n"
+
+
+def run_both(src: str, **kw):
+    """Run `src` interpreted and with --jit=1; assert they agree; return the JIT run."""
+    a = run_program(src, "t.lisp", jit=0, **kw)
+    b = run_program(src, "t.lisp", jit=1, **kw)
+    assert (b.output, b.status, b.error_kind, b.error_text, b.ticks) == \
+           (a.output, a.status, a.error_kind, a.error_text, a.ticks)
+    return b
+
+
+def stats(outcome) -> dict:
+    return {s["name"]: s for s in outcome.vm.jit.stats()}
+
+
+def func_named(vm, name):
+    return next(f for f in vm.main.all_functions() if f.name == name)
+
+
+def test_vm_loads_and_runs_without_llvmlite():
+    code = textwrap.dedent("""
+        import sys
+        from vm.api import run_program
+        r = run_program('(defn f [x] (+ x 1)) (println (f 1))', 'x.lisp', jit=0)
+        assert r.output == '2\\n', r.output
+        assert 'llvmlite' not in sys.modules
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_jit_off_makes_no_engine():
+    r = run_program(FIB + "(println (fib 10))", "t.lisp", jit=0)
+    assert r.vm.jit is None and r.output == "55\n"
+
+
+def test_fib_compiles_at_tier_1_and_agrees():
+    r = run_both(FIB + "(println (fib 20))")
+    s = stats(r)["fib"]
+    assert (s["state"], s["tier"], s["entries"]) == ("compiled", "jit1", 1)
+    assert s["compile_ms"][1] > 0
+
+
+def test_threshold_counts_calls():
+    src = FIB + "(fib 1) (fib 1) (println (fib 15))"
+    vm = VM(jit=3)
+    vm.load(src, "t.lisp")
+    vm.run()
+    fib = func_named(vm, "fib")
+    assert vm.output_text() == "610\n"
+    # Calls 1 and 2 ran interpreted; the third compiled and ran fib(15) natively.
+    assert fib.calls == 3 and vm.jit.tier_of(fib) == "jit1"
+
+
+def test_self_tail_call_is_a_loop():
+    r = run_both("(defn loop [n acc] (if (= n 0) acc (loop (- n 1) (+ acc n))))\n"
+                 "(println (loop 1000000 0))")
+    assert r.output == "500000500000\n"
+    assert stats(r)["loop"]["tier"] == "jit1"
+
+
+def test_mutual_tail_calls_run_natively_in_constant_stack():
+    r = run_both("(defn ev? [n] (if (= n 0) true (od? (- n 1))))\n"
+                 "(defn od? [n] (if (= n 0) false (ev? (- n 1))))\n"
+                 "(println (ev? 1000000))")
+    assert r.output == "true\n"
+    assert stats(r)["ev?"]["tier"] == "jit1" and stats(r)["od?"]["tier"] == "jit1"
+
+
+def test_while_loop_with_floats():
+    r = run_both("(defn w [n] (var i 0) (var s 0.0) (while (< i n) (assign s (+ s 0.5)) (assign i (+ i 1))) s)\n"
+                 "(println (w 11))")
+    assert r.output == "5.5\n" and stats(r)["w"]["tier"] == "jit1"
+
+
+# -- guards and bail-outs -----------------------------------------------------------
+
+@pytest.mark.parametrize("arg", ["2.5", "true", "nil", '"s"', "100000000000000000000000", "-0.0"])
+def test_argument_guards(arg):
+    r = run_both(f"(defn f [x] (if (= x nil) :nil (if (number? x) (* x 2) x)))\n(println (f {arg}))")
+    assert r.status == 0
+
+
+def test_overflow_bails_to_exact_big_integers():
+    r = run_both("(defn sq [x] (* x x)) (println (sq 3)) (println (sq 4000000000000))")
+    assert r.output == "9\n16000000000000000000000000\n"
+    assert stats(r)["sq"]["bails"].get("overflow") == 1
+
+
+def test_integer_edge_cases():
+    r = run_both("(defn d [a b] [(/ a b) (rem a b) (mod a b)])\n"
+                 "(println (d -7 2) (d 7 -2) (d -9223372036854775808 -1) (d 9223372036854775807 1))\n"
+                 "(defn n [a] (- a)) (println (n -9223372036854775808))")
+    assert "9223372036854775808" in r.output
+
+
+@pytest.mark.parametrize("expr", ["(f 1 0)", "(f 1.5 0)", "(f 1 0.0)", "(f 1 -0.0)", "(g 5 0)"])
+def test_division_by_zero_bails_and_errors_at_the_same_place(expr):
+    r = run_both(f"(defn f [a b] (/ a b)) (defn g [a b] (rem a b))\n{expr}")
+    assert r.error_kind == "division-by-zero" and "t.lisp:1:" in r.error_text
+
+
+def test_type_error_inside_compiled_code_is_the_interpreters():
+    r = run_both("(defn f [a b] (+ a b)) (f 1 2) (f 1 true)")
+    assert r.error_kind == "type-error"
+
+
+def test_mixed_int_float_comparison_is_exact():
+    r = run_both("(defn lt [a b] (< a b)) (defn eq [a b] (= a b))\n"
+                 "(println (lt 9007199254740993 9007199254740992.0) (eq 9007199254740993 9007199254740992.0)"
+                 " (lt 1 1.5) (eq 2 2.0))")
+    assert r.output == "falsefalsetruetrue\n"
+
+
+def test_depth_limit_is_the_interpreters():
+    src = "(defn down [n] (if (= n 0) 0 (+ 1 (down (- n 1)))))\n(println (down 40))\n(down 100)"
+    a = run_program(src, "t.lisp", jit=0, max_depth=60)
+    b = run_program(src, "t.lisp", jit=1, max_depth=60)
+    assert (a.output, a.error_kind, a.error_text, a.ticks) == (b.output, b.error_kind, b.error_text, b.ticks)
+    assert b.error_kind == "stack-overflow"
+    assert stats(b)["down"]["bails"].get("depth") == 1
+
+
+@pytest.mark.parametrize("fuel", [1, 5, 100, 1234, 20000])
+def test_fuel_stops_at_the_same_instruction(fuel):
+    src = FIB + ("(def f (fiber/new (fn [] (fib 15)) :fuel))\n(fiber/set-fuel f %d)\n"
+                 "(var r (fiber/resume f))\n(var pauses 0)\n"
+                 "(while (= (fiber/status f) :paused) (assign pauses (+ pauses 1))"
+                 " (fiber/set-fuel f %d) (assign r (fiber/resume f)))\n(println r pauses)") % (fuel, fuel)
+    r = run_both(src)
+    assert r.output.startswith("610")
+
+
+def test_root_fuel_pause_matches():
+    run_both(FIB + "(println (fib 18))", fuel=5000)
+
+
+def test_run_target_is_never_passed():
+    vm_a, vm_b = VM(jit=0), VM(jit=1)
+    for vm in (vm_a, vm_b):
+        vm.load(FIB + "(println (fib 1)) (println (fib 16))", "t.lisp")
+    for target in (50, 300, 5000, 6000):
+        assert vm_a.run(target) == vm_b.run(target) == "limit"
+        assert vm_a.tick == vm_b.tick == target
+        fa, fb = vm_a.current.frames[-1], vm_b.current.frames[-1]
+        assert (fa.func.name, fa.ip, repr(fa.stack)) == (fb.func.name, fb.ip, repr(fb.stack))
+    assert vm_a.run() == vm_b.run() == "finished"
+    assert vm_a.output_text() == vm_b.output_text() and vm_a.tick == vm_b.tick
+
+
+# -- rejections ---------------------------------------------------------------------
+
+REJECTIONS = [
+    ("(defn f [x] (yield x))", "yields"),
+    ("(defn f [x] (emit :debug x))", "emits a signal"),
+    ("(defn f [x] (error x))", "raises an error"),
+    ("(defn f [x] (fn [] x))", "creates closures"),
+    ("(defn f [x] (println x))", "calls impure primitive println"),
+    ("(defn f [x] (string x))", "calls primitive string, which the JIT does not translate"),
+    ("(defn f [x] (fiber/resume x))", "calls fiber/resume"),
+    ("(defn f [x & more] x)", "takes &opt or & rest parameters"),
+    ("(defn f [x &opt y] x)", "takes &opt or & rest parameters"),
+    ("(def @counter 0) (defn f [x] (+ x counter))", "reads mutable global counter"),
+    ("(defn f [x] [x])", "works on collections"),
+    ("(defn f [x] (first x))", "works on collections"),
+    ('(defn f [x] "text")', "uses a string constant"),
+    ("(defn f [x] (x 1))", "calls a function computed at run time"),
+    ("(defn g [x] (println x)) (defn f [x] (g x))", "calls g, which is not compiled"),
+    ("(defn g [y] y) (defn f [x] (g g))", "passes as an argument a function value (g)"),
+    ("(def k 1000000000000000000000) (defn f [x] (+ x k))", "reads global k, which holds"),
+    ("(def s \"str\") (defn f [x] s)", "reads global s, which holds a string"),
+]
+
+
+@pytest.mark.parametrize("defs,reason", REJECTIONS)
+def test_rejection_reasons(defs, reason):
+    src = f"{defs}\n(protect (f 1))\n(protect (f 2))"
+    a = run_program(src, "t.lisp", jit=0)
+    b = run_program(src, "t.lisp", jit=1)
+    assert (a.output, a.status, a.ticks) == (b.output, b.status, b.ticks)
+    s = stats(b)["f"]
+    assert s["state"] == "rejected" and reason in s["reason"], s["reason"]
+    f = func_named(b.vm, "f")
+    # Rejected functions are never retried, and go back to the interpreter's fast path.
+    assert f.calls == 1 and (f.fast_argc == f.nparams or f.rest or f.nopt)
+
+
+def test_captures_are_rejected():
+    r = run_both("(defn mk [k] (fn [x] (+ x k))) (def add5 (mk 5)) (println (add5 1) (add5 2))")
+    reasons = {s["name"]: s["reason"] for s in r.vm.jit.stats()}
+    assert any(r_ and "captures" in r_ for r_ in reasons.values())
+
+
+def test_internal_jit_errors_fall_back(monkeypatch):
+    import vm.jit.translate as T
+
+    def broken(self):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(T.FunctionTranslator, "translate", broken)
+    r = run_both(FIB + "(println (fib 12))")
+    s = stats(r)["fib"]
+    assert s["state"] == "rejected" and "JIT error: RuntimeError: boom" in s["reason"]
+
+
+def test_function_that_keeps_bailing_is_given_up():
+    r = run_both("(defn f [x] (+ x 1))\n"
+                 "(var i 0) (while (< i 200) (f \"s\") (assign i (+ i 1)))" .replace('(f "s")', '(protect (f "s"))'))
+    s = stats(r)["f"]
+    assert s["state"] == "rejected" and "bails too often" in s["reason"]
+
+
+# -- tier 2 -------------------------------------------------------------------------
+
+def test_tier_2_after_a_thousand_more_calls():
+    r = run_both("(defn sq [x] (* x x))\n(var i 0) (var s 0)\n"
+                 "(while (< i 1100) (assign s (+ s (sq i))) (assign i (+ i 1)))\n(println s)")
+    s = stats(r)["sq"]
+    assert s["tier"] == "jit2" and set(s["compile_ms"]) == {1, 2}
+    assert "t1" in r.vm.jit.format_stats() and "t2" in r.vm.jit.format_stats()
+
+
+# -- the debugger wins --------------------------------------------------------------
+
+def test_blocked_function_and_its_callers_run_interpreted():
+    vm = VM(jit=1)
+    vm.load("(defn g [x] (* x 2)) (defn f [x] (+ (g x) 1)) (println (f 1)) (println (f 2)) (println (f 3))",
+            "t.lisp")
+    g, f = func_named(vm, "g"), func_named(vm, "f")
+    vm.run(40)
+    g.jit_blocked = True        # what the Session does when it patches a breakpoint into g
+    before = f.jit_state.entries if f.jit_state is not None and hasattr(f.jit_state, "entries") else 0
+    vm.run()
+    assert vm.output_text() == "3\n5\n7\n"
+    after = f.jit_state.entries if hasattr(f.jit_state, "entries") else 0
+    assert after == before
+
+
+def test_stepping_runs_interpreted():
+    vm = VM(jit=1)
+    vm.load(FIB + "(println (fib 10))", "t.lisp")
+    vm.stepping = True
+    vm.run()
+    fib = func_named(vm, "fib")
+    assert vm.output_text() == "55\n" and fib.jit_state.entries == 0
+
+
+def test_rebound_global_is_not_called_natively():
+    """Compiled code calls g directly; if the global ever holds something else (a
+    checkpoint restored to before g's definition), the call runs interpreted."""
+    vm = VM(jit=1)
+    vm.load("(defn g [x] (* x 2)) (defn f [x] (+ (g x) 1)) (println (f 1))", "t.lisp")
+    vm.run()
+    f = func_named(vm, "f")
+    from vm.jit.code import guards_hold
+    assert guards_hold(vm, f.jit_state)
+    index = vm.table.names.index("g")
+    saved, vm.globals[index] = vm.globals[index], None
+    assert not guards_hold(vm, f.jit_state)
+    vm.globals[index] = saved
+
+
+def test_pause_request_interrupts_a_native_loop():
+    vm = VM(jit=1)
+    vm.load("(defn spin [] (var i 0) (while true (assign i (+ i 1))))\n(spin)", "t.lisp")
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("why", vm.run()))
+    t.start()
+    time.sleep(0.5)
+    vm.pause_requested = True
+    t.join(10)
+    assert not t.is_alive() and result["why"] == "pause"
+    assert func_named(vm, "spin").jit_state.bails.get(13) == 1   # BAIL_INTERRUPT
+
+
+# -- reporting ----------------------------------------------------------------------
+
+def test_listings_show_bytecode_ir_and_assembly():
+    r = run_both(FIB + "(println (fib 5))")
+    bc, ir_text, asm = r.vm.jit.listings(func_named(r.vm, "fib"))
+    assert "LoadLocal" in bc and "define" in ir_text and "ret" in asm
+    assert r.vm.jit.listings(r.vm.main) is None
+
+
+def test_format_stats_names_functions_tiers_and_reasons():
+    r = run_both(FIB + "(defn p [x] (println x)) (p (fib 5))")
+    text = r.vm.jit.format_stats()
+    assert "fib" in text and "jit1" in text and "rejected: calls impure primitive println" in text

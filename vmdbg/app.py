@@ -1,0 +1,331 @@
+"""The Textual app: owns the session (through the driver), the global keys, and the panels."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.containers import Container
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from vmdbg import commands
+from vmdbg.driver import Job, SessionDriver
+from vmdbg.keys import GLOBAL_KEYS, global_bindings, load_keymap
+from vmdbg.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
+                            SelectFrame, ShowJitFunction, Stopped, ToggleBreakpoint)
+from vmdbg.screens import BreakpointEditor, BreakpointRequest, HelpScreen, WatchPrompt
+from vmdbg.snapshot import Snapshot
+from vmdbg.widgets.bytecode import BytecodeView
+from vmdbg.widgets.fibers import FibersView
+from vmdbg.widgets.frames import FramesView
+from vmdbg.widgets.fuel import FuelView
+from vmdbg.widgets.jit import JitView
+from vmdbg.widgets.locals import LocalsView
+from vmdbg.widgets.output import OutputView
+from vmdbg.widgets.pagebar import COMPACT_PAGES, WIDE_PAGES, PageBar
+from vmdbg.widgets.rows import Panel
+from vmdbg.widgets.signals import SignalsView
+from vmdbg.widgets.source import SourceView
+from vmdbg.widgets.stack import StackView
+from vmdbg.widgets.status import StatusLine
+from vmdbg.widgets.watches import WatchesView
+
+# Below this the panels switch to pages; below MIN_SIZE a message asks for more room.
+COMPACT_BELOW = (110, 34)
+MIN_SIZE = (60, 20)
+
+
+class DebuggerApp(App):
+    """vmdbg: step through a program's bytecode, fibers, signals and fuel."""
+
+    CSS_PATH = "debugger.tcss"
+    TITLE = "vmdbg"
+    BINDINGS = global_bindings()
+
+    state = reactive("paused")          # paused / running / finished / error
+    compact = reactive(False)
+    page = reactive(1)
+
+    def __init__(self, session, startup: Iterable[Job] = (), live: bool = True,
+                 keymap_path: str | None = None, user_keys: bool = True, cursor_blink: bool = True):
+        super().__init__()
+        self.session = session
+        self.driver = SessionDriver(self, session, live=live)
+        self.startup = list(startup)
+        self.cursor_blink = cursor_blink
+        self.snapshot: Snapshot | None = None       # the newest picture
+        self.base: Snapshot | None = None           # the stop before it (for "changed")
+        self.note = ""
+        self.keymap_path = keymap_path
+        self.user_keys = user_keys
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield PageBar(id="pagebar")
+        with Container(id="main"):
+            yield SourceView(self.session.filename, id="source")
+            yield BytecodeView(id="bytecode")
+            yield StackView(id="stack")
+            yield LocalsView(id="locals")
+            yield FibersView(id="fibers")
+            yield FramesView(self.session.filename, id="frames")
+            yield SignalsView(id="signals")
+            yield OutputView(id="output")
+            yield WatchesView(id="watches")
+            yield FuelView(id="fuel")
+            yield JitView(id="jit")
+        yield StatusLine(id="status")
+        yield Footer()
+        yield Static(f"vmdbg needs a terminal of at least {MIN_SIZE[0]}x{MIN_SIZE[1]}.\n"
+                     "Make this window larger (or the font smaller).", id="too-small")
+
+    def on_mount(self) -> None:
+        if self.user_keys:
+            known = {k.id for k in GLOBAL_KEYS} | {b.id for _, w in self.panel_bindings()
+                                                    for _, b in w._bindings if b.id}
+            keymap, problems = load_keymap(self.keymap_path, known)
+            if keymap:
+                self.set_keymap(keymap)
+            for problem in problems:
+                self.notify(problem, title="keys.toml", severity="warning")
+        self.apply_size(self.size.width, self.size.height)
+        self.query_one(SourceView).focus()
+        self.submit(Job("snapshot", commands.snapshot))
+        for job in self.startup:
+            self.submit(job)
+
+    def on_resize(self, event) -> None:
+        self.apply_size(event.size.width, event.size.height)
+
+    def apply_size(self, width: int, height: int) -> None:
+        self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+
+    def watch_compact(self) -> None:
+        self.page = min(self.page, len(self.pages))
+        self.watch_page()
+
+    @property
+    def pages(self) -> tuple:
+        return COMPACT_PAGES if self.compact else WIDE_PAGES
+
+    def watch_page(self) -> None:
+        main = self.query_one("#main")
+        page_id = self.pages[min(self.page, len(self.pages)) - 1][0]
+        main.set_classes(f"-page-{page_id}" + (" -compact" if self.compact else ""))
+        hint = "" if self.compact else "  s step · n over · c continue · b breakpoint · ? help"
+        self.query_one(PageBar).set_pages(self.pages, page_id, hint)
+
+    def watch_state(self, old: str, new: str) -> None:
+        # Only the status line restyles (a class on the screen would restyle every panel).
+        status = self.query_one(StatusLine)
+        status.remove_class(f"-{old}")
+        status.add_class(f"-{new}")
+
+    def panel_bindings(self) -> list[tuple[str, object]]:
+        """(panel title, widget) of panels with their own keys, for help and remaps."""
+        return [(w.border_title.split(" ·")[0], w) for w in self.panels if w._bindings.key_to_bindings]
+
+    @property
+    def panels(self) -> list:
+        """Every panel widget (anything that can show a snapshot)."""
+        if not getattr(self, "_panels", None):
+            self._panels = [w for w in self.query("#main > *") if isinstance(w, Panel)]
+        return self._panels
+
+    # -- commands -----------------------------------------------------------------
+
+    def submit(self, job: Job) -> None:
+        refused = self.driver.submit(job)
+        if refused:
+            self.say(refused)
+        elif job.long:
+            self.state = "running"
+
+    def say(self, note: str) -> None:
+        self.note = note
+        if self.snapshot is not None:
+            self.query_one(StatusLine).show(self.snapshot, note)
+
+    def run_session(self, command: str, *args, long: bool = False) -> None:
+        self.submit(Job(command, commands.call(command, *args), long))
+
+    def action_step_into(self) -> None:
+        self.run_session("step_line")
+
+    def action_step_over(self) -> None:
+        self.run_session("step_over")
+
+    def action_step_out(self) -> None:
+        self.run_session("step_out", long=True)
+
+    def action_step_instruction(self) -> None:
+        self.run_session("step_instruction")
+
+    def action_continue(self) -> None:
+        self.run_session("continue_", long=True)
+
+    def action_pause(self) -> None:
+        if not self.driver.pause():
+            self.say("not running")
+
+    def action_run_to_cursor(self) -> None:
+        line = self._cursor_line()
+        if line is not None:
+            self.run_session("run_to", line, long=True)
+
+    def action_restart(self) -> None:
+        self.run_session("restart")
+
+    def action_step_back(self) -> None:
+        self.run_session("step_back_line")
+
+    def action_step_back_over(self) -> None:
+        self.run_session("step_back_over")
+
+    def action_step_back_instruction(self) -> None:
+        self.run_session("step_back")
+
+    def action_reverse_continue(self) -> None:
+        self.run_session("reverse_continue", long=True)
+
+    def action_toggle_breakpoint(self) -> None:
+        line = self._cursor_line()
+        if line is not None:
+            self.submit(Job("toggle_breakpoint", commands.toggle_line(line)))
+
+    def action_frame_up(self) -> None:
+        if self.snapshot is not None:
+            self.run_session("select_frame", self.snapshot.selected_frame + 1)
+
+    def action_frame_down(self) -> None:
+        if self.snapshot is not None:
+            self.run_session("select_frame", max(0, self.snapshot.selected_frame - 1))
+
+    def action_add_watch(self) -> None:
+        def added(expression: str | None) -> None:
+            if expression:
+                self.run_session("add_watch", expression)
+        self.push_screen(WatchPrompt(), added)
+
+    def action_breakpoint_editor(self) -> None:
+        self.push_screen(BreakpointEditor(self.snapshot, self._cursor_line(quiet=True)))
+
+    def edit_breakpoint(self, request: BreakpointRequest) -> None:
+        self.submit(Job("breakpoint", commands.edit_breakpoint(request)))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_page(self, number: int) -> None:
+        if 1 <= number <= len(self.pages):
+            self.page = number
+
+    async def action_quit(self) -> None:
+        self.driver.pause()
+        self.exit()
+
+    def _cursor_line(self, quiet: bool = False) -> int | None:
+        source = self.query_one(SourceView)
+        if source.file not in (None, self.session.filename):
+            if not quiet:
+                self.say(f"breakpoints and run-to work in {os.path.basename(self.session.filename)} only")
+            return None
+        return source.cursor_line
+
+    # -- messages from panels ---------------------------------------------------------
+
+    def on_toggle_breakpoint(self, message: ToggleBreakpoint) -> None:
+        if self.query_one(SourceView).file in (None, self.session.filename):
+            self.submit(Job("toggle_breakpoint", commands.toggle_line(message.line)))
+
+    def on_select_frame(self, message: SelectFrame) -> None:
+        self.run_session("select_frame", message.index)
+
+    def on_select_fiber(self, message: SelectFiber) -> None:
+        self.run_session("select_fiber", message.fiber_id)
+
+    def on_remove_watch(self, message: RemoveWatch) -> None:
+        self.run_session("remove_watch", message.expression)
+
+    def on_show_jit_function(self, message: ShowJitFunction) -> None:
+        self.submit(Job("jit_listing", commands.jit_listing(message.function)))
+
+    # -- messages from the worker ---------------------------------------------------------
+
+    def on_stopped(self, message: Stopped) -> None:
+        snapshot = message.snapshot
+        if self.snapshot is not None and snapshot.tick != self.snapshot.tick:
+            self.base = self.snapshot if self.snapshot.status != "running" else self.base
+        self.note = ""
+        self.render_snapshot(snapshot)
+
+    def on_progress(self, message: Progress) -> None:
+        if self.driver.running_long:
+            self.render_snapshot(message.snapshot)
+
+    def on_command_failed(self, message: CommandFailed) -> None:
+        self.say(f"{message.command} failed: {message.error}")
+        self.state = self.snapshot.status if self.snapshot is not None else "paused"
+        if message.command != "snapshot":
+            self.submit(Job("snapshot", commands.snapshot))
+
+    def on_jit_listing(self, message: JitListing) -> None:
+        self.query_one(JitView).set_listing(message.function, message.listing, message.note)
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        """Show one snapshot in every panel (and in an open breakpoint editor)."""
+        self.snapshot = snapshot
+        self.state = snapshot.status
+        base = self.base
+        for panel in self.panels:
+            panel.show(snapshot, base)
+        self.query_one(StatusLine).show(snapshot, self.note)
+        if isinstance(self.screen, BreakpointEditor):
+            self.screen.show(snapshot)
+
+    # -- command palette ------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        keys = {b.id: key for key, bs in self._bindings.key_to_bindings.items() for b in bs if b.id}
+        for k in GLOBAL_KEYS:
+            key = self.get_key_display_for(keys.get(k.id, k.keys.split(",")[0]))
+            yield SystemCommand(k.description, f"key: {key}",
+                                lambda action=k.action: self.call_later(self.run_action, action))
+
+    def get_key_display_for(self, key: str) -> str:
+        from textual.binding import Binding
+        return self.get_key_display(Binding(key, ""))
+
+
+def run_app(path: str, **options) -> int:
+    """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run)."""
+    import sys
+
+    from vm.errors import SourceError
+    from vmdbg.cli import EXIT_OK, EXIT_USAGE, SourceFileError
+    from vmdbg.session import Session
+    try:
+        session = Session.from_file(path, **options)
+    except SourceFileError as e:
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except SourceError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:      # a compiler bug (VerifyError...) is reported, not a traceback
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    app = DebuggerApp(session)
+    app.run()
+    if app.driver.busy:
+        # One endless instruction ignores pause; do not wait for it at interpreter exit.
+        sys.stdout.flush()
+        os._exit(EXIT_OK)
+    return EXIT_OK
