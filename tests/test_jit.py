@@ -196,8 +196,9 @@ def test_rejection_reasons(defs, reason):
     s = stats(b)["f"]
     assert s["state"] == "rejected" and reason in s["reason"], s["reason"]
     f = func_named(b.vm, "f")
-    # Rejected functions are never retried, and go back to the interpreter's fast path.
-    assert f.calls == 1 and (f.fast_argc == f.nparams or f.rest or f.nopt)
+    # Rejected at the first call and never retried; back on the interpreter's fast path.
+    assert f.jit_state.calls_at == 1 and (f.calls == 1 or f.rest or f.nopt)
+    assert f.fast_argc == (-1 if (f.rest or f.nopt) else f.nparams)
 
 
 def test_captures_are_rejected():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import time
 import weakref
 from dataclasses import dataclass
+
+from vmdbg.statecopy import copy_state
 
 
 @dataclass
@@ -121,35 +122,15 @@ _FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal",
            "halted", "status", "tick", "next_fiber_id")
 
 
-def _memo(vm) -> dict:
-    """Objects shared with the code, never copied: pre-decoded instruction lists."""
-    memo = {}
-    for module_fn in _functions(vm):
-        if module_fn.decoded is not None:
-            memo[id(module_fn.decoded)] = module_fn.decoded
-    return memo
-
-
-def _functions(vm):
-    seen = []
-    if vm.main is not None:
-        seen.extend(vm.main.all_functions())
-    for v in vm.globals:
-        f = getattr(v, "func", None)
-        if f is not None:
-            seen.extend(f.all_functions())
-    return seen
-
-
 def capture(vm) -> tuple:
     fibers = list(vm.fibers.values())
     live = (tuple(getattr(vm, f) for f in _FIELDS), list(vm.globals), fibers, dict(vm.registry.bits),
             vm.registry.next_user)
-    return copy.deepcopy(live, _memo(vm))
+    return copy_state(live)
 
 
 def restore(vm, cp: Checkpoint):
-    fields, globals_, fibers, bits, next_user = copy.deepcopy(cp.state, _memo(vm))
+    fields, globals_, fibers, bits, next_user = copy_state(cp.state)
     for name, value in zip(_FIELDS, fields):
         setattr(vm, name, value)
     vm.globals[:] = globals_

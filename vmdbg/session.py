@@ -27,6 +27,9 @@ from vmdbg.watch import evaluate
 
 # Single-stepping commands give up (and report a pause) after this many instructions.
 STEP_BUDGET = 5_000_000
+# After this many single steps on one line (a loop), step_line and step_over patch the
+# places where they could stop and run at full speed instead.
+FAST_AFTER = 500
 
 
 class Session:
@@ -56,8 +59,7 @@ class Session:
         self._pause = threading.Event()
         self._last_signal = None            # SignalInfo of the last catchpoint stop
         self.logs: list = []                # (tick, output chunk index, text) of log messages
-        self._spots: set = set()            # (id(func), offset) run_to stops at
-        self._targets: list = []            # (fiber, depth) step_over/step_out wait for
+        self._internal = None               # predicate: a patched spot the running command stops at
         self._scanning = False              # reverse_continue is replaying: no log output
         self.vm = self._make_vm(text)
 
@@ -256,10 +258,7 @@ class Session:
     def _breakpoint_stops(self) -> str | None:
         """At a patched instruction: "breakpoint" if a user breakpoint fires (after its
         condition, hit count and log message), "step" for an internal stop, else None."""
-        fiber = self.vm.current
-        frame = fiber.frames[-1]
-        internal = (id(frame.func), frame.ip) in self._spots or any(
-            f is fiber and len(fiber.frames) <= depth for f, depth in self._targets)
+        internal = self._internal is not None and self._internal()
         fired = False
         for bp in self._stopped_bps():
             if self._bp_fires(bp):
@@ -400,17 +399,21 @@ class Session:
         line = span.line if span is not None and func.code[ip] != OP_RETURN else None
         return (f.id, len(f.frames), func, line)
 
-    def _single_step_until(self, done, deliver_first: bool = True) -> str:
+    def _single_step_until(self, done, deliver_first: bool = True, trap=None) -> str:
         """Step instruction by instruction until done(position) or a stop.
 
         A signal held for a catchpoint that does not stop is delivered at once, so done()
-        sees where control goes (the delivery costs no tick)."""
+        sees where control goes (the delivery costs no tick). After FAST_AFTER steps,
+        `trap()` (if given) names the spots where done() can first become true; the rest
+        runs at full speed with those spots patched."""
         vm = self.vm
-        for _ in range(STEP_BUDGET):
+        for count in range(STEP_BUDGET):
             if vm.halted:
                 return vm.status
             if self._pause.is_set():
                 return "pause"
+            if count == FAST_AFTER and trap is not None:
+                return self._trap_until(trap(), lambda: done(self._position()))
             if vm.held_signal is not None and deliver_first:
                 vm.release_held_signal()
                 r = "limit"
@@ -436,6 +439,39 @@ class Session:
         self.message = f"no stop after {STEP_BUDGET:,} instructions"
         return "pause"
 
+    def _trap_until(self, spots, stop) -> str:
+        """Run at full speed with `spots` patched until stop() is true at one of them (or a
+        breakpoint, a catchpoint, a pause or the end)."""
+        for func, off in spots:
+            self.patches.add(func, off)
+        self._internal = stop
+        try:
+            return self._run()
+        finally:
+            self._internal = None
+            for func, off in spots:
+                self.patches.remove(func, off)
+
+    def _other_lines(self, func, line) -> list:
+        """(func, offset) of every instruction of `func` on a line other than `line`."""
+        decoded = func.decoded
+        return [(func, off) for off, span in func.locations.items()
+                if span.line != line and off < len(decoded) and decoded[off] is not None]
+
+    def _entry_spots(self) -> list:
+        """Every place control can arrive at from another frame or fiber: each function's
+        first instruction and the next instruction of every suspended frame."""
+        vm = self.vm
+        spots = [(f, 0) for f in program_functions(vm) if f.decoded]
+        for fiber in list(vm.fibers.values()):
+            frames = fiber.frames
+            if fiber is vm.current:
+                if len(frames) >= 2:
+                    spots.append((frames[-2].func, frames[-2].ip))
+            elif frames:
+                spots.append((frames[-1].func, frames[-1].ip))
+        return spots
+
     def step_line(self) -> "Snapshot":
         """Step into: stop at the next instruction on another line, or in another frame/fiber."""
         self._begin()
@@ -447,7 +483,10 @@ class Session:
         def done(pos):
             return pos is not None and pos[3] is not None and (pos[0] != fid or pos[1] != depth or pos[2] is not func or pos[3] != line)
 
-        return self._finish(self._single_step_until(done))
+        def trap():
+            return self._other_lines(func, line) + self._entry_spots()
+
+        return self._finish(self._single_step_until(done, trap=trap))
 
     def _returned(self, fiber, depth: int, frame) -> bool:
         """Control left the frame being stepped over: it returned, or its fiber stopped."""
@@ -469,8 +508,16 @@ class Session:
         _, depth, func, line = start
         fiber = vm.current
         frame = fiber.frames[-1]
+        steps = 0
         while True:
-            r = self._single_step_until(lambda pos: True)
+            if steps == FAST_AFTER:
+                # A long stay on this line (a loop): run until this frame reaches another
+                # line, returns, is replaced by a tail call, or its fiber stops.
+                spots = self._other_lines(func, line) + self._waiting_spots(fiber, depth - 1)
+                r = self._trap_until(spots, lambda: vm.current is not fiber or len(fiber.frames) <= depth)
+            else:
+                r = self._single_step_until(lambda pos: True)
+            steps += 1
             if r != "step":
                 return self._finish(r)
             if self._returned(fiber, depth, frame):
@@ -493,9 +540,9 @@ class Session:
             if pos[3] is not None and pos[3] != line:
                 return self._finish("step")
 
-    def _run_until_back(self, fiber, depth: int) -> str:
-        """Run until `fiber` executes again with `depth` frames or fewer, or control goes
-        back to one of the fibers waiting for it (it yielded, returned or failed)."""
+    def _waiting(self, fiber, depth: int) -> list:
+        """(fiber, depth) pairs control comes back to when `fiber` returns below `depth`
+        frames or stops: its own frame at `depth`, then each fiber waiting in a resume."""
         targets = []
         if 0 < depth <= len(fiber.frames):
             targets.append((fiber, depth))
@@ -503,16 +550,22 @@ class Session:
         while waiting is not None and waiting.frames:
             targets.append((waiting, len(waiting.frames)))
             waiting = waiting.parent if waiting.status == "alive" else None
+        return targets
+
+    def _waiting_spots(self, fiber, depth: int) -> list:
+        return [(f.frames[d - 1].func, f.frames[d - 1].ip) for f, d in self._waiting(fiber, depth)]
+
+    def _run_until_back(self, fiber, depth: int) -> str:
+        """Run until `fiber` executes again with `depth` frames or fewer, or control goes
+        back to one of the fibers waiting for it (it yielded, returned or failed)."""
+        targets = self._waiting(fiber, depth)
         spots = [(f.frames[d - 1].func, f.frames[d - 1].ip) for f, d in targets]
-        for func, off in spots:
-            self.patches.add(func, off)
-        self._targets = targets
-        try:
-            return self._run()
-        finally:
-            self._targets = []
-            for func, off in spots:
-                self.patches.remove(func, off)
+
+        def back() -> bool:
+            current = self.vm.current
+            return any(f is current and len(f.frames) <= d for f, d in targets)
+
+        return self._trap_until(spots, back)
 
     def step_out(self) -> "Snapshot":
         """Run until the selected frame returns to its caller (or its fiber stops)."""
@@ -536,14 +589,12 @@ class Session:
             self.message = f"line {line} has no code"
             return self.snapshot()
         func, off = found
-        self.patches.add(func, off)
-        self._spots = {(id(func), off)}
-        try:
-            r = self._run()
-        finally:
-            self._spots = set()
-            self.patches.remove(func, off)
-        return self._finish(r)
+
+        def there() -> bool:
+            frame = self.vm.current.frames[-1]
+            return frame.func is func and frame.ip == off
+
+        return self._finish(self._trap_until([(func, off)], there))
 
     def pause(self):
         """Ask a running command to stop at the next instruction boundary (any thread)."""

@@ -7,7 +7,7 @@ import re
 from rich.text import Text
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean
+from vmdbg.widgets.rows import CursorRowsView, clean, retitle
 
 _JUMP = re.compile(r"-> (\d+)")
 _LINE = re.compile(r"^(\d+) (.{4}) (\S+)(.*)$")   # offset, source line or |, opcode, operands
@@ -43,18 +43,33 @@ class BytecodeView(CursorRowsView):
         self.empty_text = "(no code)"
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        self.snapshot = snapshot
-        if snapshot.code is not self.index.code:
+        last, self.snapshot = self.snapshot, snapshot
+        before = self._decorated()
+        new_code = snapshot.code is not self.index.code
+        if new_code:
             self.index = CodeIndex(snapshot.code)
         self.breaks = frozenset(snapshot.code_breaks)
-        self.border_title = (f"Bytecode · {snapshot.function} · {snapshot.code_tier}"
-                             if snapshot.function else "Bytecode")
-        self.set_row_count(len(snapshot.code))
+        changed = None if new_code else before | self._decorated()
+        retitle(self, title=(f"Bytecode · {snapshot.function} · {snapshot.code_tier}"
+                             if snapshot.function else "Bytecode"))
+        self.set_row_count(len(snapshot.code), changed)
         row = self.index.row_of.get(snapshot.ip)
         if row is not None:
-            if previous is None or (snapshot.ip, snapshot.function) != (previous.ip, previous.function):
+            if last is None or (snapshot.ip, snapshot.function) != (last.ip, last.function):
                 self.cursor = row
             self.scroll_row_into_view(row, center=True)
+
+    def _decorated(self) -> set[int]:
+        """Rows drawn differently from plain text: ip, its jump target, breakpoints."""
+        row_of = self.index.row_of
+        rows = {row_of[off] for off in self.breaks if off in row_of}
+        snap = self.snapshot
+        if snap is not None and snap.ip in row_of:
+            rows.add(row_of[snap.ip])
+            target = self.index.jump_of.get(snap.ip)
+            if target in row_of:
+                rows.add(row_of[target])
+        return rows
 
     def row_text(self, index: int) -> Text:
         off, line = self.index.code[index]

@@ -7,7 +7,7 @@ from textual.widgets import Tree
 
 from vmdbg.messages import SelectFiber
 from vmdbg.snapshot import FiberInfo, Snapshot
-from vmdbg.widgets.rows import component_style, Panel, clean
+from vmdbg.widgets.rows import Panel, clean, component_style, retitle
 
 # Deeper fibers hang under their ancestor at this depth, so guides never eat the panel.
 MAX_DEPTH = 12
@@ -73,9 +73,11 @@ class FibersView(Tree, Panel):
         for f in snapshot.fibers:
             node = self.nodes.get(f.id)
             if node is not None:
-                node.set_label(self._label(f, snapshot, path, old.get(f.id)))
+                label = self._label(f, snapshot, path, old.get(f.id))
+                if label != node.label:
+                    node.set_label(label)
         more = snapshot.fiber_count - len(snapshot.fibers)
-        self.border_subtitle = f"{snapshot.fiber_count} fibers" + (f", {more} not shown" if more > 0 else "")
+        retitle(self, subtitle=f"{snapshot.fiber_count} fiber{'s' if snapshot.fiber_count != 1 else ''}" + (f", {more} not shown" if more > 0 else ""))
         self.call_after_refresh(self._cursor_to, snapshot.fiber_id)
 
     def _cursor_to(self, fiber_id: int | None) -> None:

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from vmdbg.messages import SelectFrame
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean
+from vmdbg.widgets.rows import CursorRowsView, changed_rows, clean, retitle
 
 
 class FramesView(CursorRowsView):
@@ -22,12 +22,17 @@ class FramesView(CursorRowsView):
         self.border_title = "Frames"
         self.snapshot: Snapshot | None = None
         self.empty_text = "(no frames)"
+        self.keys: list = []
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
         self.snapshot = snapshot
         more = snapshot.frame_count - len(snapshot.frames)
-        self.border_subtitle = f"{snapshot.frame_count} deep" if snapshot.frame_count > 1 else ""
-        self.set_row_count(len(snapshot.frames) + (1 if more > 0 else 0))
+        retitle(self, subtitle=f"{snapshot.frame_count} deep" if snapshot.frame_count > 1 else "")
+        keys = [(f.index, f.function, f.file, f.line, f.ip, f.tier, f.index == snapshot.selected_frame)
+                for f in snapshot.frames] + ([more] if more > 0 else [])
+        changed = changed_rows(self.keys, keys)
+        self.keys = keys
+        self.set_row_count(len(keys), changed)
         if snapshot.selected_frame < len(snapshot.frames):
             self.set_reactive(FramesView.cursor, snapshot.selected_frame)
             self.scroll_row_into_view(snapshot.selected_frame)
@@ -44,7 +49,7 @@ class FramesView(CursorRowsView):
         text.append(clean(frame.function, 40), self.style("frames--selected") if selected else self.style("rows--name"))
         line = frame.line if frame.line is not None else "?"
         # The program's own file goes without saying; the prelude's does not.
-        where = f"line {line}" if frame.file == snap.file or frame.file == self.program_file \
+        where = f"line {line}" if frame.file == self.program_file \
             else f"{os.path.basename(frame.file or '?')}:{line}"
         text.append(f"  {clean(where)} @{frame.ip:04d}", self.style("rows--dim"))
         if frame.tier != "interp":

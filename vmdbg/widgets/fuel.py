@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import component_style, Panel
+from vmdbg.widgets.rows import Panel, component_style
 
 BARS = "▁▂▃▄▅▆▇█"
 MAX_SAMPLES = 600
@@ -58,12 +58,19 @@ class FuelView(Static, Panel):
         super().__init__("", **kwargs)
         self.border_title = "Fuel"
         self.history = FuelHistory()
+        self.key = None
         self.snapshot: Snapshot | None = None
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
         self.history.add(snapshot)
         self.snapshot = snapshot
-        self.refresh()
+        fid = self.history.tracked
+        series = self.history.samples.get(fid, ())
+        key = (fid, snapshot.fiber_id if fid is None else None, snapshot.current_fiber_id == fid,
+               len(series), series[-1] if series else None, self.history.budget.get(fid))
+        if key != self.key:         # repaint only when the picture changes
+            self.key = key
+            self.refresh()
 
     def render(self) -> Text:
         snap, hist = self.snapshot, self.history

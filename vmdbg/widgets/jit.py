@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from vmdbg.messages import ShowJitFunction
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, Panel, clean
+from vmdbg.widgets.rows import CursorRowsView, Panel, clean, retitle
 
 
 class ListingView(CursorRowsView):
@@ -24,7 +24,7 @@ class ListingView(CursorRowsView):
         self.empty_text = "(choose a compiled function above)"
 
     def set_listing(self, name: str, listing: tuple | None, note: str = "") -> None:
-        self.border_title = f"Listing · {name}"
+        retitle(self, title=f"Listing · {name}")
         if listing is None:
             self.lines = [(note or f"{name} has no native code (it runs in the interpreter)", False)]
         else:
@@ -65,10 +65,10 @@ class JitView(Vertical, Panel):
         for name, tier, reason in snapshot.functions:
             table.add_row(clean(name, 40), tier, clean(reason, 200))
         if not snapshot.functions:
-            self.border_subtitle = "the JIT is off: start with  vmdbg FILE --jit 10"
+            retitle(self, subtitle="the JIT is off: start with  vmdbg FILE --jit 10")
         else:
             compiled = sum(1 for _, tier, _ in snapshot.functions if tier != "interp")
-            self.border_subtitle = f"{compiled} of {len(snapshot.functions)} compiled"
+            retitle(self, subtitle=f"{compiled} of {len(snapshot.functions)} compiled")
             table.move_cursor(row=min(row, len(snapshot.functions) - 1))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import RowsView, clean, same_frame
+from vmdbg.widgets.rows import RowsView, changed_rows, clean, retitle, same_frame
 
 
 class LocalsView(RowsView):
@@ -25,11 +25,13 @@ class LocalsView(RowsView):
         if previous is not None and same_frame(snapshot, previous):
             pframe = previous.frames[previous.selected_frame] if previous.selected_frame < len(previous.frames) else None
             old = pframe.locals if pframe is not None else None
-        self.rows = [(name, value, old is not None and old.get(name) != value)
-                     for name, value in values.items()]
-        self.name_width = min(max((len(n) for n in values), default=1), 16)
-        self.border_subtitle = frame.function if frame is not None else ""
-        self.set_row_count(len(self.rows))
+        rows = [(name, value, old is not None and old.get(name) != value)
+                for name, value in values.items()]
+        width = min(max((len(n) for n in values), default=1), 16)
+        changed = changed_rows(self.rows, rows) if width == self.name_width else None
+        self.rows, self.name_width = rows, width
+        retitle(self, subtitle=frame.function if frame is not None else "")
+        self.set_row_count(len(rows), changed)
 
     def row_text(self, index: int) -> Text:
         name, value, changed = self.rows[index]

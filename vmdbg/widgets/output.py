@@ -27,18 +27,31 @@ class OutputView(RowsView):
         self.empty_text = "(no output yet)"
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        self._take(snapshot.output)
+        old_shown, old_dropped, old_lit, old_trailer = self._shown_lines(), self.dropped, self.lit_from, self.trailer
+        rebuilt = self._take(snapshot.output)
         total = self.dropped + self._shown_lines()
         self.lit_from = min(self.stop_total, total)
         if snapshot.status != "running":
             self.stop_total = total
-        self.trailer = []
+        trailer = []
         if snapshot.error:
-            self.trailer = [(line, "rows--error") for line in snapshot.error.splitlines()]
+            trailer = [(line, "rows--error") for line in snapshot.error.splitlines()]
         elif snapshot.status == "finished":
-            self.trailer = [("── the program finished ──", "output--end")]
-        self.set_row_count(self._shown_lines() + len(self.trailer))
-        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+            trailer = [("── the program finished ──", "output--end")]
+        self.trailer = trailer
+        count = self._shown_lines() + len(trailer)
+        changed = None
+        if not rebuilt and self.dropped == old_dropped:
+            # Appending redraws the new rows (and the line that was unfinished) only.
+            changed = set(range(max(0, old_shown - 1), count))
+            if old_lit != self.lit_from:
+                lo, hi = sorted((old_lit, self.lit_from))
+                changed.update(range(lo - self.dropped, hi - self.dropped))
+            if old_trailer != trailer:
+                changed.update(range(min(old_shown, self._shown_lines()), count + len(old_trailer)))
+        if changed is None or changed or count != self.row_count:
+            self.set_row_count(count, changed)
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def _shown_lines(self) -> int:
         return len(self.lines) - (1 if self.lines[-1] == "" else 0)
@@ -46,13 +59,14 @@ class OutputView(RowsView):
     def _take(self, output: str) -> None:
         """Append what is new since the last snapshot, or start over if it is not a continuation."""
         old = self.text
-        if output is old:
-            return
+        if output is old or output == old:
+            return False
         tail = old[max(0, len(old) - 64):]
+        rebuilt = False
         if len(output) >= len(old) and output[len(old) - len(tail):len(old)] == tail:
             pieces = output[len(old):].split("\n")
         else:                       # restarted or went back in time: nothing is new
-            self.lines, self.dropped = [""], 0
+            self.lines, self.dropped, rebuilt = [""], 0, True
             pieces = output.split("\n")
             self.stop_total = len(pieces)
         self.text = output
@@ -62,6 +76,7 @@ class OutputView(RowsView):
             cut = len(self.lines) - MAX_LINES
             del self.lines[:cut]
             self.dropped += cut
+        return rebuilt
 
     def row_text(self, index: int) -> Text:
         shown = self._shown_lines()

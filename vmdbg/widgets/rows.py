@@ -58,7 +58,7 @@ class RowsView(ScrollView, Panel, can_focus=True):
                          "rows--marker", "rows--name"}
 
     cursor_enabled = False
-    cursor = reactive(0, init=False)
+    cursor = reactive(0, init=False, repaint=False)     # watch_cursor redraws two rows
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
@@ -68,14 +68,44 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
     # -- content ----------------------------------------------------------------
 
-    def set_row_count(self, count: int) -> None:
-        """Replace the content: `count` rows, each built by row_text when first visible."""
+    def set_row_count(self, count: int, changed=None) -> None:
+        """`count` rows, each built by row_text when first visible.
+
+        With `changed` (row indexes) and the same count, only those rows are redrawn: a
+        step repaints the handful of rows that differ, not whole panels."""
+        if changed is not None:
+            if count != self._count:
+                old = self._count
+                self._count = count
+                self._fit_virtual_size()
+                changed = set(changed) | set(range(min(old, count), max(old, count)))
+            self.refresh_rows(changed)
+            return
         self._count = count
         self._strips.clear()
-        self.virtual_size = Size(0, count)
+        self._fit_virtual_size()
         if self.cursor_enabled and count:
             self.set_reactive(RowsView.cursor, max(0, min(self.cursor, count - 1)))
         self.refresh()
+
+    def _fit_virtual_size(self) -> None:
+        # A new virtual size means a new layout of the whole screen, and a full repaint.
+        # While the rows fit, keep the virtual height at the panel height, so a stack that
+        # grows from 3 to 4 values repaints one row instead of everything.
+        height = self.scrollable_content_region.height
+        self.virtual_size = Size(0, self._count if self._count > height else height)
+
+    def on_resize(self) -> None:
+        self._fit_virtual_size()
+
+    def refresh_rows(self, rows) -> None:
+        """Rebuild and redraw just these rows (those scrolled out of view cost nothing)."""
+        top = int(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        for row in rows:
+            self._strips.pop(row, None)
+            if top <= row < bottom:
+                self.refresh_lines(row)
 
     @property
     def row_count(self) -> int:
@@ -90,11 +120,17 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
     # -- rendering --------------------------------------------------------------
 
+    def render_lines(self, crop):
+        # rich_style walks the ancestors; work it out once per paint, not once per row.
+        self._base = self.rich_style
+        self._cursor = self.cursor_style() if self.cursor_enabled else None
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = getattr(self, "_base", None) or self.rich_style
         if index >= self._count:
             if index == 0 and self.empty_text:
                 text = Text(self.empty_text, style=self.style("rows--dim"), no_wrap=True)
@@ -110,7 +146,7 @@ class RowsView(ScrollView, Panel, can_focus=True):
             self._strips[index] = strip
         row_style = base
         if self.cursor_enabled and index == self.cursor:
-            cursor_style = self.cursor_style()
+            cursor_style = getattr(self, "_cursor", None)
             if cursor_style is not None:
                 row_style = base + cursor_style
         strip = strip.apply_style(row_style).crop_extend(scroll_x, scroll_x + width, row_style)
@@ -119,10 +155,6 @@ class RowsView(ScrollView, Panel, can_focus=True):
     def cursor_style(self):
         """The style laid over the cursor row (None: not drawn), by default only when focused."""
         return self.style("rows--cursor") if self.has_focus else None
-
-    def refresh_rows(self) -> None:
-        self._strips.clear()
-        self.refresh()
 
     # -- scrolling and the cursor ------------------------------------------------
 
@@ -144,13 +176,15 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.scroll_row_into_view(new)
-        self.refresh()
+        self.refresh_rows((old, new))
 
     def on_focus(self) -> None:
-        self.refresh()
+        if self.cursor_enabled:
+            self.refresh_rows((self.cursor,))
 
     def on_blur(self) -> None:
-        self.refresh()
+        if self.cursor_enabled:
+            self.refresh_rows((self.cursor,))
 
     def move_cursor(self, delta: int) -> None:
         if self._count:
@@ -193,6 +227,19 @@ class CursorRowsView(RowsView):
     def action_choose(self) -> None:
         if 0 <= self.cursor < self._count:
             self.row_clicked(self.cursor, 0)
+
+
+def retitle(widget, title: str | None = None, subtitle: str | None = None) -> None:
+    """Set border titles only when they change: setting one repaints the whole panel."""
+    if title is not None and widget.border_title != title:
+        widget.border_title = title
+    if subtitle is not None and widget.border_subtitle != subtitle:
+        widget.border_subtitle = subtitle
+
+
+def changed_rows(old: list, new: list) -> set:
+    """Indexes where two row lists differ (rows past the shorter one count as changed)."""
+    return {i for i, (a, b) in enumerate(zip(old, new)) if a != b}
 
 
 def same_frame(a: Snapshot, b: Snapshot) -> bool:

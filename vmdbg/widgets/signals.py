@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import Panel, clean, component_style
+from vmdbg.widgets.rows import Panel, clean, component_style, retitle
 
 
 class SignalsView(Static, Panel):
@@ -18,12 +18,16 @@ class SignalsView(Static, Panel):
         super().__init__("", **kwargs)
         self.border_title = "Signals"
         self.snapshot: Snapshot | None = None
+        self.key = None
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        self.snapshot = snapshot
         fiber = next((f for f in snapshot.fibers if f.id == snapshot.fiber_id), None)
-        self.border_subtitle = f"fiber #{fiber.id} {fiber.status}" if fiber is not None else ""
-        self.refresh()
+        key = (fiber and (fiber.id, fiber.mask, fiber.bits), snapshot.signal, snapshot.signal_names)
+        self.snapshot = snapshot
+        retitle(self, subtitle=f"fiber #{fiber.id} {fiber.status}" if fiber is not None else "")
+        if key != self.key:         # repaint only what changed: most steps change no signal
+            self.key = key
+            self.refresh()
 
     def render(self) -> Text:
         snap = self.snapshot

@@ -12,7 +12,7 @@ from textual.binding import Binding
 
 from vmdbg.messages import ToggleBreakpoint
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean
+from vmdbg.widgets.rows import CursorRowsView, clean, retitle
 
 # Pygments token type -> component class; the stylesheet picks the colours.
 TOKEN_CLASSES = (
@@ -67,19 +67,30 @@ class SourceView(CursorRowsView):
         self.empty_text = "(no source)"
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        self.snapshot = snapshot
-        if snapshot.file is not None and (snapshot.file != self.file or snapshot.source is not self.text):
+        last, self.snapshot = self.snapshot, snapshot
+        before = self._decorated()
+        new_text = snapshot.file is not None and (snapshot.file != self.file or snapshot.source is not self.text)
+        if new_text:
             self.file, self.text = snapshot.file, snapshot.source
             self.lines = tokenize(self.text) if self.text else ()
-            self.border_subtitle = os.path.basename(self.file)
+            retitle(self, subtitle=os.path.basename(self.file))
         self.breaks = {bp.line: bp.enabled for bp in snapshot.breakpoints
                        if bp.kind == "line" and bp.line is not None} if self.file == self.program_file else {}
-        moved = previous is None or (snapshot.line, snapshot.file) != (previous.line, previous.file)
-        self.set_row_count(len(self.lines))
+        moved = last is None or (snapshot.line, snapshot.file) != (last.line, last.file)
+        self.set_row_count(len(self.lines), None if new_text else before | self._decorated())
         if snapshot.line is not None and (moved or snapshot.status != "running"):
             if moved:
                 self.cursor = snapshot.line - 1
             self.scroll_row_into_view(snapshot.line - 1, center=True)
+
+    def _decorated(self) -> set[int]:
+        """Rows drawn differently from plain text: breakpoints, the current line and form."""
+        rows = {line - 1 for line in self.breaks}
+        snap = self.snapshot
+        if snap is not None and snap.line is not None and snap.file == self.file:
+            last = min(snap.end_line or snap.line, snap.line + 500)
+            rows.update(range(snap.line - 1, last))
+        return rows
 
     @property
     def cursor_line(self) -> int:

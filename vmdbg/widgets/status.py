@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import component_style, clean
+from vmdbg.widgets.rows import clean, component_style
 
 REASONS = {
     "entry": "at the start", "step": "step", "breakpoint": "breakpoint", "signal": "catchpoint",
@@ -22,7 +22,7 @@ class StatusLine(Static):
 
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
-        self.note = ""
+        self.text = Text()
 
     def show(self, snapshot: Snapshot, note: str = "") -> None:
         style = lambda name: component_style(self, name)
@@ -48,4 +48,10 @@ class StatusLine(Static):
         text.append(sep.join(parts))
         text.no_wrap = True
         text.overflow = "ellipsis"
-        self.update(text)
+        if text != self.text:
+            # Static.update would re-run layout; one line never changes size, so repaint only.
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.text

@@ -7,7 +7,7 @@ from textual.binding import Binding
 
 from vmdbg.messages import RemoveWatch
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean
+from vmdbg.widgets.rows import CursorRowsView, changed_rows, clean
 
 
 class WatchesView(CursorRowsView):
@@ -23,9 +23,11 @@ class WatchesView(CursorRowsView):
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
         old = previous.watches if previous is not None else {}
-        self.rows = [(expr, value, expr in old and old[expr] != value)
-                     for expr, value in snapshot.watches.items()]
-        self.set_row_count(len(self.rows))
+        rows = [(expr, value, expr in old and old[expr] != value)
+                for expr, value in snapshot.watches.items()]
+        changed = changed_rows(self.rows, rows)
+        self.rows = rows
+        self.set_row_count(len(rows), changed)
 
     def row_text(self, index: int) -> Text:
         expr, value, changed = self.rows[index]

@@ -1,0 +1,208 @@
+"""The debugging core's speed and memory, measured side by side in one run.
+
+    python tests/bench/bench_session.py            # every row (about a minute)
+    python tests/bench/bench_session.py --quick    # smaller sizes, no tracemalloc row
+
+Rows:
+  continue_() with 10 line breakpoints that never hit, against vm.api.run_program (what
+      `vmdbg run` does) on the same program: speed ratio, target >= 0.95;
+  step_line + snapshot and step_instruction + snapshot through the demo: median, target < 2 ms;
+  pause() from another thread in a tight loop: median latency, target < 50 ms;
+  history memory for a 10,000,000-instruction run: History.memory_estimate() and the
+      tracemalloc peak of the whole session, for a few checkpoint settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from vm.api import run_program  # noqa: E402
+from vmdbg.session import Session  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+DEMO = os.path.join(ROOT, "vmdbg", "examples", "demo.lisp")
+
+# fib, plus a function that is never called: its ten lines take the breakpoints.
+FIB = """(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(defn never [x]
+  (println 1)
+  (println 2)
+  (println 3)
+  (println 4)
+  (println 5)
+  (println 6)
+  (println 7)
+  (println 8)
+  (println 9)
+  (println 10))
+(fib {n})
+"""
+NEVER_LINES = range(3, 13)
+
+SPIN = "(var i 0)\n(while true (assign i (+ i 1)))\n"
+
+# Ten million instructions that keep changing a little state: a counter, an @array that
+# grows to a few thousand elements, a struct, and a generator fiber.
+LONG = """
+(def seen @[])
+(def gen (fiber/new (fn [] (var k 0) (forever (yield k) (assign k (+ k 1)))) :yield))
+(defn step [i acc]
+  (when (= 0 (rem i 997)) (push seen (fiber/resume gen)))
+  (+ acc (rem i 7)))
+(var i 0)
+(var acc 0)
+(while (< i {n})
+  (assign acc (step i acc))
+  (assign i (+ i 1)))
+(println acc " " (length seen))
+"""
+
+
+def best(fn, repeat):
+    times, value = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), value
+
+
+def row(name, value, target, ok, note=""):
+    print(f"{name:<52} {value:>18} {target:>12}  {'ok' if ok else 'MISS'}  {note}")
+
+
+def bench_continue(n, repeat):
+    source = FIB.format(n=n)
+
+    def headless():
+        out = run_program(source, "bench.lisp")
+        assert out.status == 0, out.error_text
+        return out.value, out.ticks
+
+    def debugged():
+        s = Session.from_source(source, "bench.lisp")
+        for line in NEVER_LINES:
+            assert s.add_breakpoint(line=line).verified
+        snap = s.continue_()
+        assert snap.reason == "finished", snap.error
+        return s.vm.result, snap.tick
+
+    # Interleaved, best of `repeat` each, so both see the same machine.
+    times_h, times_d = [], []
+    for _ in range(repeat):
+        t, vh = best(headless, 1)
+        times_h.append(t)
+        t, vd = best(debugged, 1)
+        times_d.append(t)
+    assert vh == vd, (vh, vd)
+    th, td = min(times_h), min(times_d)
+    ratio = th / td
+    row(f"continue_ fib({n}), 10 bps never hit, {vh[1]:,} ticks",
+        f"{td * 1000:.0f} vs {th * 1000:.0f} ms", "speed >= 0.95", ratio >= 0.95,
+        f"speed ratio {ratio:.3f} (run_program time / session time)")
+
+
+def bench_steps():
+    s = Session.from_file(DEMO)
+    line_times, instr_times = [], []
+    while True:
+        start = time.perf_counter()
+        snap = s.step_line()
+        line_times.append(time.perf_counter() - start)
+        if snap.reason != "step":
+            break
+    s.restart()
+    for _ in range(600):
+        start = time.perf_counter()
+        snap = s.step_instruction()
+        instr_times.append(time.perf_counter() - start)
+        if snap.reason != "step":
+            break
+    for name, times in (("step_line + snapshot", line_times), ("step_instruction + snapshot", instr_times)):
+        med = statistics.median(times) * 1000
+        p90 = sorted(times)[int(len(times) * 0.9)] * 1000
+        row(f"{name}, demo.lisp, {len(times)} steps", f"median {med:.2f} ms", "< 2 ms", med < 2,
+            f"p90 {p90:.2f} ms")
+    start = time.perf_counter()
+    for _ in range(200):
+        s.snapshot()
+    each = (time.perf_counter() - start) / 200 * 1000
+    row("snapshot() alone", f"{each:.2f} ms", "", True)
+
+
+def bench_pause(attempts):
+    s = Session.from_source(SPIN, "spin.lisp")
+    latencies = []
+    for _ in range(attempts):
+        done = {}
+
+        def work():
+            done["snap"] = s.continue_()
+            done["at"] = time.perf_counter()
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        time.sleep(0.15)
+        asked = time.perf_counter()
+        s.pause()
+        thread.join()
+        assert done["snap"].reason == "pause"
+        latencies.append(done["at"] - asked)
+    med = statistics.median(latencies) * 1000
+    row(f"pause latency, tight loop, {attempts} tries", f"median {med:.1f} ms", "< 50 ms", med < 50,
+        f"max {max(latencies) * 1000:.1f} ms")
+
+
+def bench_history(n, settings, trace: bool):
+    source = LONG.format(n=n // 24)          # about 24 instructions per iteration
+    for interval, count in settings:
+        if trace:
+            tracemalloc.start()
+        start = time.perf_counter()
+        s = Session.from_source(source, "long.lisp", checkpoint_interval=interval, max_checkpoints=count)
+        snap = s.continue_()
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] if trace else None
+        if trace:
+            tracemalloc.stop()
+        assert snap.reason == "finished", snap.error
+        h = s.history
+        estimate = h.memory_estimate()
+        cost = sum(cp.cost for cp in h.checkpoints)
+        replay = time.perf_counter()
+        s.goto_tick(snap.tick // 2)
+        replay = time.perf_counter() - replay
+        peak_text = f", tracemalloc peak {peak / 1e6:.1f} MB" if peak is not None else ""
+        row(f"history, {snap.tick:,} ticks, interval {interval:,} max {count}",
+            f"{estimate / 1e6:.2f} MB", "bounded", len(h.checkpoints) <= count + 1,
+            f"{len(h.checkpoints)} checkpoints, final interval {h.interval:,}{peak_text}; "
+            f"run {elapsed:.1f} s, copies {cost * 1000:.0f} ms, goto middle {replay * 1000:.0f} ms")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{'measure':<52} {'value':>18} {'target':>12}")
+    bench_continue(18 if args.quick else 22, 3 if args.quick else 5)
+    bench_steps()
+    bench_pause(5 if args.quick else 15)
+    if args.quick:
+        bench_history(1_000_000, [(50_000, 48)], trace=False)
+    else:
+        bench_history(10_000_000, [(50_000, 48)], trace=True)
+        bench_history(10_000_000, [(10_000, 48), (200_000, 16)], trace=False)
+
+
+if __name__ == "__main__":
+    main()

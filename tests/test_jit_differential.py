@@ -1,0 +1,90 @@
+"""Differential tests: every program gives the same output, value, error (kind and location)
+and ticks interpreted (--jit=0) and JIT-compiled (--jit=1), also when fuel stops it early.
+
+When two runs differ, the report carries the disassembly and the JIT stats, so the
+function that went wrong can be read off (byterun's assert_ok habit).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from vm.api import run_program
+from vm.values import literal
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = sorted((ROOT / "tests" / "programs").rglob("*.lisp"))
+PROGRAMS += sorted((ROOT / "tests" / "conformance").glob("*.lisp"))
+PROGRAMS += sorted((ROOT / "vmdbg" / "examples").glob("*.lisp"))
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def observe(outcome) -> dict:
+    """What a user can see of a run, as plain data."""
+    return {"output": outcome.output, "status": outcome.status, "error_kind": outcome.error_kind,
+            "error_text": outcome.error_text, "ticks": outcome.ticks,
+            "value": literal(outcome.value) if outcome.status == 0 else None}
+
+
+@functools.lru_cache(maxsize=None)
+def run(path_id: str, jit: int, fuel: int | None = None):
+    text = (ROOT / path_id).read_text(encoding="utf-8")
+    return run_program(text, path_id, jit=jit, fuel=fuel)
+
+
+def report(jitted) -> str:
+    """Disassembly of every function plus the JIT's view of them."""
+    vm = jitted.vm
+    if vm is None or vm.main is None:
+        return ""
+    from vm.disasm import disassemble_function
+    parts = [disassemble_function(f) for f in vm.main.all_functions()]
+    if vm.jit is not None:
+        parts.append(vm.jit.format_stats())
+    return "\n\n" + "\n\n".join(parts)
+
+
+def assert_same(path_id: str, fuel=None, jit=1):
+    plain, jitted = run(path_id, 0, fuel), run(path_id, jit, fuel)
+    a, b = observe(plain), observe(jitted)
+    assert a == b, f"{path_id} (fuel {fuel}) differs under --jit={jit}:\n{a}\n{b}{report(jitted)}"
+    return jitted
+
+
+def compiled_any(outcome) -> bool:
+    jit = outcome.vm.jit if outcome.vm is not None else None
+    return jit is not None and any(s["state"] == "compiled" for s in jit.stats())
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=rel)
+def test_jit_agrees_with_interpreter(path):
+    jitted = assert_same(rel(path))
+    jit = jitted.vm.jit if jitted.vm is not None else None
+    assert jit is None or jit.last_error is None, jit.last_error
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=rel)
+def test_jit_agrees_when_fuel_runs_out(path):
+    """Fuel given to the root fiber stops both runs at the same instruction."""
+    path_id = rel(path)
+    full = run(path_id, 0)
+    if full.status == 2 or not compiled_any(run(path_id, 1)):
+        pytest.skip("nothing compiled, or the program does not compile")
+    for fuel in sorted({37, full.ticks // 3, full.ticks // 2, full.ticks - 1}):
+        if fuel > 0:
+            assert_same(path_id, fuel)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=rel)
+def test_jit_threshold_ten_agrees(path):
+    """The CLI's default threshold mixes interpreted and compiled calls of one function."""
+    path_id = rel(path)
+    if not compiled_any(run(path_id, 1)):
+        pytest.skip("nothing compiled")
+    assert_same(path_id, jit=10)
