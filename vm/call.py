@@ -5,7 +5,7 @@ from __future__ import annotations
 from vm.errors import LispError
 from vm.fiber import (STATUS_ALIVE, STATUS_DEAD, STATUS_ERROR, STATUS_NEW, STATUS_PAUSED,
                       Closure, Frame)
-from vm.values import EMPTY, Native, Pair, literal, preview
+from vm.values import EMPTY, Native, Pair, preview
 from vm.jit.code import enter as jit_enter
 
 # What a handler returns besides a next ip (always >= 0).

@@ -10,15 +10,14 @@ still has its handler here, which the metered loop uses.
 from __future__ import annotations
 
 from vm import bytecode
-from vm.call import SWITCH, STOP, call_value, deliver_signal, return_value
+from vm.call import STOP, call_value, deliver_signal, return_value
 from vm.errors import LispError
 from vm.fiber import Closure
 from vm.primitives import PRIMITIVES, load_all
 
 load_all()
 from vm.signals import SIG_ERROR
-from vm.values import (EMPTY, Array, Cell, LSet, Pair, Struct, Symbol, hash_key, is_truthy,
-                       values_equal)
+from vm.values import EMPTY, Array, Cell, LSet, Pair, Struct, Symbol, hash_key, values_equal
 
 
 def _prim(name):

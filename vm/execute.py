@@ -15,7 +15,7 @@ from vm.call import STOP, SWITCH
 from vm.dispatch import HANDLERS
 from vm.errors import LispError, VMBug
 from vm.fiber import Closure, Frame
-from vm.fuse import (FUSED_BASE, FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
+from vm.fuse import (FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
                      FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, MAX_FUSED,
                      fuse)
 from vm.primitives import PRIMITIVES

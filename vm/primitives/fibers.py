@@ -7,7 +7,7 @@ from vm.errors import LispError
 from vm.fiber import STATUS_ERROR, STATUS_NEW, STATUS_PAUSED, Closure, Fiber
 from vm.primitives import primitive
 from vm.signals import SIG_ERROR
-from vm.values import EMPTY, Array, Pair, preview, kw
+from vm.values import EMPTY, Array, Pair, preview
 
 
 def _fiber(name, f) -> Fiber:
