@@ -345,17 +345,18 @@ class Gen:
 
     def g_protect(self, env, d):
         k = self.pick(["protect", "try", "error", "assert"])
+        inner = env.with_(fn_boundary=True)      # protect/try/defer run the body in a fiber's fn
         if k == "protect":
-            return f"(protect {self.body(env, d)})"
+            return f"(protect {self.body(inner, d)})"
         if k == "try":
             e = self.fresh("err")
-            return f"(try {self.body(env, d)} (catch {e} {self.expr(env.with_([e]), d)}))"
+            return f"(try {self.body(inner, d)} (catch {e} {self.expr(env.with_([e]), d)}))"
         if k == "error":
             return f"(error {self.expr(env, d)})"
         return f'(assert {self.expr(env, d)} "fuzz")'
 
     def g_defer(self, env, d):
-        return f"(defer {self.expr(env, d)} {self.body(env, d)})"
+        return f"(defer {self.expr(env, d)} {self.body(env.with_(fn_boundary=True), d)})"
 
     def g_emit(self, env, d):
         return f"({self.pick(['yield', 'emit :user', 'emit :yield', 'emit :debug'])} {self.expr(env, d)})"

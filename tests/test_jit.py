@@ -301,3 +301,15 @@ def test_format_stats_names_functions_tiers_and_reasons():
     r = run_both(FIB + "(defn p [x] (println x)) (p (fib 5))")
     text = r.vm.jit.format_stats()
     assert "fib" in text and "jit1" in text and "rejected: calls impure primitive println" in text
+
+
+def test_cli_jit_prints_three_listings_per_compiled_function(tmp_path, capsys):
+    from vmdbg.cli import main
+    prog = tmp_path / "p.lisp"
+    prog.write_text(FIB + "(defn show [x] (println x))\n(show (fib 12))\n")
+    assert main(["jit", str(prog)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("144\n")
+    assert "=== fib (" in out and "jit1" in out and "=== show" not in out
+    for header in ("--- bytecode ---", "--- optimised LLVM IR ---", "--- native assembly ---"):
+        assert out.count(header) == 1

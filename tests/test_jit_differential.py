@@ -32,10 +32,19 @@ def observe(outcome) -> dict:
             "value": literal(outcome.value) if outcome.status == 0 else None}
 
 
-@functools.lru_cache(maxsize=None)
 def run(path_id: str, jit: int, fuel: int | None = None):
     text = (ROOT / path_id).read_text(encoding="utf-8")
     return run_program(text, path_id, jit=jit, fuel=fuel)
+
+
+@functools.lru_cache(maxsize=None)
+def summary(path_id: str, jit: int, fuel: int | None = None) -> tuple:
+    """(observed plain data, compiled anything?, JIT internal error) of one run. Only plain
+    data is cached: a VM with its execution engines is too big to keep for every run."""
+    out = run(path_id, jit, fuel)
+    jit_engine = out.vm.jit if out.vm is not None else None
+    compiled = jit_engine is not None and any(s["state"] == "compiled" for s in jit_engine.stats())
+    return observe(out), compiled, jit_engine.last_error if jit_engine is not None else None
 
 
 def report(jitted) -> str:
@@ -51,32 +60,28 @@ def report(jitted) -> str:
 
 
 def assert_same(path_id: str, fuel=None, jit=1):
-    plain, jitted = run(path_id, 0, fuel), run(path_id, jit, fuel)
-    a, b = observe(plain), observe(jitted)
-    assert a == b, f"{path_id} (fuel {fuel}) differs under --jit={jit}:\n{a}\n{b}{report(jitted)}"
-    return jitted
-
-
-def compiled_any(outcome) -> bool:
-    jit = outcome.vm.jit if outcome.vm is not None else None
-    return jit is not None and any(s["state"] == "compiled" for s in jit.stats())
+    a, _, _ = summary(path_id, 0, fuel)
+    b, _, error = summary(path_id, jit, fuel)
+    if a != b:
+        detail = report(run(path_id, jit, fuel))
+        raise AssertionError(f"{path_id} (fuel {fuel}) differs under --jit={jit}:\n{a}\n{b}{detail}")
+    assert error is None, error
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=rel)
 def test_jit_agrees_with_interpreter(path):
-    jitted = assert_same(rel(path))
-    jit = jitted.vm.jit if jitted.vm is not None else None
-    assert jit is None or jit.last_error is None, jit.last_error
+    assert_same(rel(path))
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=rel)
 def test_jit_agrees_when_fuel_runs_out(path):
     """Fuel given to the root fiber stops both runs at the same instruction."""
     path_id = rel(path)
-    full = run(path_id, 0)
-    if full.status == 2 or not compiled_any(run(path_id, 1)):
+    full, _, _ = summary(path_id, 0)
+    if full["status"] == 2 or not summary(path_id, 1)[1]:
         pytest.skip("nothing compiled, or the program does not compile")
-    for fuel in sorted({37, full.ticks // 3, full.ticks // 2, full.ticks - 1}):
+    ticks = full["ticks"]
+    for fuel in sorted({37, ticks // 3, ticks // 2, ticks - 1}):
         if fuel > 0:
             assert_same(path_id, fuel)
 
@@ -85,6 +90,6 @@ def test_jit_agrees_when_fuel_runs_out(path):
 def test_jit_threshold_ten_agrees(path):
     """The CLI's default threshold mixes interpreted and compiled calls of one function."""
     path_id = rel(path)
-    if not compiled_any(run(path_id, 1)):
+    if not summary(path_id, 1)[1]:
         pytest.skip("nothing compiled")
     assert_same(path_id, jit=10)

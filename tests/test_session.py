@@ -752,6 +752,10 @@ def test_stack_overflow_caught_and_uncaught():
     assert len(snap.frames) == MAX_FRAMES
     snap = s.select_frame(9_999)
     assert snap.selected_frame == 9_999 and snap.function == "main"
+    page = s.frames_page(9_990, 100)                      # the frames a snapshot leaves out
+    assert [f.index for f in page] == list(range(9_990, 10_000))
+    assert page[-1].function == "main" and page[-2].locals == {"n": "0"}
+    assert s.frames_page(0, 3) == snap.frames[:3]
 
 
 # -- reverse execution ---------------------------------------------------------------------
@@ -1060,6 +1064,8 @@ def test_watches_evaluate_in_the_selected_frame_and_never_change_the_program():
         if attempt != "(f 100)":
             assert w[attempt].startswith("error: "), attempt
     assert "push" in w["(push arr 4)"] and "fuel" in w["(while true 1)"]
+    assert "cannot assign a local" in w["(assign local 2)"]
+    assert "top-level" in w["(assign g 9)"]
     assert "unknown variable: nope" in w["nope"] and "division-by-zero" in w["(/ n 0)"]
     assert state(snap) == state(before)                   # tick, output, values: unchanged
     assert s.evaluate("(+ n 1)") == (True, "4")
@@ -1138,3 +1144,148 @@ def test_operand_stack_previews_are_capped():
     assert snap.function == "main" and snap.stack_size == 202
     assert len(snap.stack) == MAX_STACK and snap.stack[-1] == "199"   # the top ones
     assert s.continue_().output == f"{sum(range(200))}\n"
+
+
+# -- long stays on one line ----------------------------------------------------------------
+
+LOOPY = """
+(defn probe [x] (* x 2))                                                    # @probe
+(def gen (fiber/new (fn [] (var k 0) (forever (yield k) (assign k (+ k 1)))) :yield))  # @gen
+(var i 0)
+(var got 0)
+(while (< i 1500) (when (= i 1000) (assign got (probe i))) (when (= i 1200) (assign got (fiber/resume gen))) (assign i (+ i 1)))  # @loop
+(println i " " got)                                                          # @after
+"""
+
+
+def reference_step_line(s: Session) -> int:
+    """The tick step_line must stop at, found one instruction at a time (white box: the
+    session's own notion of a position)."""
+    vm = s.vm
+    start = s._position()
+    while not vm.halted:
+        vm.run(vm.tick + 1)
+        pos = s._position()
+        if pos is not None and pos[3] is not None and (pos[:3] != start[:3] or pos[3] != start[3]):
+            return vm.tick
+    return vm.tick
+
+
+def test_step_line_in_a_long_loop_is_fast_and_lands_where_single_steps_do():
+    expected = session(LOOPY)
+    got = session(LOOPY)
+    landings = []
+    while True:
+        want = reference_step_line(expected)
+        started = time.perf_counter()
+        snap = got.step_line()
+        assert time.perf_counter() - started < 5
+        if snap.reason == "finished":
+            assert expected.vm.halted
+            break
+        assert snap.reason == "step"
+        assert snap.tick == want, (snap.function, snap.line)
+        landings.append((snap.function, snap.line))
+    L = lambda m: line_of(LOOPY, m)  # noqa: E731
+    assert ("probe", L("probe")) in landings and ("fn", L("gen")) in landings
+    assert landings[-1] == ("main", L("after"))
+    assert got.snapshot().output == "1500 0\n"
+
+
+def test_step_over_a_long_one_line_loop():
+    L = lambda m: line_of(LOOPY, m)  # noqa: E731
+    s = session(LOOPY)
+    s.run_to(line=L("loop"))
+    snap = s.step_over()
+    assert (snap.reason, snap.line) == ("step", L("after"))
+    assert snap.output == ""
+    # A breakpoint reached late in the loop still stops it.
+    s.restart()
+    s.run_to(line=L("loop"))
+    s.add_breakpoint(function="probe")
+    snap = s.step_over()
+    assert (snap.reason, snap.function, snap.frames[0].locals) == ("breakpoint", "probe", {"x": "1000"})
+    # step_line from inside the loop after the probe reaches the generator's body.
+    snap = s.step_out()
+    assert snap.line == L("loop")
+    for _ in range(5):
+        snap = s.step_line()
+        if snap.fiber_id == 1:
+            break
+    assert (snap.fiber_id, snap.line) == (1, L("gen"))
+    # A loop that never leaves its line: the step gives up with a pause and a message.
+    s = session(SPIN)
+    s.step_line()
+    import vmdbg.session as session_module
+    saved = session_module.STEP_BUDGET
+    session_module.STEP_BUDGET = 20_000
+    try:
+        snap = s.step_line()
+    finally:
+        session_module.STEP_BUDGET = saved
+    assert snap.reason == "pause" and "same line" in snap.message
+
+
+def test_step_over_recursion_and_self_tail_calls_on_one_line():
+    text = """
+    (defn fact [n] (if (= n 0) 1 (* n (fact (- n 1)))))      # @fact
+    (defn spin [n] (if (= n 0) :done (spin (- n 1))))        # @spin
+    (def a (fact 600))                                       # @a
+    (def b (spin 5000))                                      # @b
+    (println b)                                              # @print
+    """
+    L = lambda m: line_of(text, m)  # noqa: E731
+    s = session(text)
+    s.add_breakpoint(function="fact")
+    snap = s.continue_()
+    assert snap.function == "fact" and snap.line == L("fact")
+    s.remove_breakpoint(snap.breakpoints[0].id)
+    snap = s.step_over()                                     # all 600 recursive calls
+    assert (snap.function, snap.line) == ("main", L("a"))
+    snap = s.step_over()
+    assert snap.line == L("b")
+    snap = s.step_line()
+    assert (snap.function, snap.line) == ("spin", L("spin"))
+    snap = s.step_over()                                     # 5,000 self tail calls
+    assert (snap.function, snap.line, snap.stack) == ("main", L("b"), (":done",))
+
+
+def test_step_back_over_skips_calls_and_fibers():
+    L = lambda m: line_of(GENERATOR, m)  # noqa: E731
+    s = session(GENERATOR)
+    s.run_to(line=L("print"))
+    lines = []
+    for _ in range(4):
+        snap = s.step_back_over()
+        assert snap.fiber_id == 0 and snap.function == "main"
+        lines.append(snap.line)
+    assert lines == [L("square-a"), L("resume-b"), L("resume-a"), 3]
+
+
+# -- the JIT -------------------------------------------------------------------------------
+
+JITTED = """
+(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))   # @fib
+(println (fib 15))
+(println (fib 16))                                              # @second
+"""
+
+
+def test_breakpoints_and_reverse_execution_with_the_jit_on():
+    pytest.importorskip("llvmlite")
+    headless = run_program(program(JITTED), FILENAME)
+    s = session(JITTED, jit=1)
+    end = s.continue_()
+    assert (end.reason, end.output, end.tick) == ("finished", "610\n987\n", headless.ticks)
+    assert any(tier.startswith("jit") for _, tier, _ in end.functions)
+    middle = s.goto_tick(end.tick // 2)                  # replay through native code
+    again = session(JITTED)
+    assert state(middle) == state(again.goto_tick(end.tick // 2))
+    # The debugger wins: a breakpoint in compiled code is hit, in the interpreter.
+    s.restart()
+    s.run_to(line=line_of(JITTED, "second"))
+    s.add_breakpoint(function="fib", hit_count=5)
+    snap = s.continue_()
+    assert (snap.reason, snap.function, snap.code_tier) == ("breakpoint", "fib", "interp")
+    assert snap.breakpoints[0].hits == 5
+

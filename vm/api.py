@@ -54,7 +54,7 @@ def run_program(text: str, filename: str, fuel: int | None = None, max_depth: in
     except SourceError as e:
         return Outcome("", 2, error_text=str(e), vm=vm)
     if fuel is not None:
-        vm.root.fuel = fuel
+        vm.set_fuel(fuel)
     vm.run()
     if vm.status == "finished":
         return Outcome(vm.output_text(), 0, value=vm.result, ticks=vm.tick, vm=vm)

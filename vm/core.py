@@ -61,6 +61,7 @@ class VM:
         self.max_depth = max_depth                 # non-tail calls per fiber
         self.jit_threshold = jit                   # 0: interpreter only
         self.jit = None                            # the JIT engine, made on first use
+        self.stepping = False                      # the debugger steps: calls run interpreted
         self.max_output = max_output               # characters of output allowed
         self.max_collection = max_collection       # elements/characters per collection
         self.on_output = on_output                 # called with each chunk of output
@@ -84,6 +85,7 @@ class VM:
         self.held_signal = None                    # a signal stopped at by a catchpoint
         self.stop_reason = None                    # why the last run stopped early
         self.pause_requested = False               # set from any thread
+        self.max_instructions = None               # program fuel: tick at which every fiber stops (set_fuel)
         self.read_only = False                     # watches: refuse anything impure
         self.record_events = False
         self.events: list = []                     # (kind, fiber id) while recording
@@ -149,11 +151,17 @@ class VM:
         if self.halted:
             return self.status
         target = NEVER if until_tick is None else until_tick
+        cap = None if self.read_only else self.max_instructions
+        if cap is not None and cap < target:
+            target = cap
         self.run_target = target
         self.status = "running"
         if self.held_signal is not None and self.tick < target:
             self.release_held_signal()
         while not self.halted:
+            if cap is not None and self.tick >= cap:
+                self.out_of_fuel()
+                return self.status
             if self.tick >= target:
                 self.status = "ready"
                 return "limit"
@@ -171,6 +179,22 @@ class VM:
                 self.status = "ready" if not self.halted else self.status
                 return self.stop_reason
         return self.status
+
+    def set_fuel(self, fuel: int | None):
+        """The program's fuel (--fuel, run_program(fuel=), Session(fuel=)): the root fiber's
+        fuel, and a cap on the instructions all fibers together may run from now on, so
+        fibers without fuel of their own (protect, try, each over a fiber...) cannot outrun it."""
+        self.root.fuel = fuel
+        self.max_instructions = None if fuel is None else self.tick + fuel
+
+    def out_of_fuel(self):
+        """The program's fuel is spent in a fiber without fuel of its own: the program ends
+        as if the root ran dry (`fuel: fuel exhausted`); no mask catches it."""
+        fiber = self.current
+        self.settle_fuel()
+        fiber.pending = "fuel"
+        fiber.bits = SIG_FUEL
+        self.uncaught_signal(fiber, SIG_FUEL, None)
 
     def jit_engine(self):
         """The JIT engine, made on first use: llvmlite is imported only here (vm/jit/compiler.py)."""

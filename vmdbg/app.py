@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -93,7 +94,8 @@ class DebuggerApp(App):
             for problem in problems:
                 self.notify(problem, title="keys.toml", severity="warning")
         self.apply_size(self.size.width, self.size.height)
-        self.query_one(SourceView).focus()
+        self.watch_page()
+        self.part(SourceView).focus()
         self.submit(Job("snapshot", commands.snapshot))
         for job in self.startup:
             self.submit(job)
@@ -103,7 +105,7 @@ class DebuggerApp(App):
 
     def apply_size(self, width: int, height: int) -> None:
         self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
-        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+        self.screen_stack[0].set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
 
     def watch_compact(self) -> None:
         self.page = min(self.page, len(self.pages))
@@ -114,15 +116,15 @@ class DebuggerApp(App):
         return COMPACT_PAGES if self.compact else WIDE_PAGES
 
     def watch_page(self) -> None:
-        main = self.query_one("#main")
+        main = self.part("#main")
         page_id = self.pages[min(self.page, len(self.pages)) - 1][0]
         main.set_classes(f"-page-{page_id}" + (" -compact" if self.compact else ""))
         hint = "" if self.compact else "  s step · n over · c continue · b breakpoint · ? help"
-        self.query_one(PageBar).set_pages(self.pages, page_id, hint)
+        self.part(PageBar).set_pages(self.pages, page_id, hint)
 
     def watch_state(self, old: str, new: str) -> None:
         # Only the status line restyles (a class on the screen would restyle every panel).
-        status = self.query_one(StatusLine)
+        status = self.part(StatusLine)
         status.remove_class(f"-{old}")
         status.add_class(f"-{new}")
 
@@ -130,11 +132,19 @@ class DebuggerApp(App):
         """(panel title, widget) of panels with their own keys, for help and remaps."""
         return [(w.border_title.split(" ·")[0], w) for w in self.panels if w._bindings.key_to_bindings]
 
+    def part(self, selector):
+        """A widget of the main screen (a modal may be on top), looked up once."""
+        cache = self.__dict__.setdefault("_parts", {})
+        widget = cache.get(selector)
+        if widget is None:
+            widget = cache[selector] = self.screen_stack[0].query_one(selector)
+        return widget
+
     @property
     def panels(self) -> list:
         """Every panel widget (anything that can show a snapshot)."""
         if not getattr(self, "_panels", None):
-            self._panels = [w for w in self.query("#main > *") if isinstance(w, Panel)]
+            self._panels = [w for w in self.part("#main").children if isinstance(w, Panel)]
         return self._panels
 
     # -- commands -----------------------------------------------------------------
@@ -143,13 +153,14 @@ class DebuggerApp(App):
         refused = self.driver.submit(job)
         if refused:
             self.say(refused)
-        elif job.long:
+        elif job.long and self.snapshot is not None:
             self.state = "running"
+            self.part(StatusLine).show(replace(self.snapshot, status="running", reason="running"))
 
     def say(self, note: str) -> None:
         self.note = note
         if self.snapshot is not None:
-            self.query_one(StatusLine).show(self.snapshot, note)
+            self.part(StatusLine).show(self.snapshot, note)
 
     def run_session(self, command: str, *args, long: bool = False) -> None:
         self.submit(Job(command, commands.call(command, *args), long))
@@ -231,7 +242,7 @@ class DebuggerApp(App):
         self.exit()
 
     def _cursor_line(self, quiet: bool = False) -> int | None:
-        source = self.query_one(SourceView)
+        source = self.part(SourceView)
         if source.file not in (None, self.session.filename):
             if not quiet:
                 self.say(f"breakpoints and run-to work in {os.path.basename(self.session.filename)} only")
@@ -241,7 +252,7 @@ class DebuggerApp(App):
     # -- messages from panels ---------------------------------------------------------
 
     def on_toggle_breakpoint(self, message: ToggleBreakpoint) -> None:
-        if self.query_one(SourceView).file in (None, self.session.filename):
+        if self.part(SourceView).file in (None, self.session.filename):
             self.submit(Job("toggle_breakpoint", commands.toggle_line(message.line)))
 
     def on_select_frame(self, message: SelectFrame) -> None:
@@ -262,7 +273,8 @@ class DebuggerApp(App):
         snapshot = message.snapshot
         if self.snapshot is not None and snapshot.tick != self.snapshot.tick:
             self.base = self.snapshot if self.snapshot.status != "running" else self.base
-        self.note = ""
+        if message.command != "snapshot":       # a resync after a failure keeps its note
+            self.note = ""
         self.render_snapshot(snapshot)
 
     def on_progress(self, message: Progress) -> None:
@@ -276,7 +288,7 @@ class DebuggerApp(App):
             self.submit(Job("snapshot", commands.snapshot))
 
     def on_jit_listing(self, message: JitListing) -> None:
-        self.query_one(JitView).set_listing(message.function, message.listing, message.note)
+        self.part(JitView).set_listing(message.function, message.listing, message.note)
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         """Show one snapshot in every panel (and in an open breakpoint editor)."""
@@ -285,7 +297,7 @@ class DebuggerApp(App):
         base = self.base
         for panel in self.panels:
             panel.show(snapshot, base)
-        self.query_one(StatusLine).show(snapshot, self.note)
+        self.part(StatusLine).show(snapshot, self.note)
         if isinstance(self.screen, BreakpointEditor):
             self.screen.show(snapshot)
 

@@ -54,7 +54,7 @@ def positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.",
                                 usage="vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]   (the debugger)\n"
-                                      "       vmdbg {run,dis,trace,screenshot} ...")
+                                      "       vmdbg {run,dis,trace,jit,screenshot} ...")
     sub = p.add_subparsers(dest="command")
 
     def common(sp):
@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--limit", type=positive_int, default=100_000, metavar="N",
                     help="stop after N instructions (default 100000)")
+    sp = sub.add_parser("jit", help="run with the JIT (--jit 1 unless given), then print each compiled "
+                                    "function's bytecode, optimised LLVM IR and assembly")
+    common(sp)
+    sp.set_defaults(jit=1)
     return p
 
 
@@ -107,7 +111,7 @@ def load(args, on_output):
         print(f"vmdbg: {e}", file=sys.stderr)
         return None, EXIT_USAGE
     if getattr(args, "fuel", None) is not None:
-        vm.root.fuel = args.fuel
+        vm.set_fuel(args.fuel)
     return vm, None
 
 
@@ -230,7 +234,35 @@ def cmd_default(argv) -> int:
     return run_app(args.file or demo_path(), jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
 
 
-COMMANDS = {"run": cmd_run, "dis": cmd_dis, "trace": cmd_trace}
+def cmd_jit(args) -> int:
+    """Run the program (its output first), then the three listings of every compiled function."""
+    vm, status = load(args, write_out)
+    if vm is None:
+        return status
+    start = time.perf_counter()
+    reason = run_interruptible(vm)
+    elapsed = time.perf_counter() - start
+    end = EXIT_INTERRUPTED if reason == "pause" else report_end(vm)
+    sys.stdout.flush()
+    engine = vm.jit
+    funcs = [f for f in vm.main.all_functions() if engine is not None and engine.listings(f) is not None]
+    if engine is not None:
+        funcs += [f for f in engine.seen if f not in funcs and engine.listings(f) is not None]
+    if not funcs:
+        print("vmdbg: no function was compiled" + (" (--jit 0)" if not args.jit else ""), file=sys.stderr)
+    for func in funcs:
+        bytecode, ir_text, asm = engine.listings(func)
+        s = engine.function_stats(func)
+        ms = ", ".join(f"tier {t} {v:.1f} ms" for t, v in sorted(s["compile_ms"].items()))
+        print(f"\n=== {func.name} ({s['where']}): {s['tier']}, compiled: {ms} ===")
+        for title, body in (("bytecode", bytecode), ("optimised LLVM IR", ir_text), ("native assembly", asm)):
+            print(f"--- {title} ---\n{body.rstrip()}")
+    if args.stats:
+        print_stats(vm, elapsed)
+    return end
+
+
+COMMANDS = {"run": cmd_run, "dis": cmd_dis, "trace": cmd_trace, "jit": cmd_jit}
 
 
 def main(argv=None) -> int:

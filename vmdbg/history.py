@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from vmdbg.statecopy import copy_state
 
 
+# Checkpoints may take at most about this share of the running time.
+COPY_SHARE = 0.05
+
+
 @dataclass
 class Checkpoint:
     """A deep copy of everything the program can change, taken between instructions."""
@@ -31,10 +35,12 @@ class History:
         self.max_count = max_count
         self.checkpoints: list[Checkpoint] = []
         self.skipped = 0            # tick of the last checkpoint that could not be taken
+        self.last_taken = None      # perf_counter() when the last checkpoint was taken
 
     def clear(self):
         self.checkpoints.clear()
         self.interval = self.initial_interval
+        self.last_taken = None
         self.skipped = 0
 
     def next_due(self) -> int:
@@ -75,9 +81,13 @@ class History:
                 keep.append(self.checkpoints[-1])
             self.checkpoints = keep
             self.interval *= 2
-        # A copy that costs a lot compared with the interval spaces the next ones out.
-        if cp.cost > 0.05:
+        # A copy that costs a lot, or more than a small share of the time the program ran
+        # since the last one, spaces the next ones out (a big heap is copied less often).
+        now = time.perf_counter()
+        since = now - self.last_taken if self.last_taken is not None else None
+        if cp.cost > 0.05 or (since is not None and cp.cost > COPY_SHARE * since):
             self.interval *= 2
+        self.last_taken = now
 
     def before(self, tick: int) -> Checkpoint | None:
         """The latest checkpoint at or before `tick`."""

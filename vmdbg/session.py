@@ -25,8 +25,8 @@ from vmdbg.snapshot import (MAX_FIBERS, MAX_FRAMES, MAX_STACK, PREVIEW, Breakpoi
                             describe_instruction)
 from vmdbg.watch import evaluate
 
-# Single-stepping commands give up (and report a pause) after this many instructions.
-STEP_BUDGET = 5_000_000
+# A step that stays on one line gives up (and reports a pause) after this many instructions.
+STEP_BUDGET = 20_000_000
 # After this many single steps on one line (a loop), step_line and step_over patch the
 # places where they could stop and run at full speed instead.
 FAST_AFTER = 500
@@ -79,7 +79,7 @@ class Session:
         vm = VM(max_depth=self.max_depth, jit=self.jit, **self.vm_options)
         vm.load(text, self.filename)
         if self.fuel is not None:
-            vm.root.fuel = self.fuel
+            vm.set_fuel(self.fuel)
         self.history.clear()
         self.history.take(vm)
         return vm
@@ -413,7 +413,7 @@ class Session:
             if self._pause.is_set():
                 return "pause"
             if count == FAST_AFTER and trap is not None:
-                return self._trap_until(trap(), lambda: done(self._position()))
+                return self._trap_until(trap(), lambda: done(self._position()), STEP_BUDGET)
             if vm.held_signal is not None and deliver_first:
                 vm.release_held_signal()
                 r = "limit"
@@ -439,14 +439,18 @@ class Session:
         self.message = f"no stop after {STEP_BUDGET:,} instructions"
         return "pause"
 
-    def _trap_until(self, spots, stop) -> str:
+    def _trap_until(self, spots, stop, budget: int | None = None) -> str:
         """Run at full speed with `spots` patched until stop() is true at one of them (or a
-        breakpoint, a catchpoint, a pause or the end)."""
+        breakpoint, a catchpoint, a pause, the end, or `budget` instructions)."""
         for func, off in spots:
             self.patches.add(func, off)
         self._internal = stop
         try:
-            return self._run()
+            r = self._run(None if budget is None else self.vm.tick + budget)
+            if r == "limit":
+                self.message = f"still on the same line after {budget:,} more instructions"
+                r = "pause"
+            return r
         finally:
             self._internal = None
             for func, off in spots:
@@ -514,7 +518,8 @@ class Session:
                 # A long stay on this line (a loop): run until this frame reaches another
                 # line, returns, is replaced by a tail call, or its fiber stops.
                 spots = self._other_lines(func, line) + self._waiting_spots(fiber, depth - 1)
-                r = self._trap_until(spots, lambda: vm.current is not fiber or len(fiber.frames) <= depth)
+                r = self._trap_until(spots, lambda: vm.current is not fiber or len(fiber.frames) <= depth,
+                                     STEP_BUDGET)
             else:
                 r = self._single_step_until(lambda pos: True)
             steps += 1
@@ -797,7 +802,7 @@ class Session:
         self.text = text
         self.vm = vm
         if self.fuel is not None:
-            vm.root.fuel = self.fuel
+            vm.set_fuel(self.fuel)
         self.history.clear()
         self.history.take(vm)
         for bp in self.breakpoints.values():
@@ -819,6 +824,16 @@ class Session:
         n = len(fiber.frames) if fiber is not None else 0
         self.selected_frame = max(0, min(int(index), max(n - 1, 0)))
         return self.snapshot()
+
+    def frames_page(self, start: int, count: int = MAX_FRAMES) -> tuple:
+        """FrameInfo for frames start .. start+count-1 (0 = innermost) of the shown fiber:
+        the frames a snapshot leaves out of a deep stack, a page at a time."""
+        fiber = self._shown_fiber()
+        frames = fiber.frames if fiber is not None else []
+        n = len(frames)
+        start = max(0, int(start))
+        end = min(n, start + max(0, int(count)))
+        return tuple(describe_frame(i, frames[n - 1 - i], i == 0) for i in range(start, end))
 
     def select_fiber(self, fiber_id: int | None) -> "Snapshot":
         vm = self.vm

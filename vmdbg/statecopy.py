@@ -46,13 +46,12 @@ def copy_state(root):
         if key in memo or key in tuples:
             continue
         if t is list:
-            inner = [v for v in x if type(v) not in shared]
-            if inner:
+            if shared.issuperset(map(type, x)):     # numbers, strings...: one C-level copy
+                y = x.copy()
+            else:
                 y = []
                 fills.append((x, y))
-                todo.extend(inner)
-            else:
-                y = x.copy()
+                todo.extend([v for v in x if type(v) not in shared])
         elif t is Frame:
             y = Frame.__new__(Frame)
             fills.append((x, y))

@@ -69,11 +69,27 @@ def stopped_app(path: str | None = None, *, source: str | None = None, filename:
 
 
 async def settle(pilot) -> None:
-    """Wait until the app has run every queued session command and drawn the result."""
+    """Wait until the app has run every queued session command and drawn the result.
+
+    Unlike pilot.pause() this does not wait for the CPU to go idle (a program running in
+    the worker keeps it busy): it waits for the worker, then for every queued message."""
     app = pilot.app
-    for _ in range(10_000):
+    for _ in range(100_000):
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot._wait_for_screen()
         if not app.driver.busy:
             break
-    await pilot.pause()
+    await pilot._wait_for_screen()
+    app.screen._on_timer_update()           # run call_after_refresh work (scrolling)
+    await pilot._wait_for_screen()
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press keys one at a time, settling after each (faster than pilot.press)."""
+    from textual import events
+    from textual.keys import _character_to_key, key_to_character
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        pilot.app._driver.send_message(events.Key(key, key_to_character(key)))
+        await settle(pilot)

@@ -56,6 +56,8 @@ def evaluate(vm, frame, expression: str, patches_of=None):
     try:
         main = compile_watch(vm, expression, names)
     except SourceError as e:
+        if "cannot assign to immutable binding" in e.message and any(f"'{n}'" in e.message for n in names):
+            return False, "watch-error: a watch cannot assign a local"
         return False, f"{e.phase} error: {e.message}"
     saved = {name: getattr(vm, name) for name in _SAVED}
     saved_chunks = len(vm.output)

@@ -1,7 +1,8 @@
 """The debugging core's speed and memory, measured side by side in one run.
 
     python tests/bench/bench_session.py            # every row (about a minute)
-    python tests/bench/bench_session.py --quick    # smaller sizes, no tracemalloc row
+    python tests/bench/bench_session.py --quick    # smaller sizes
+    python tests/bench/bench_session.py --peak     # also trace the whole 10M run (slow)
 
 Rows:
   continue_() with 10 line breakpoints that never hit, against vm.api.run_program (what
@@ -64,6 +65,18 @@ LONG = """
   (assign acc (step i acc))
   (assign i (+ i 1)))
 (println acc " " (length seen))
+"""
+
+# The same length of run over a live 100,000-element @array that keeps changing.
+BIGHEAP = """
+(def data @[])
+(var i 0)
+(while (< i 100000) (push data i) (assign i (+ i 1)))
+(var j 0)
+(while (< j {n})
+  (put data (rem j 100000) j)
+  (assign j (+ j 1)))
+(println (length data))
 """
 
 
@@ -162,35 +175,54 @@ def bench_pause(attempts):
         f"max {max(latencies) * 1000:.1f} ms")
 
 
-def bench_history(n, settings, trace: bool):
-    source = LONG.format(n=n // 24)          # about 24 instructions per iteration
-    for interval, count in settings:
-        if trace:
+def bench_history(n, settings, peak: bool):
+    """Memory held by the checkpoints after an n-instruction run. tracemalloc measures the
+    bytes of a fresh copy of every checkpoint (what they hold); --peak also traces the whole
+    run (slow: tracemalloc sees every allocation the VM makes)."""
+    from vmdbg.statecopy import copy_state
+    for label, template in (("small heap", LONG), ("100,000-element @array", BIGHEAP)):
+        source = template.format(n=n // 24)
+        headless = time.perf_counter()
+        out = run_program(source, "long.lisp")
+        headless = time.perf_counter() - headless
+        for interval, count in settings:
+            if peak:
+                tracemalloc.start()
+            start = time.perf_counter()
+            s = Session.from_source(source, "long.lisp", checkpoint_interval=interval, max_checkpoints=count)
+            snap = s.continue_()
+            elapsed = time.perf_counter() - start
+            peak_bytes = tracemalloc.get_traced_memory()[1] if peak else None
+            if peak:
+                tracemalloc.stop()
+            assert snap.reason == "finished" and snap.output == out.output, snap.error
+            h = s.history
+            estimate = h.memory_estimate()
             tracemalloc.start()
-        start = time.perf_counter()
-        s = Session.from_source(source, "long.lisp", checkpoint_interval=interval, max_checkpoints=count)
-        snap = s.continue_()
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] if trace else None
-        if trace:
+            copies = [copy_state(cp.state) for cp in h.checkpoints]
+            held = tracemalloc.get_traced_memory()[0]
             tracemalloc.stop()
-        assert snap.reason == "finished", snap.error
-        h = s.history
-        estimate = h.memory_estimate()
-        cost = sum(cp.cost for cp in h.checkpoints)
-        replay = time.perf_counter()
-        s.goto_tick(snap.tick // 2)
-        replay = time.perf_counter() - replay
-        peak_text = f", tracemalloc peak {peak / 1e6:.1f} MB" if peak is not None else ""
-        row(f"history, {snap.tick:,} ticks, interval {interval:,} max {count}",
-            f"{estimate / 1e6:.2f} MB", "bounded", len(h.checkpoints) <= count + 1,
-            f"{len(h.checkpoints)} checkpoints, final interval {h.interval:,}{peak_text}; "
-            f"run {elapsed:.1f} s, copies {cost * 1000:.0f} ms, goto middle {replay * 1000:.0f} ms")
+            del copies
+            cost = sum(cp.cost for cp in h.checkpoints)
+            replay = time.perf_counter()
+            s.goto_tick(snap.tick // 2)
+            replay = time.perf_counter() - replay
+            back = time.perf_counter()
+            s.step_back()
+            back = time.perf_counter() - back
+            peak_text = f", tracemalloc peak of the run {peak_bytes / 1e6:.1f} MB" if peak_bytes else ""
+            row(f"history, {label}, {snap.tick / 1e6:.1f}M ticks, interval {interval:,}/{count}",
+                f"{held / 1e6:.2f} MB", "bounded", len(h.checkpoints) <= count + 1,
+                f"estimate {estimate / 1e6:.2f} MB; {len(h.checkpoints)} checkpoints, interval now "
+                f"{h.interval:,}{peak_text}; run {elapsed:.1f} s (headless {headless:.1f} s), "
+                f"copies {cost * 1000:.0f} ms; goto middle {replay * 1000:.0f} ms, "
+                f"step_back {back * 1000:.0f} ms")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--peak", action="store_true", help="also trace the whole 10M run (minutes)")
     args = ap.parse_args()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"{'measure':<52} {'value':>18} {'target':>12}")
@@ -198,10 +230,9 @@ def main():
     bench_steps()
     bench_pause(5 if args.quick else 15)
     if args.quick:
-        bench_history(1_000_000, [(50_000, 48)], trace=False)
+        bench_history(1_000_000, [(50_000, 48)], peak=False)
     else:
-        bench_history(10_000_000, [(50_000, 48)], trace=True)
-        bench_history(10_000_000, [(10_000, 48), (200_000, 16)], trace=False)
+        bench_history(10_000_000, [(50_000, 48), (10_000, 48), (200_000, 16)], peak=args.peak)
 
 
 if __name__ == "__main__":

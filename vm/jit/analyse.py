@@ -1,7 +1,7 @@
 """Before any IR: decide whether a function can be compiled, and find its blocks and stack shapes.
 
 A function compiles when every reachable instruction is one the translator handles and
-every value it touches is a number, a boolean or nil, except for callees known when
+every value it touches is a number, a boolean, nil or a keyword, except for callees known when
 compiling (a closure bound to an immutable global, or a primitive loaded as a constant),
 which may only be called. Anything else is a Reject with a reason in the user's words.
 """
@@ -12,7 +12,7 @@ from vm.bytecode import iter_instructions
 from vm.fiber import Closure
 from vm.jit.irutil import fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
-from vm.values import Native, preview, type_name
+from vm.values import Keyword, Native, preview, type_name
 
 # Larger functions are not worth a compile (and keep block fuel charges small).
 MAX_INSTRUCTIONS = 4000
@@ -172,9 +172,10 @@ def classify_constant(v):
         if not fits_i64(v):
             raise Reject(f"uses an integer constant wider than 64 bits ({preview(v, 30)})")
         return None
-    if t is float or t is bool or v is None:
+    if t is float or t is bool or v is None or t is Keyword:
         return None
-    raise Reject(f"uses a {type_name(v)} constant ({preview(v, 30)}); compiled code handles numbers only")
+    raise Reject(f"uses a {type_name(v)} constant ({preview(v, 30)}); compiled code handles "
+                 "numbers, booleans, nil and keywords only")
 
 
 def flow(func, insts: dict, resolve_global) -> dict:
@@ -351,7 +352,7 @@ def resolver_for(vm):
             return "fn", v
         if v is None:
             raise Reject(f"reads global {name} before it is defined")
-        if (type(v) is int and fits_i64(v)) or type(v) is float or type(v) is bool:
+        if (type(v) is int and fits_i64(v)) or type(v) in (float, bool, Keyword):
             return "const", v
         raise Reject(f"reads global {name}, which holds a {type_name(v)}")
     return resolve_global

@@ -16,6 +16,7 @@ TAG_INT = 0          # payload: the integer (fits in i64)
 TAG_FLOAT = 1        # payload: the bits of an IEEE double
 TAG_BOOL = 2         # payload: 0 or 1
 TAG_NIL = 3          # payload: 0
+TAG_KW = 4           # payload: the address of an interned Keyword (compared by identity)
 
 BAIL_BASE = 8
 BAIL_GUARD = 8       # a value of a type the compiled code does not handle (or an argument)
@@ -45,7 +46,7 @@ class Rejection:
 
     __slots__ = ("reason", "calls_at")
     native = None
-    tier = 0
+    tier = "interp"
 
     def __init__(self, reason: str, calls_at: int = 0):
         self.reason = reason          # one line in the user's words
@@ -61,7 +62,8 @@ class JitCode:
     def __init__(self, func, tier: int, symbol: str, entry, keepalive, ir_text: str,
                  unoptimised_ir: str, compile_ms: float, engine):
         self.func = func                  # the CompiledFunction
-        self.tier = tier                  # 1 or 2
+        self.level = tier                 # 1 or 2
+        self.tier = TIER_NAMES[tier]      # "jit1" or "jit2", as stats and the debugger show it
         self.symbol = symbol              # LLVM name of the native body; `<symbol>_entry` wraps it
         self.native = entry               # builtin: entry(budget, room, *args) -> (value, ticks) | bail code
         self.keepalive = keepalive        # the PyMethodDef and name buffer the builtin points at
@@ -78,14 +80,14 @@ class JitCode:
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
 
     def __repr__(self) -> str:
-        return f"<jit{self.tier} {self.func.name}>"
+        return f"<{self.tier} {self.func.name}>"
 
 
 def guards_hold(vm, code) -> bool:
     """The globals the code inlined still hold what they held at compile time, and no
     function it runs natively has a breakpoint (the debugger wins)."""
     for func in code.blockers:
-        if getattr(func, "jit_blocked", False):
+        if func.jit_blocked:
             return False
     g = vm.globals
     for index, expected in code.global_guards:
@@ -112,12 +114,15 @@ def enter(vm, fiber, closure, args: list, tail: bool):
             return None
         code = vm.jit_engine().compile(func)
     native = code.native
-    if native is None or getattr(vm, "stepping", False):
+    if native is None or vm.stepping:
         return None
     if code.promote_at and func.calls >= code.promote_at:
         code = vm.jit_engine().promote(func)
         native = code.native
-    if not guards_hold(vm, code):
+    for f in code.blockers:
+        if f.jit_blocked:
+            return None
+    if code.global_guards and not guards_hold(vm, code):
         return None
     frames = fiber.frames
     depth = len(frames) if tail else len(frames) + 1
@@ -131,11 +136,19 @@ def enter(vm, fiber, closure, args: list, tail: bool):
             budget = fuel
     if budget <= 0:
         return None
+    engine = code.engine
+    if vm.tick + budget == engine.bail_horizon and budget * 2 > engine.bail_budget:
+        return None
     code.entries += 1
     r = native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
         vm.tick += r[1]
         return r
+    if r == BAIL_FUEL:
+        # The interpreter now runs this call up to the fuel (or run) limit, and every call
+        # it makes on the way would try natively again and bail again. Try again only once
+        # half of this budget is spent, so the wasted native work stays below the budget.
+        engine.bail_horizon, engine.bail_budget = vm.tick + budget, budget
     note_bail(vm, code, r, room)
     return None
 

@@ -22,7 +22,7 @@ from llvmlite import ir
 
 from vm.jit import runtime
 from vm.jit.analyse import Reject, analyse, resolver_for
-from vm.jit.code import BAIL_NAMES, TIER_NAMES, JitCode, Rejection
+from vm.jit.code import BAIL_NAMES, JitCode, Rejection
 from vm.jit.listing import function_assembly, function_ir
 from vm.jit.runtime import body_type, get_runtime
 from vm.jit.translate import FunctionTranslator
@@ -79,6 +79,8 @@ class Engine:
         self.codes: dict = {}             # func -> [JitCode per tier, oldest first]
         self.dump = bool(os.environ.get("VMDBG_JIT_DUMP"))
         self.last_error = None            # traceback of the last internal JIT failure
+        self.bail_horizon = -1            # tick at which the budget of the last fuel bail ended
+        self.bail_budget = 0              # and that budget (see code.enter)
 
     # -- compiling ---------------------------------------------------------------
 
@@ -201,6 +203,10 @@ class Engine:
         entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.flag))
         code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, elapsed, self)
         code.blockers, code.global_guards = self.dependencies(f, plans)
+        for g in code.blockers:
+            # The Session sets jit_blocked when it patches a breakpoint in; default it here
+            # so the check on every call is a plain attribute read.
+            g.__dict__.setdefault("jit_blocked", False)
         code.promote_at = f.calls + TIER2_CALLS if tier == 1 else 0
         f.jit_state = code
         self.codes.setdefault(f, []).append(code)
@@ -253,7 +259,7 @@ class Engine:
 
     def tier_of(self, func) -> str:
         state = func.jit_state
-        return TIER_NAMES[state.tier] if isinstance(state, JitCode) else "interp"
+        return state.tier if isinstance(state, JitCode) else "interp"
 
     def stats(self) -> list:
         """Per function (the program's, then any other the JIT touched): plain data."""
@@ -279,7 +285,7 @@ class Engine:
             "tier": self.tier_of(func),
             "state": ("compiled" if isinstance(state, JitCode) else
                       "rejected" if isinstance(state, Rejection) else "cold"),
-            "compile_ms": {c.tier: round(c.compile_ms, 3) for c in codes},
+            "compile_ms": {c.level: round(c.compile_ms, 3) for c in codes},
             "reason": state.reason if isinstance(state, Rejection) else None,
             "bails": bails,
         }
@@ -318,7 +324,7 @@ class Engine:
         return text, function_ir(code.ir_text, code.symbol), code.asm_text
 
     def assembly(self, code) -> str:
-        asm = self.machines[code.tier].emit_assembly(llvm.parse_assembly(code.ir_text))
+        asm = self.machines[code.level].emit_assembly(llvm.parse_assembly(code.ir_text))
         return function_assembly(asm, code.symbol)
 
     def dump_unit(self, raw_ir, opt_ir, tier):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from vm.jit.code import BAIL_BASE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL
+from vm.jit.code import BAIL_BASE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -62,6 +62,12 @@ def const_bool(b: bool) -> Val:
 
 
 NIL = Val(i64(TAG_NIL), i64(0))
+
+
+def const_keyword(k) -> Val:
+    """A keyword constant: interned, so identity is equality; the function's constant
+    pool (or a global guard) keeps it alive as long as the code."""
+    return Val(i64(TAG_KW), i64(id(k)))
 
 
 def fits_i64(n: int) -> bool:

@@ -8,7 +8,8 @@ descriptor {body, engine pause flag}. A call costs what any builtin call costs (
 would cost ten times more). Trampoline sketch:
 
     entry:        nargs must be 2 + nparams; budget, room = the first two ints
-    arg.<i>:      int (fits i64) / float / True / False / None -> (tag, bits); else guard
+    arg.<i>:      int (fits i64) / float / True / False / None / keyword -> (tag, bits);
+                  anything else -> bail (guard)
     run:          ctx = {min(budget, CHUNK), the rest, no saved thread, flag}
                   r = body(ctx, room, ...); take the GIL back if a refill released it
     box:          bail -> the reason as an int (ctrl+c -> NULL, the exception is set);
@@ -29,7 +30,8 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, TAG_BOOL, TAG_FLOAT,
-                         TAG_INT, TAG_NIL)
+                         TAG_INT, TAG_KW, TAG_NIL)
+from vm.values import Keyword
 from vm.jit.irutil import F64, I32, I64, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
@@ -55,8 +57,12 @@ C_API = {
     "PyErr_CheckSignals": (I32, []),
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
-              "_Py_FalseStruct": False, "_Py_NoneStruct": None}
+              "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword}
 HELPERS = ARITH + ("div", "rem") + tuple(COMPARE) + ("eq",)
+# The refill and slow-path helpers run off the hot path; with this convention they save
+# the registers they use, so a body's fast path need not keep its values in callee-saved
+# registers around those calls (and simple paths need no register saves at all).
+COLD_CC = "preserve_mostcc"
 
 
 def helper_name(op: str) -> str:
@@ -143,6 +149,8 @@ def declare_helpers(module) -> dict:
     out = {"refill": U.declare(module, "vmjit_refill", I64, [PTR, I64])}
     for op in HELPERS:
         out[op] = U.declare(module, helper_name(op), RET, [I64, I64, I64, I64])
+    for fn in out.values():
+        fn.calling_convention = COLD_CC
     return out
 
 
@@ -161,6 +169,7 @@ class HelperEmitter(NumericOps):
 
 def emit_helper(module, op: str):
     fn = ir.Function(module, ir.FunctionType(RET, [I64, I64, I64, I64]), helper_name(op))
+    fn.calling_convention = COLD_CC
     for arg, name in zip(fn.args, ("x.tag", "x", "y.tag", "y")):
         arg.name = name
     h = HelperEmitter(module, fn)
@@ -183,6 +192,7 @@ def emit_refill(module) -> ir.Function:
     """i64 vmjit_refill(ctx, need): called after a block's charge took the budget below
     zero; 0 when the next chunk covers it, else a bail reason."""
     fn = ir.Function(module, ir.FunctionType(I64, [PTR, I64]), "vmjit_refill")
+    fn.calling_convention = COLD_CC
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
     ctx, need = fn.args
@@ -306,10 +316,11 @@ def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:
     is_true = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_TrueStruct"))
     is_false = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_FalseStruct"))
     is_none = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_NoneStruct"))
-    b.cbranch(b.or_(b.or_(is_true, is_false), is_none), known, guard)
+    is_kw = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Keyword"))
+    b.cbranch(b.or_(b.or_(b.or_(is_true, is_false), is_none), is_kw), known, guard)
     b.position_at_end(known)
-    ctag = b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL))
-    cbits = b.zext(is_true, I64)
+    ctag = b.select(is_kw, i64(TAG_KW), b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL)))
+    cbits = b.select(is_kw, b.ptrtoint(obj, I64), b.zext(is_true, I64))
     b.branch(done)
     b.position_at_end(done)
     tag = b.phi(I64, name=f"arg{i}.tag")
@@ -338,6 +349,7 @@ def box(module, b, v: Val):
     truth = b.select(b.icmp_unsigned("!=", v.bits, i64(0)), U.declare_global(module, "_Py_TrueStruct"),
                      U.declare_global(module, "_Py_FalseStruct"))
     const = b.select(is_bool, truth, U.declare_global(module, "_Py_NoneStruct"), name="const.obj")
+    const = b.select(b.icmp_unsigned("==", v.tag, i64(TAG_KW)), b.inttoptr(v.bits, PTR), const, name="obj")
     b.call(api(module, "Py_IncRef"), [const])
     b.branch(blocks["done"])
     b.position_at_end(blocks["done"])

@@ -30,6 +30,7 @@ from vm.jit.analyse import Static
 from vm.jit.code import BAIL_DEPTH, TAG_INT, TAG_NIL
 from vm.jit.irutil import I64, RET, Val, i64
 from vm.jit.numeric import NumericOps
+from vm.values import Keyword
 from vm.jit.runtime import declare_helpers
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
@@ -149,6 +150,8 @@ class FunctionTranslator(NumericOps):
             self.push(U.const_float(v))
         elif v is None:
             self.push(U.NIL)
+        elif type(v) is Keyword:
+            self.push(U.const_keyword(v))
         else:
             self.push(Static(v))
 

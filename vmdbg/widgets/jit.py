@@ -47,7 +47,7 @@ class JitView(Vertical, Panel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.border_title = "JIT"
-        self.functions: tuple = ()
+        self.functions: tuple | None = None
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="jit-functions", cursor_type="row", zebra_stripes=True)

@@ -41,7 +41,7 @@ class PageBar(Static):
             text.append(hint, style("pagebar--hint"))
         self.update(text)
 
-    def on_click(self, event: Click) -> None:
+    async def on_click(self, event: Click) -> None:
         for start, end, number in self.spans:
             if start <= event.x < end:
-                self.app.run_action(f"page({number})")
+                await self.app.run_action(f"page({number})")

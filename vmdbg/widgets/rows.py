@@ -64,6 +64,8 @@ class RowsView(ScrollView, Panel, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._count = 0
         self._strips: dict[int, Strip] = {}
+        self._sized_now = True
+        self._scroll_request = None
         self.empty_text = ""
 
     # -- content ----------------------------------------------------------------
@@ -93,7 +95,14 @@ class RowsView(ScrollView, Panel, can_focus=True):
         # While the rows fit, keep the virtual height at the panel height, so a stack that
         # grows from 3 to 4 values repaints one row instead of everything.
         height = self.scrollable_content_region.height
-        self.virtual_size = Size(0, self._count if self._count > height else height)
+        size = Size(0, self._count if self._count > height else height)
+        if size != self.virtual_size:       # scrolling must wait for the layout
+            self._sized_now = True
+            self.virtual_size = size
+            self.call_after_refresh(self._laid_out)
+
+    def _laid_out(self) -> None:
+        self._sized_now = False
 
     def on_resize(self) -> None:
         self._fit_virtual_size()
@@ -159,10 +168,22 @@ class RowsView(ScrollView, Panel, can_focus=True):
     # -- scrolling and the cursor ------------------------------------------------
 
     def scroll_row_into_view(self, index: int, center: bool = False) -> None:
-        """Scroll so row `index` is visible (centred-ish if asked), once layout is done."""
-        self.call_after_refresh(self._scroll_row_into_view, index, center)
+        """Scroll so row `index` is visible (centred-ish if asked).
 
-    def _scroll_row_into_view(self, index: int, center: bool) -> None:
+        Done at once when the panel has its size (so the first paint is already scrolled),
+        else after the layout that gives it one."""
+        self._scroll_request = (index, center)
+        if self.scrollable_content_region.height > 0 and not self._sized_now:
+            self._scroll_row_into_view()
+        else:
+            self.call_after_refresh(self._scroll_row_into_view)
+
+    def _scroll_row_into_view(self) -> None:
+        # The newest request wins: a deferred scroll must not undo a later one.
+        request, self._scroll_request = self._scroll_request, None
+        if request is None:
+            return
+        index, center = request
         height = self.scrollable_content_region.height
         top = int(self.scroll_y)
         if height <= 0:

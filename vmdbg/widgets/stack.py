@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import RowsView, changed_rows, clean, retitle, same_frame
+from vmdbg.widgets.rows import RowsView, changed_rows, clean, same_frame
 
 
 class StackView(RowsView):
@@ -31,7 +31,6 @@ class StackView(RowsView):
             rows.append((-base, "", False))
         changed = changed_rows(self.rows, rows)
         self.rows = rows
-        retitle(self, subtitle=f"{snapshot.stack_size} value{'s' if snapshot.stack_size != 1 else ''}")
         self.set_row_count(len(rows), changed)
 
     def row_text(self, index: int) -> Text:

@@ -1,0 +1,267 @@
+"""JIT speed: fib(30) against the interpreter, CPython and gcc -O2; compile times; call cost.
+
+    python tests/bench/bench_jit.py             # print the table
+    python tests/bench/bench_jit.py --readme    # also write it under "## JIT" in tests/bench/README.md
+
+Not a test: timings vary with the machine and its load. Every timing is the best of
+several runs. The interpreter runs fib(INTERP_N) and is scaled to fib(30) by the ratio
+of instruction counts (both counted by the VM), which the table says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from vm.core import VM  # noqa: E402
+
+N = 30
+INTERP_N = 24
+REPEAT = 7
+FIB = "(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n"
+C_FIB = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+long fib(long n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+int main(int argc, char **argv) {
+  long n = atol(argv[1]), r = 0; double best = 1e9;
+  for (int i = 0; i < %d; i++) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a); r = fib(n); clock_gettime(CLOCK_MONOTONIC, &b);
+    double t = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    if (t < best) best = t;
+  }
+  printf("%%ld %%.9f\n", r, best);
+  return 0;
+}
+""" % REPEAT
+
+# Functions whose tier-1 and tier-2 compile times are reported.
+SAMPLES = {
+    "fib": FIB + "(fib 3)",
+    "count-up (while loop)": "(defn f [n] (var i 0) (var acc 0) (while (< i n) (assign acc (+ acc i)) (assign i (+ i 1))) acc) (f 3)",
+    "tail loop": "(defn f [n acc] (if (= n 0) acc (f (- n 1) (+ acc n)))) (f 3 0)",
+    "float poly": "(defn f [x] (+ (* 3.5 x x) (* -2.0 x) (/ x 7.0) 1.0)) (f 2.0)",
+    "collatz steps": "(defn f [n] (var s 0) (while (> n 1) (if (= (rem n 2) 0) (assign n (/ n 2)) (assign n (+ (* 3 n) 1))) (assign s (+ s 1))) s) (f 27)",
+    "gcd": "(defn f [a b] (if (= b 0) a (f b (rem a b)))) (f 48 18)",
+}
+
+
+def best(fn, repeat=REPEAT):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def compiled_vm(src: str, name: str):
+    vm = VM(jit=1)
+    vm.load(src, "bench.lisp")
+    vm.run()
+    func = next(f for f in vm.main.all_functions() if f.name == name)
+    return vm, func
+
+
+def fib_native(tier: int):
+    """Seconds for fib(N) in compiled code, called the way call_value calls it."""
+    vm, fib = compiled_vm(FIB + "(fib 3)", "fib")
+    if tier == 2:
+        vm.jit.promote(fib)
+    code = fib.jit_state
+    assert code.level == tier, code
+    result = code.native(1 << 60, 10_000, N)
+    assert result[0] == 832040, result
+    return best(lambda: code.native(1 << 60, 10_000, N)), code.compile_ms, result[1]
+
+
+def fib_program_jit():
+    """Seconds for the whole program `(fib N)` with --jit=1: compile and run."""
+    def once():
+        vm = VM(jit=1)
+        vm.load(FIB + f"(fib {N})", "bench.lisp")
+        t = time.perf_counter()
+        vm.run()
+        once.t = min(getattr(once, "t", 1e9), time.perf_counter() - t)
+    for _ in range(3):
+        once()
+    return once.t
+
+
+def fib_interpreter():
+    """(seconds for fib(INTERP_N), its ticks), interpreted."""
+    vm = None
+
+    def once():
+        nonlocal vm
+        vm = VM(jit=0)
+        vm.load(FIB + f"(fib {INTERP_N})", "bench.lisp")
+        t = time.perf_counter()
+        vm.run()
+        once.t = min(getattr(once, "t", 1e9), time.perf_counter() - t)
+    for _ in range(3):
+        once()
+    return once.t, vm.tick
+
+
+def fib_cpython():
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+    return best(lambda: fib(N), 3)
+
+
+def fib_gcc():
+    """Seconds for fib(N) compiled with gcc -O2, or None without gcc."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        return None, None
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = os.path.join(d, "fib.c"), os.path.join(d, "fib")
+        with open(src, "w") as fh:
+            fh.write(C_FIB)
+        subprocess.run([gcc, "-O2", "-o", exe, src], check=True)
+        out = subprocess.run([exe, str(N)], check=True, capture_output=True, text=True).stdout.split()
+        version = subprocess.run([gcc, "-dumpfullversion"], capture_output=True, text=True).stdout.strip()
+    return float(out[1]), version
+
+
+def compile_times():
+    """name -> (tier-1 ms, tier-2 ms) of one function compiled alone in a fresh VM."""
+    out = {}
+    for label, src in SAMPLES.items():
+        t1, t2 = [], []
+        for _ in range(3):
+            vm, func = compiled_vm(src, "fib" if label == "fib" else "f")
+            t1.append(func.jit_state.compile_ms)
+            t2.append(vm.jit.promote(func).compile_ms)
+        out[label] = (min(t1), min(t2))
+    return out
+
+
+def runtime_setup_ms():
+    """The one-time, process-wide runtime (trampolines, slow paths), measured in a fresh process."""
+    code = ("import time; t=time.perf_counter(); from vm.jit.runtime import get_runtime; "
+            "r=get_runtime(); r.trampoline(1); print((time.perf_counter()-t)*1000)")
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+DRIVE = """(def @step 1)
+(defn drive [n] (var i 0) (var s 0) (while (< i n) (assign s {body}) (assign i (+ i step))) s)
+(defn inc1 [x] (+ x 1))
+(inc1 1)
+(drive {n})"""
+
+
+def call_cost(n=100_000):
+    """Nanoseconds one call from interpreted code into compiled code costs, and (for
+    comparison) one interpreted call: loops calling `(inc1 s)` minus loops doing `(+ s 1)`.
+    `drive` reads a mutable global, so the JIT rejects it and it stays interpreted."""
+    def run(body, jit):
+        vm = VM(jit=jit)
+        vm.load(DRIVE.format(body=body, n=n), "bench.lisp")
+        t = time.perf_counter()
+        vm.run()
+        return time.perf_counter() - t
+    times = {}
+    for _ in range(5):
+        for key in (("(inc1 s)", 1), ("(+ s 1)", 1), ("(inc1 s)", 0), ("(+ s 1)", 0)):
+            times[key] = min(times.get(key, 1e9), run(*key))
+    native = (times[("(inc1 s)", 1)] - times[("(+ s 1)", 1)]) / n * 1e9
+    interp = (times[("(inc1 s)", 0)] - times[("(+ s 1)", 0)]) / n * 1e9
+    vm, inc1 = compiled_vm("(defn inc1 [x] (+ x 1)) (inc1 1)", "inc1")
+    native_fn = inc1.jit_state.native
+    raw = best(lambda: [native_fn(1000, 100, 5) for _ in range(10_000)]) / 10_000 * 1e9
+    return native, interp, raw
+
+
+def measure():
+    r = {}
+    r["jit1"], r["jit1_ms"], r["ticks"] = fib_native(1)
+    r["jit2"], r["jit2_ms"], _ = fib_native(2)
+    r["program"] = fib_program_jit()
+    r["interp_small"], r["interp_ticks"] = fib_interpreter()
+    r["interp"] = r["interp_small"] * r["ticks"] / r["interp_ticks"]
+    r["cpython"] = fib_cpython()
+    r["gcc"], r["gcc_version"] = fib_gcc()
+    r["compile"] = compile_times()
+    r["setup_ms"] = runtime_setup_ms()
+    r["call_native"], r["call_interp"], r["call_raw"] = call_cost()
+    return r
+
+
+def table(r) -> str:
+    ms = lambda s: f"{s * 1000:,.1f} ms"  # noqa: E731
+    lines = [
+        f"Measured with `python tests/bench/bench_jit.py` on {platform.machine()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; best of {REPEAT} runs unless noted.",
+        "",
+        f"fib({N}) ({r['ticks']:,} VM instructions):",
+        "",
+        "| run | time | JIT tier 1 is faster by | JIT tier 2 is faster by |",
+        "|---|---:|---:|---:|",
+        f"| JIT tier 1 (`--jit=1`), compiled code | {ms(r['jit1'])} | 1.0x | |",
+        f"| JIT tier 2 (hot function, -O3), compiled code | {ms(r['jit2'])} | | 1.0x |",
+        f"| `--jit=1` whole program, compile included (best of 3) | {ms(r['program'])} | | |",
+        f"| interpreter (`--jit=0`), fib({INTERP_N}) scaled by instruction count (best of 3) "
+        f"| {ms(r['interp'])} | {r['interp'] / r['jit1']:,.0f}x | {r['interp'] / r['jit2']:,.0f}x |",
+        f"| CPython, same algorithm (best of 3) | {ms(r['cpython'])} | {r['cpython'] / r['jit1']:.1f}x "
+        f"| {r['cpython'] / r['jit2']:.1f}x |",
+    ]
+    if r["gcc"] is not None:
+        lines.append(f"| C, gcc {r['gcc_version']} -O2 | {ms(r['gcc'])} | {r['gcc'] / r['jit1']:.2f}x "
+                     f"({r['jit1'] / r['gcc']:.1f}x slower) | {r['gcc'] / r['jit2']:.2f}x "
+                     f"({r['jit2'] / r['gcc']:.1f}x slower) |")
+    else:
+        lines.append("| C, gcc -O2 | gcc not found | | |")
+    lines += ["", "Compile time per function (one function per unit, best of 3):", "",
+              "| function | tier 1 | tier 2 |", "|---|---:|---:|"]
+    for name, (t1, t2) in r["compile"].items():
+        lines.append(f"| {name} | {t1:.1f} ms | {t2:.1f} ms |")
+    lines += ["", f"Once per process, the shared runtime (entry trampoline, slow paths): "
+              f"{r['setup_ms']:.0f} ms, not counted above.", "",
+              "Calling into compiled code from the interpreter (`(inc1 s)` in an interpreted loop, "
+              "minus the same loop doing `(+ s 1)`; best of 5):", "",
+              "| call | cost |", "|---|---:|",
+              f"| interpreted code -> compiled `inc1`, whole path (count, guards, enter, box) "
+              f"| {r['call_native']:,.0f} ns |",
+              f"| interpreted code -> interpreted `inc1` (`--jit=0`, for comparison) | {r['call_interp']:,.0f} ns |",
+              f"| the native entry alone (builtin call, unbox, run, box) | {r['call_raw']:,.0f} ns |"]
+    return "\n".join(lines)
+
+
+def write_readme(text: str):
+    path = os.path.join(os.path.dirname(__file__), "README.md")
+    section = "## JIT\n\n" + text + "\n"
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
+    pattern = re.compile(r"^## JIT\n.*?(?=^## |\Z)", re.S | re.M)
+    new = pattern.sub(lambda _: section + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + section
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(new.rstrip() + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--readme", action="store_true", help="write the table into tests/bench/README.md")
+    args = ap.parse_args()
+    text = table(measure())
+    print(text)
+    if args.readme:
+        write_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,630 @@
+"""Pilot behaviour tests for the TUI: every key, the mouse, pages, live runs, and failures.
+
+Each test drives a headless app (vmdbg.testing.stopped_app) and waits for the session
+worker to finish (settle) before looking at the app's snapshot and panels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from vmdbg.app import DebuggerApp
+from vmdbg.keys import GLOBAL_KEYS
+from vmdbg.screens import BreakpointEditor, HelpScreen, WatchPrompt
+from vmdbg.session import Session
+from vmdbg.testing import press, settle, stopped_app
+from vmdbg.widgets.bytecode import BytecodeView
+from vmdbg.widgets.fibers import FibersView
+from vmdbg.widgets.frames import FramesView
+from vmdbg.widgets.jit import JitView
+from vmdbg.widgets.source import SourceView
+from vmdbg.widgets.status import StatusLine
+from vmdbg.widgets.watches import WatchesView
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "vmdbg", "examples")
+DEMO = os.path.join(EXAMPLES, "demo.lisp")
+LOOP = """(var n 0)
+(defn spin [] (while true (assign n (+ n 1))))
+(def f (fiber/new spin :fuel))
+(while true
+  (fiber/set-fuel f 1000)
+  (fiber/resume f))
+"""
+NESTED = """(defn inner [x] (* x 2))
+(defn outer [x]
+  (+ (inner x) 1))
+(println (outer 20))
+(println "done")
+"""
+
+
+def drive(app, script, size=(120, 40)):
+    """Run `script(pilot)` against `app` headless; returns what the script returns."""
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            return await script(pilot)
+    return asyncio.run(main())
+
+
+def send(pilot, *keys):
+    """Post key presses without waiting for anything (to act while the program runs)."""
+    from textual import events
+    from textual.keys import key_to_character
+    for key in keys:
+        pilot.app._driver.send_message(events.Key(key, key_to_character(key)))
+
+
+def status_text(app) -> str:
+    return app.part(StatusLine).text.plain
+
+
+# -- the first screen ------------------------------------------------------------------
+
+def test_opens_stopped_before_the_first_instruction_with_every_panel_visible():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        snap = app.snapshot
+        assert (snap.tick, snap.reason, snap.status) == (0, "entry", "paused")
+        titles = {w.border_title.split(" ·")[0] for w in app.panels if w.display and w.region.area}
+        assert {"Source", "Bytecode", "Stack", "Frames", "Locals", "Fibers", "Signals",
+                "Fuel", "Output", "Watches"} <= titles
+        assert "PAUSED" in status_text(app) and "tick 0" in status_text(app)
+        assert "LoadConst" in status_text(app)          # the explanation of the next instruction
+        assert app.part(BytecodeView).border_title == "Bytecode · main · interp"
+    drive(app, script)
+
+
+# -- stepping ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["s", "f11"])
+def test_step_into_moves_to_the_next_line(key):
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, key)
+        assert app.snapshot.line == 24 and app.snapshot.tick > 0
+        await press(pilot, key, key, key, key, key, key, key)
+        assert app.snapshot.function == "squares"      # it went into the call
+    drive(app, script)
+
+
+@pytest.mark.parametrize("key", ["n", "f10"])
+def test_step_over_runs_calls_to_completion(key):
+    app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[4])
+
+    async def script(pilot):
+        await press(pilot, key)
+        assert app.snapshot.line == 5 and app.snapshot.function == "main"
+        assert app.snapshot.output == "41\n"
+    drive(app, script)
+
+
+@pytest.mark.parametrize("key", ["f", "shift+f11"])
+def test_step_out_returns_to_the_caller(key):
+    app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[{"function": "inner"}])
+
+    async def script(pilot):
+        assert app.snapshot.function == "inner"
+        await press(pilot, key)
+        assert app.snapshot.function == "outer" and app.snapshot.line == 3
+    drive(app, script)
+
+
+def test_step_instruction_runs_exactly_one_instruction():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "i")
+        assert app.snapshot.tick == 1
+        await press(pilot, "i", "i")
+        assert app.snapshot.tick == 3
+    drive(app, script)
+
+
+def test_quick_presses_are_all_honoured_in_order():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        for _ in range(5):
+            send(pilot, "i")                # no settling in between: they queue up
+        await settle(pilot)
+        assert app.snapshot.tick == 5
+    drive(app, script)
+
+
+# -- running, pausing, breakpoints -------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["c", "f5"])
+def test_continue_runs_to_a_breakpoint_then_to_the_end(key):
+    app = stopped_app(DEMO, breakpoints=[66], continues=0)
+
+    async def script(pilot):
+        await press(pilot, key)
+        assert (app.snapshot.reason, app.snapshot.line) == ("breakpoint", 66)
+        await press(pilot, key)
+        assert app.snapshot.status == "finished"
+        assert "FINISHED" in status_text(app)
+        assert "10 / 0 failed: division-by-zero" in app.snapshot.output
+    drive(app, script)
+
+
+@pytest.mark.parametrize("key", ["p", "f6"])
+def test_pause_stops_an_endless_loop_quickly(key):
+    session = Session.from_source(LOOP, "loop.lisp")
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False)
+
+    async def script(pilot):
+        send(pilot, "c")
+        await asyncio.sleep(0.3)
+        assert app.driver.running_long
+        start = time.perf_counter()
+        send(pilot, key)
+        await app.workers.wait_for_complete()
+        elapsed = time.perf_counter() - start
+        await settle(pilot)
+        assert app.snapshot.reason == "pause" and app.snapshot.status == "paused"
+        assert app.snapshot.tick > 1000
+        assert elapsed < 2.0            # the bench measures it properly; here: no hang
+    drive(app, script)
+
+
+def test_commands_are_refused_while_running_and_the_ui_says_why():
+    session = Session.from_source(LOOP, "loop.lisp")
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False)
+
+    async def script(pilot):
+        send(pilot, "c")
+        await asyncio.sleep(0.2)
+        send(pilot, "s")
+        await asyncio.sleep(0.1)
+        assert "press p to pause" in status_text(app)
+        await press(pilot, "p")
+        assert app.snapshot.reason == "pause"
+    drive(app, script)
+
+
+def test_running_shows_live_snapshots_at_least_ten_times_a_second():
+    session = Session.from_source(LOOP, "loop.lisp")
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False)
+    ticks = []
+
+    async def script(pilot):
+        render = app.render_snapshot
+
+        def counting(snapshot):
+            if snapshot.status == "running":
+                ticks.append(snapshot.tick)
+            render(snapshot)
+        app.render_snapshot = counting
+        send(pilot, "c")
+        await asyncio.sleep(1.5)
+        assert "RUNNING" in status_text(app)
+        await press(pilot, "p")
+    drive(app, script)
+    assert len(ticks) >= 10 and ticks == sorted(ticks) and ticks[-1] > ticks[0]
+
+
+def _move_cursor_to(pilot, app, line):
+    source = app.part(SourceView)
+    source.cursor = line - 1
+
+
+@pytest.mark.parametrize("key", ["b", "f9"])
+def test_toggle_breakpoint_at_the_cursor_line(key):
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        _move_cursor_to(pilot, app, 37)
+        await press(pilot, key)
+        assert [bp.line for bp in app.snapshot.breakpoints] == [37]
+        assert "●" in app.part(SourceView).row_text(36).plain
+        await press(pilot, "c")
+        assert (app.snapshot.reason, app.snapshot.line) == ("breakpoint", 37)
+        _move_cursor_to(pilot, app, 37)
+        await press(pilot, key)
+        assert app.snapshot.breakpoints == ()
+    drive(app, script)
+
+
+def test_a_breakpoint_on_a_line_without_code_is_refused_with_a_note():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        _move_cursor_to(pilot, app, 2)          # a comment
+        await press(pilot, "b")
+        assert app.snapshot.breakpoints == ()
+        assert "line 2 has no code" in status_text(app)
+    drive(app, script)
+
+
+def test_run_to_the_cursor_line():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        _move_cursor_to(pilot, app, 44)
+        await press(pilot, "t")
+        assert app.snapshot.line == 44 and app.snapshot.function == "supervise"
+        assert app.snapshot.breakpoints == ()
+    drive(app, script)
+
+
+def test_source_cursor_moves_with_the_arrow_keys():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        source = app.part(SourceView)
+        assert source.cursor_line == 22
+        await press(pilot, "down", "down", "up", "down")
+        assert source.cursor_line == 24
+        await press(pilot, "enter")         # enter in the Source panel toggles too
+        assert [bp.line for bp in app.snapshot.breakpoints] == [24]
+    drive(app, script)
+
+
+def test_breakpoint_editor_adds_conditions_catchpoints_and_deletes():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "B")
+        assert isinstance(app.screen, BreakpointEditor)
+        editor = app.screen
+        editor.query_one("#bp-where").value = "37"
+        editor.query_one("#bp-condition").value = "(= i 3)"
+        await pilot.click("#bp-add")
+        await settle(pilot)
+        bp = app.snapshot.breakpoints[0]
+        assert (bp.line, bp.condition) == (37, "(= i 3)")
+        await pilot.click("#catch-yield")
+        await settle(pilot)
+        assert any(b.kind == "signal" for b in app.snapshot.breakpoints)
+        assert editor.query_one("#bp-table").row_count == 2
+        editor.query_one("#bp-table").focus()
+        await press(pilot, "space")             # disable the first one
+        assert not app.snapshot.breakpoints[0].enabled
+        await press(pilot, "delete")
+        assert len(app.snapshot.breakpoints) == 1
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, BreakpointEditor)
+        await press(pilot, "c")                 # the :yield catchpoint stops the generator
+        assert app.snapshot.reason == "signal" and app.snapshot.signal.names == ("yield",)
+    drive(app, script)
+
+
+def test_breakpoint_editor_reports_a_bad_location():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "B")
+        app.screen.query_one("#bp-where").value = "no-such-function"
+        await pilot.click("#bp-add")
+        await settle(pilot)
+        assert "no function named no-such-function" in status_text(app)
+    drive(app, script)
+
+
+# -- going back, restarting ------------------------------------------------------------------
+
+def test_step_back_keys_go_back_in_time():
+    app = stopped_app(DEMO, steps=12)
+
+    async def script(pilot):
+        tick = app.snapshot.tick
+        await press(pilot, "I")
+        assert app.snapshot.tick == tick - 1
+        await press(pilot, "S")
+        back_line = app.snapshot.tick
+        assert back_line < tick - 1
+        await press(pilot, "N")
+        assert app.snapshot.tick < back_line
+    drive(app, script)
+
+
+def test_reverse_continue_goes_back_to_the_previous_breakpoint_hit():
+    app = stopped_app(DEMO, breakpoints=[62], continues=2)
+
+    async def script(pilot):
+        second = app.snapshot.tick
+        await press(pilot, "C")
+        assert app.snapshot.reason == "breakpoint" and app.snapshot.tick < second
+        assert app.snapshot.line == 62
+    drive(app, script)
+
+
+def test_restart_goes_back_to_the_start_and_keeps_breakpoints():
+    app = stopped_app(DEMO, breakpoints=[62], continues=2)
+
+    async def script(pilot):
+        assert app.snapshot.output
+        await press(pilot, "r")
+        assert (app.snapshot.tick, app.snapshot.output) == (0, "")
+        assert [bp.line for bp in app.snapshot.breakpoints] == [62]
+    drive(app, script)
+
+
+# -- frames, fibers, watches --------------------------------------------------------------------
+
+def test_frame_up_and_down_select_frames():
+    app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[{"function": "inner"}])
+
+    async def script(pilot):
+        assert app.snapshot.frame_count == 3
+        await press(pilot, "u")
+        assert app.snapshot.selected_frame == 1 and app.snapshot.function == "outer"
+        assert "frame #1" in status_text(app)
+        await press(pilot, "u", "u", "u")
+        assert app.snapshot.selected_frame == 2
+        await press(pilot, "d")
+        assert app.snapshot.selected_frame == 1
+    drive(app, script)
+
+
+def test_clicking_a_frame_selects_it():
+    app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[{"function": "inner"}])
+
+    async def script(pilot):
+        frames = app.part(FramesView)
+        await pilot.click(FramesView, offset=(5, 2))       # border row, then frames #0, #1
+        await settle(pilot)
+        assert app.snapshot.selected_frame == 1
+        assert frames.cursor == 1
+    drive(app, script)
+
+
+def test_selecting_a_fiber_inspects_it_and_the_current_one_returns_to_live_view():
+    app = stopped_app(DEMO, breakpoints=[62])
+
+    async def script(pilot):
+        tree = app.part(FibersView)
+        node = tree.nodes[1]
+        await pilot.click(FibersView, offset=(4, 1 + node.line))
+        await settle(pilot)
+        snap = app.snapshot
+        assert snap.inspecting and snap.fiber_id == 1 and snap.function == "fn"
+        assert "inspecting fiber #1 (paused)" in status_text(app)
+        assert snap.line == 28                  # the yield it is suspended at
+        await pilot.click(FibersView, offset=(4, 1 + tree.nodes[0].line))
+        await settle(pilot)
+        assert not app.snapshot.inspecting and app.snapshot.fiber_id == 0
+    drive(app, script)
+
+
+def test_add_and_remove_a_watch():
+    app = stopped_app(DEMO, breakpoints=[37])
+
+    async def script(pilot):
+        await press(pilot, "w")
+        assert isinstance(app.screen, WatchPrompt)
+        await press(pilot, *"(+ total i)")
+        await press(pilot, "enter")
+        assert app.snapshot.watches == {"(+ total i)": "1"}
+        await press(pilot, "c")
+        assert app.snapshot.watches == {"(+ total i)": "3"}
+        watches = app.part(WatchesView)
+        assert watches.rows[0][2]                 # changed since the last stop: lit
+        watches.focus()
+        await press(pilot, "delete")
+        assert app.snapshot.watches == {}
+    drive(app, script)
+
+
+def test_watch_prompt_escape_adds_nothing():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "w")
+        await press(pilot, "x", "escape")
+        assert app.snapshot.watches == {}
+    drive(app, script)
+
+
+def test_clicking_the_source_gutter_toggles_a_breakpoint():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        source = app.part(SourceView)
+        source.cursor = 36                      # scrolls line 37 into view
+        await pilot.pause()
+        row = 37 - 1 - int(source.scroll_y)
+        await pilot.click(SourceView, offset=(2, 1 + row))
+        await settle(pilot)
+        assert [bp.line for bp in app.snapshot.breakpoints] == [37]
+        await pilot.click(SourceView, offset=(2, 1 + row))
+        await settle(pilot)
+        assert app.snapshot.breakpoints == ()
+    drive(app, script)
+
+
+# -- help, palette, remapping, quitting -------------------------------------------------------------
+
+def test_help_lists_the_live_bindings():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help-left").content.plain + app.screen.query_one("#help-right").content.plain
+        for key in GLOBAL_KEYS:
+            assert key.description in text
+        assert "s, f11" in text and "shift+f11" in text
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
+    drive(app, script)
+
+
+def test_every_action_is_in_the_command_palette():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for key in GLOBAL_KEYS:
+            assert key.description in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Step one instruction")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.snapshot.tick == 1
+    drive(app, script)
+
+
+def test_bindings_are_remapped_from_the_config_file(tmp_path):
+    config = tmp_path / "keys.toml"
+    config.write_text('[keys]\nstep_into = "g"\nno_such_binding = "x"\n')
+    session = Session.from_file(DEMO)
+    app = DebuggerApp(session, keymap_path=str(config), cursor_blink=False)
+
+    async def script(pilot):
+        await press(pilot, "s")
+        assert app.snapshot.tick == 0           # s is no longer bound
+        await press(pilot, "g")
+        assert app.snapshot.line == 24
+        await press(pilot, "question_mark")
+        text = app.screen.query_one("#help-left").content.plain
+        assert "g             Step into (line)" in text
+    drive(app, script)
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+q"])
+def test_quit(key):
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        send(pilot, key)
+        await asyncio.sleep(0.2)
+        return app.is_running
+    assert drive(app, script) is False
+
+
+def test_quitting_while_running_does_not_hang():
+    session = Session.from_source(LOOP, "loop.lisp")
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False)
+
+    async def script(pilot):
+        send(pilot, "c")
+        await asyncio.sleep(0.2)
+        send(pilot, "q")
+        await asyncio.sleep(0.2)
+    start = time.perf_counter()
+    drive(app, script)
+    assert time.perf_counter() - start < 10
+    assert not app.driver.running_long
+
+
+# -- sizes and pages ----------------------------------------------------------------------------
+
+def test_small_terminal_uses_pages():
+    app = stopped_app(DEMO, breakpoints=[37])
+
+    async def script(pilot):
+        assert app.compact
+        shown = lambda: {w.id for w in app.panels if w.display and w.region.area}
+        assert {"source", "stack", "locals", "frames"} <= shown() and "bytecode" not in shown()
+        await press(pilot, "2")
+        assert "bytecode" in shown() and "source" not in shown()
+        await press(pilot, "3")
+        assert {"fibers", "signals", "fuel"} <= shown()
+        await press(pilot, "4")
+        assert {"output", "watches"} <= shown()
+        await press(pilot, "5")
+        assert shown() == {"jit"}
+        await press(pilot, "1")
+        await press(pilot, "s")                 # keys still work on any page
+        assert app.snapshot.line == 38
+    drive(app, script, size=(80, 24))
+
+
+def test_page_bar_click_switches_pages():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await pilot.click("#pagebar", offset=(len(" 1 Source   2 Bytecode   3 "), 0))
+        await settle(pilot)
+        assert app.page == 3
+    drive(app, script, size=(80, 24))
+
+
+def test_too_small_terminal_says_so():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        message = app.screen.query_one("#too-small")
+        assert message.display and message.region.area
+        assert "at least 60x20" in str(message.content)
+        assert not app.part("#main").region.area
+    drive(app, script, size=(50, 15))
+
+
+def test_jit_tab_lists_functions_and_shows_listings():
+    app = stopped_app(DEMO, continues=1, session_options={"jit": 1})
+
+    async def script(pilot):
+        await press(pilot, "2")
+        jit = app.part(JitView)
+        assert jit.display and jit.region.area
+        names = [name for name, _, _ in app.snapshot.functions]
+        assert "sum-to" in names and "squares" in names
+        table = jit.query_one("#jit-functions")
+        table.focus()
+        await press(pilot, "enter")
+        listing = jit.query_one("#jit-listing")
+        assert listing.lines and listing.border_title.startswith("Listing · ")
+    drive(app, script)
+
+
+def test_jit_tab_without_the_jit_says_how_to_turn_it_on():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "2")
+        assert "--jit" in app.part(JitView).border_subtitle
+    drive(app, script)
+
+
+# -- nothing a program does takes the debugger down --------------------------------------------------
+
+@pytest.mark.parametrize("source, reason", [
+    ("(defn f [x] (/ x 0))\n(f 1)\n", "error"),
+    ("(defn deep [n] (+ 1 (deep (+ n 1))))\n(deep 0)\n", "error"),
+    ("(def big (range 1000000))\n(println (length big))\n", "finished"),
+    ("(error {:error :custom :message \"bad\"})\n", "error"),
+])
+def test_hostile_programs_end_in_a_message_not_a_crash(source, reason):
+    app = stopped_app(source=source, filename="hostile.lisp", continues=1)
+
+    async def script(pilot):
+        assert app.snapshot.reason == reason
+        await press(pilot, "s", "n", "f", "i", "S", "u", "d")     # everything still answers
+        assert app.is_running
+    drive(app, script)
+
+
+def test_an_exception_in_a_session_command_is_a_message_not_a_traceback():
+    app = stopped_app(DEMO)
+
+    def broken():
+        raise RuntimeError("the VM fell over")
+
+    async def script(pilot):
+        app.session.step_line = broken
+        await press(pilot, "s")
+        assert "step_line failed: internal error: RuntimeError: the VM fell over" in status_text(app)
+        await press(pilot, "i")
+        assert app.snapshot.tick == 1                  # and the app carries on
+    drive(app, script)
+
+
+def test_a_million_element_array_stays_fast_to_show():
+    app = stopped_app(source="(def big (range 1000000))\n(def x 1)\n", filename="big.lisp", steps=1)
+
+    async def script(pilot):
+        start = time.perf_counter()
+        await press(pilot, "s", "s")
+        assert time.perf_counter() - start < 5
+        assert all(len(v) <= 210 for v in app.snapshot.stack)
+    drive(app, script)
