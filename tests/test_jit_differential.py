@@ -93,3 +93,16 @@ def test_jit_threshold_ten_agrees(path):
     if not summary(path_id, 1)[1]:
         pytest.skip("nothing compiled")
     assert_same(path_id, jit=10)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=rel)
+def test_tier_2_agrees(path, monkeypatch):
+    """Every compiled function promoted to tier 2 at its second call from the interpreter."""
+    import vm.jit.compiler as compiler
+    path_id = rel(path)
+    if not summary(path_id, 1)[1]:
+        pytest.skip("nothing compiled")
+    monkeypatch.setattr(compiler, "TIER2_CALLS", 1)
+    out = run(path_id, 1)
+    assert observe(out) == summary(path_id, 0)[0], report(out)
+    assert out.vm.jit.last_error is None, out.vm.jit.last_error

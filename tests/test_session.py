@@ -1286,6 +1286,6 @@ def test_breakpoints_and_reverse_execution_with_the_jit_on():
     s.run_to(line=line_of(JITTED, "second"))
     s.add_breakpoint(function="fib", hit_count=5)
     snap = s.continue_()
-    assert (snap.reason, snap.function, snap.code_tier) == ("breakpoint", "fib", "interp")
+    assert (snap.reason, snap.function, snap.frames[0].tier) == ("breakpoint", "fib", "interp")
     assert snap.breakpoints[0].hits == 5
 

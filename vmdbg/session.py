@@ -11,10 +11,10 @@ import threading
 import time
 from bisect import bisect_left
 
+from vm.bytecode import OP_Return as OP_RETURN
 from vm.call import will_catch
 from vm.core import VM, span_before
 from vm.errors import SourceError
-from vm.bytecode import OP_Return as OP_RETURN
 from vm.execute import OP_BREAK
 from vm.signals import SIG_ERROR, SIG_FUEL
 from vm.values import preview
@@ -220,11 +220,13 @@ class Session:
         last_progress = time.perf_counter()
         r = self._step_past_break()
         while True:
+            # Also checked here, not only by vm.run: a pause asked for while a condition
+            # or a watch was being evaluated is put back by the evaluation.
+            if self._pause.is_set() and r != "finished" and r != "error":
+                return "pause"
             if r is None or r == "limit":
                 if until_tick is not None and vm.tick >= until_tick:
                     return "limit"
-                if self._pause.is_set():
-                    return "pause"
                 self.history.maybe_take(vm)
                 if self.progress is not None and time.perf_counter() - last_progress > self.progress_interval:
                     last_progress = time.perf_counter()
@@ -244,10 +246,6 @@ class Session:
                 r = None                    # the next vm.run delivers the held signal
             else:
                 return r                    # pause, finished, error
-
-    def _at_user_breakpoint(self) -> bool:
-        f = self.vm.current
-        return f is not None and bool(f.frames) and not self.vm.halted and bool(self._stopped_bps())
 
     def _stopped_bps(self) -> list[Breakpoint]:
         fiber = self.vm.current
@@ -277,10 +275,8 @@ class Session:
         entry = frame.code[frame.ip]
         if entry is None or entry[0] != OP_BREAK:
             return None
-        for bp in self._stopped_bps():
-            if self._bp_fires(bp):
-                return "breakpoint"
-        return None
+        fired = [bp for bp in self._stopped_bps() if self._bp_fires(bp)]
+        return "breakpoint" if fired else None
 
     def _bp_fires(self, bp: Breakpoint) -> bool:
         vm = self.vm

@@ -13,7 +13,7 @@ WATCH_FUEL = 100_000
 # VM fields a watch run may disturb; saved before and put back after.
 _SAVED = ("current", "tick", "fuel_tick", "fuel_dirty", "halted", "status", "result", "uncaught",
           "error_site", "held_signal", "catch_bits", "stop_reason", "next_fiber_id", "run_limit",
-          "output_size", "pause_requested")
+          "output_size", "pause_requested", "run_target", "max_instructions")
 
 
 def frame_bindings(frame) -> dict:
@@ -53,16 +53,22 @@ def evaluate(vm, frame, expression: str, patches_of=None):
     from vm.api import format_uncaught
     bindings = frame_bindings(frame)
     names = [n for n in bindings if _plain(n)]
+    # Compiling `(signal :x)` declares a signal: the registry is put back as well.
+    registry = vm.registry
+    saved_signals = (dict(registry.bits), registry.next_user)
     try:
         main = compile_watch(vm, expression, names)
     except SourceError as e:
         if "cannot assign to immutable binding" in e.message and any(f"'{n}'" in e.message for n in names):
             return False, "watch-error: a watch cannot assign a local"
         return False, f"{e.phase} error: {e.message}"
+    finally:
+        registry.bits, registry.next_user = saved_signals
     saved = {name: getattr(vm, name) for name in _SAVED}
     saved_chunks = len(vm.output)
     lifted = patches_of().lift_all() if patches_of is not None else None
     vm.read_only = True
+    vm.max_instructions = None          # the program's --fuel does not limit its watches
     try:
         maker = Closure(main, ())
         fiber = Fiber(maker, 0, None, -1)

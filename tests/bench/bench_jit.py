@@ -52,7 +52,7 @@ SAMPLES = {
     "count-up (while loop)": "(defn f [n] (var i 0) (var acc 0) (while (< i n) (assign acc (+ acc i)) (assign i (+ i 1))) acc) (f 3)",
     "tail loop": "(defn f [n acc] (if (= n 0) acc (f (- n 1) (+ acc n)))) (f 3 0)",
     "float poly": "(defn f [x] (+ (* 3.5 x x) (* -2.0 x) (/ x 7.0) 1.0)) (f 2.0)",
-    "collatz steps": "(defn f [n] (var s 0) (while (> n 1) (if (= (rem n 2) 0) (assign n (/ n 2)) (assign n (+ (* 3 n) 1))) (assign s (+ s 1))) s) (f 27)",
+    "collatz steps": "(defn f [@n] (var s 0) (while (> n 1) (if (= (rem n 2) 0) (assign n (/ n 2)) (assign n (+ (* 3 n) 1))) (assign s (+ s 1))) s) (f 27)",
     "gcd": "(defn f [a b] (if (= b 0) a (f b (rem a b)))) (f 48 18)",
 }
 
@@ -207,7 +207,8 @@ def table(r) -> str:
     lines = [
         f"Measured with `python tests/bench/bench_jit.py` on {platform.machine()}, "
         f"{platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}; best of {REPEAT} runs unless noted.",
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when it started, "
+        f"{time.strftime('%Y-%m-%d')}; best of {REPEAT} runs unless noted.",
         "",
         f"fib({N}) ({r['ticks']:,} VM instructions):",
         "",

@@ -73,10 +73,10 @@ class JitCode:
         self.engine = engine              # keeps the execution engine (and so the code) alive
         self.blockers = (func,)           # this function and every function it calls natively
         self.global_guards = ()           # (global index, expected func or constant) it relies on
-        self.entries = 0                  # calls from the interpreter into this code
+        self.calls = 0                    # calls from the interpreter while this is the code
         self.bails = {}                   # bail reason code -> count
         self.hard_bails = 0               # bails that are not fuel or pauses
-        self.promote_at = 0               # func.calls at which tier 2 is tried (0: never)
+        self.promote_at = 0               # self.calls at which tier 2 is tried (0: never)
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
 
     def __repr__(self) -> str:
@@ -105,31 +105,31 @@ def enter(vm, fiber, closure, args: list, tail: bool):
 
     Returns (value, ticks) when native code ran the whole call (vm.tick already advanced),
     or None: the interpreter runs the call from its start, exactly as without the JIT.
-    Bail-outs return None too; nothing was charged, so fuel and ticks are as at the call."""
-    func = closure.func
-    func.calls += 1
-    code = func.jit_state
+    Bail-outs return None too; nothing was charged, so fuel and ticks are as at the call.
+    This runs on every call of a compiled function, so it reads as few attributes as it
+    can (CompiledFunction attributes are the slow ones)."""
+    code = closure.func.jit_state
     if code is None:
-        if func.calls < vm.jit_threshold:
+        code = consider(vm, closure.func)
+        if code is None:
             return None
-        code = vm.jit_engine().compile(func)
     native = code.native
     if native is None or vm.stepping:
         return None
-    if code.promote_at and func.calls >= code.promote_at:
-        code = vm.jit_engine().promote(func)
+    calls = code.calls = code.calls + 1
+    if calls == code.promote_at:
+        code = vm.jit_engine().promote(code.func)
         native = code.native
     for f in code.blockers:
         if f.jit_blocked:
             return None
     if code.global_guards and not guards_hold(vm, code):
         return None
-    frames = fiber.frames
-    depth = len(frames) if tail else len(frames) + 1
-    room = vm.max_depth - depth
+    room = vm.max_depth - len(fiber.frames) - (0 if tail else 1)
     if room <= code.depth_floor:      # includes room < 0: the interpreter raises the overflow
         return None
-    budget = vm.run_target - vm.tick
+    tick = vm.tick
+    budget = vm.run_target - tick
     if fiber.fuel is not None:
         fuel = vm.live_fuel(fiber)
         if fuel < budget:
@@ -137,20 +137,30 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     if budget <= 0:
         return None
     engine = code.engine
-    if vm.tick + budget == engine.bail_horizon and budget * 2 > engine.bail_budget:
+    if tick + budget == engine.bail_horizon and budget * 2 > engine.bail_budget:
         return None
-    code.entries += 1
     r = native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
-        vm.tick += r[1]
+        vm.tick = tick + r[1]
         return r
     if r == BAIL_FUEL:
         # The interpreter now runs this call up to the fuel (or run) limit, and every call
         # it makes on the way would try natively again and bail again. Try again only once
         # half of this budget is spent, so the wasted native work stays below the budget.
-        engine.bail_horizon, engine.bail_budget = vm.tick + budget, budget
+        engine.bail_horizon, engine.bail_budget = tick + budget, budget
     note_bail(vm, code, r, room)
     return None
+
+
+def consider(vm, func):
+    """A call of a function the JIT has not decided on: count it; compile at the threshold."""
+    func.calls += 1
+    if func.calls < vm.jit_threshold:
+        return None
+    code = vm.jit_engine().compile(func)
+    if code.native is not None:
+        code.calls = -1     # this call is in func.calls already; enter counts it again
+    return code
 
 
 def note_bail(vm, code, reason: int, room: int):
@@ -164,5 +174,5 @@ def note_bail(vm, code, reason: int, room: int):
         code.depth_floor = room
         return
     code.hard_bails += 1
-    if code.hard_bails >= GIVE_UP_BAILS and code.hard_bails * 2 > code.entries:
+    if code.hard_bails >= GIVE_UP_BAILS and code.hard_bails * 2 > code.calls:
         vm.jit_engine().give_up(code.func, f"bails too often ({BAIL_NAMES.get(reason, reason)})")

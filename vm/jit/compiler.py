@@ -57,6 +57,12 @@ def make_builtin(name: str, trampoline: int, body: int, flag: int):
     return fn, (md, raw, desc)
 
 
+def self_recursive(plan) -> bool:
+    """The function loads itself to call it. (When all its self calls are tail calls,
+    which are loops, the unrolled copy is never called and the optimiser drops it.)"""
+    return plan.func in plan.callees
+
+
 def symbol_for(func, tier: int) -> str:
     safe = "".join(c if c.isalnum() else "_" for c in func.name)[:40]
     return f"jit{tier}_{safe}_{next(_symbol_ids)}"
@@ -163,7 +169,10 @@ class Engine:
                 if g not in symbols:
                     symbols[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
         for f, plan in plans.items():
-            FunctionTranslator(module, plan, symbols, compact=tier == 1).translate()
+            if tier == 2 and self_recursive(plan):
+                self.emit_unrolled(module, plan, symbols)
+            else:
+                FunctionTranslator(module, plan, symbols, compact=tier == 1).translate()
         raw_ir = str(module)
         mod = llvm.parse_assembly(raw_ir)
         mod.verify()
@@ -177,6 +186,19 @@ class Engine:
             self.install(f, tier, symbols[f].name, ee, opt_ir, raw_ir, elapsed, plan, plans)
         if self.dump:
             self.dump_unit(raw_ir, opt_ir, tier)
+
+    def emit_unrolled(self, module, plan, symbols):
+        """Tier 2, self-recursive: the body's own calls go to an always-inlined copy whose
+        calls come back to the body, so each native call runs two levels of the recursion
+        (what gcc does to fib). Behaviour is unchanged: the copy charges, checks and bails
+        exactly like the body."""
+        f = plan.func
+        body = symbols[f]
+        copy = ir.Function(module, body.function_type, body.name + "_r")
+        copy.linkage = "internal"
+        copy.attributes.add("alwaysinline")
+        FunctionTranslator(module, plan, {**symbols, f: copy}, compact=False, fn=body).translate()
+        FunctionTranslator(module, plan, symbols, compact=False, fn=copy).translate()
 
     def optimise(self, mod, tier: int):
         """Tier 1: a short list of cheap passes (SSA, folding, CFG cleanup). Tier 2: -O3."""
@@ -207,7 +229,7 @@ class Engine:
             # The Session sets jit_blocked when it patches a breakpoint in; default it here
             # so the check on every call is a plain attribute read.
             g.__dict__.setdefault("jit_blocked", False)
-        code.promote_at = f.calls + TIER2_CALLS if tier == 1 else 0
+        code.promote_at = TIER2_CALLS if tier == 1 else 0
         f.jit_state = code
         self.codes.setdefault(f, []).append(code)
         self.note(f)
@@ -247,7 +269,8 @@ class Engine:
             if any(not isinstance(g.jit_state, JitCode) for g in plan.callees if g is not func):
                 return code
             self.build({func: plan}, 2)
-        except Exception:
+        except Exception:  # keep tier 1; never take the program down
+            self.last_error = traceback.format_exc()
             func.jit_state = code
         return func.jit_state
 
@@ -280,8 +303,7 @@ class Engine:
         return {
             "name": func.name,
             "where": f"{span.file}:{span.line}" if span is not None else "",
-            "calls": func.calls,
-            "entries": sum(c.entries for c in codes),
+            "calls": func.calls + sum(c.calls for c in codes),
             "tier": self.tier_of(func),
             "state": ("compiled" if isinstance(state, JitCode) else
                       "rejected" if isinstance(state, Rejection) else "cold"),
@@ -295,7 +317,7 @@ class Engine:
         lines = [f"JIT (threshold {self.vm.jit_threshold}): "
                  f"{sum(r['state'] == 'compiled' for r in rows)} compiled, "
                  f"{sum(r['state'] == 'rejected' for r in rows)} rejected",
-                 f"  {'function':<22} {'calls':>9} {'entries':>9} {'tier':<6} {'compile ms':<16} note"]
+                 f"  {'function':<22} {'calls':>9} {'tier':<6} {'compile ms':<18} note"]
         for r in rows:
             ms = " / ".join(f"t{t} {v:.1f}" for t, v in sorted(r["compile_ms"].items())) or "-"
             note = r["reason"] or ", ".join(f"{k} bails {v}" for k, v in r["bails"].items())
@@ -303,8 +325,7 @@ class Engine:
                 note = "gave up: " + note
             elif r["state"] == "rejected":
                 note = "rejected: " + note
-            lines.append(f"  {r['name'][:22]:<22} {r['calls']:>9} {r['entries']:>9} "
-                         f"{r['tier']:<6} {ms:<16} {note}".rstrip())
+            lines.append(f"  {r['name'][:22]:<22} {r['calls']:>9} {r['tier']:<6} {ms:<18} {note}".rstrip())
         return "\n".join(lines)
 
     def listings(self, func):

@@ -39,14 +39,14 @@ CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 class FunctionTranslator(NumericOps):
     """Emits one function's body from its Plan into `module`."""
 
-    def __init__(self, module, plan, symbols: dict, compact: bool):
+    def __init__(self, module, plan, symbols: dict, compact: bool, fn=None):
         self.module = module
         self.plan = plan
         self.func = plan.func
         self.symbols = symbols            # CompiledFunction -> ir.Function of every callee
         self.compact = compact            # tier 1: number slow paths out of line
         self.helpers = declare_helpers(module)
-        self.fn = symbols[self.func]
+        self.fn = fn or symbols[self.func]   # the body being emitted (a clone when unrolling)
         self.blocks = {}                  # byte offset -> its `op.<offset>` block
 
     # -- layout --------------------------------------------------------------
