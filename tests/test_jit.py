@@ -95,6 +95,15 @@ def test_while_loop_with_floats():
     assert r.output == "5.5\n" and stats(r)["w"]["tier"] == "jit1"
 
 
+def test_mutable_parameters_in_cells_compile():
+    """The compiler boxes mutable parameters in cells; with no closure to share them,
+    compiled code keeps them as plain values."""
+    r = run_both("(defn collatz [@n] (var s 0)\n"
+                 "  (while (> n 1) (if (= (rem n 2) 0) (assign n (/ n 2)) (assign n (+ (* 3 n) 1)))"
+                 " (assign s (+ s 1))) s)\n(println (collatz 27) (collatz 97))")
+    assert r.output == "111118\n" and stats(r)["collatz"]["tier"] == "jit1"
+
+
 # -- guards and bail-outs -----------------------------------------------------------
 
 @pytest.mark.parametrize("arg", ["2.5", "true", "nil", '"s"', "100000000000000000000000", "-0.0"])

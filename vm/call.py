@@ -60,9 +60,6 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
     Closures get a new frame (or replace this one for a tail call); natives run now and
     their result is pushed (or returned, for a tail call)."""
     if type(f) is Closure:
-        func = f.func
-        if not func.accepts(len(args)):
-            raise arity_error(func.name, func, len(args))
         if vm.jit_threshold:
             # Count the call; compiled code runs it whole or declines (vm/jit/code.py).
             done = jit_enter(vm, fiber, f, args, tail)
@@ -72,6 +69,9 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
                 frame.ip = return_ip
                 frame.stack.append(done[0])
                 return SWITCH
+        func = f.func
+        if not func.accepts(len(args)):
+            raise arity_error(func.name, func, len(args))
         new = Frame(f, make_locals(func, args))
         frames = fiber.frames
         if tail:

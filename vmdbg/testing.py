@@ -15,6 +15,7 @@ stop is drawn), no cursor blink, and the user's key remaps are not read.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Iterable
 
 from vmdbg import commands
@@ -92,4 +93,9 @@ async def press(pilot, *keys: str) -> None:
         if len(key) == 1 and not key.isalnum():
             key = _character_to_key(key)
         pilot.app._driver.send_message(events.Key(key, key_to_character(key)))
+        # A key travels app -> screen -> focused widget -> binding -> action: let every
+        # hop run before waiting for the command it may have queued.
+        for _ in range(6):
+            await asyncio.sleep(0)
+            await pilot._wait_for_screen()
         await settle(pilot)

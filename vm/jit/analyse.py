@@ -23,6 +23,7 @@ SUPPORTED = {
     "Dup", "Pop", "Call", "TailCall", "Return", "Jump", "JumpIfFalse", "JumpIfTrue",
     "Add", "AddInt", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge",
     "Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct",
+    "MakeCell", "LoadCell", "StoreCell",
 }
 UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
 BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
@@ -32,9 +33,6 @@ BRANCHES = {"JumpIfFalse", "JumpIfTrue"}
 UNSUPPORTED_REASONS = {
     "MakeClosure": "creates closures",
     "LoadCapture": "reads captured variables",
-    "MakeCell": "shares a variable with a closure (cells)",
-    "LoadCell": "shares a variable with a closure (cells)",
-    "StoreCell": "shares a variable with a closure (cells)",
     "LoadCaptureCell": "reads captured variables",
     "StoreCaptureCell": "assigns captured variables",
     "StoreGlobal": "assigns a global",
@@ -179,22 +177,44 @@ def classify_constant(v):
 
 
 def flow(func, insts: dict, resolve_global) -> dict:
-    """offset -> stack shape before the instruction, for every reachable instruction."""
+    """offset -> stack shape before the instruction, for every reachable instruction.
+
+    Also follows which local slots hold cells. A function that makes no closures (those
+    are rejected) cannot let a cell escape, so MakeCell/LoadCell/StoreCell work on the
+    slot's value like StoreLocal/LoadLocal (the compiler boxes every mutable parameter).
+    A slot must be a cell on every path that reaches a cell instruction, and never on a
+    path that reaches a plain LoadLocal/StoreLocal of it."""
     shapes = {0: ()}
+    cells = {0: frozenset()}
     work = [0]
     while work:
         off = work.pop()
         inst = insts.get(off)
         if inst is None:
             raise Reject(f"jumps into the middle of an instruction (offset {off})")
+        now = track_cells(inst, cells[off])
         for nxt, shape in step(func, inst, list(shapes[off]), resolve_global):
             old = shapes.get(nxt)
             if old is None:
                 shapes[nxt] = shape
+                cells[nxt] = now
                 work.append(nxt)
             elif old != shape:
                 raise Reject("joins paths that hold different functions on the stack")
+            elif cells[nxt] != now:
+                raise Reject("joins paths where a variable is boxed on one and not the other")
     return shapes
+
+
+def track_cells(inst: Inst, cells: frozenset) -> frozenset:
+    name = inst.name
+    if name == "MakeCell":
+        return cells | {inst.arg}
+    if name in ("LoadCell", "StoreCell") and inst.arg not in cells:
+        raise Reject("has bytecode the JIT cannot follow (a cell used before it is made)")
+    if name in ("LoadLocal", "StoreLocal") and inst.arg in cells:
+        raise Reject("shares a variable with a closure (cells)")
+    return cells
 
 
 def pop_value(stack: list, what: str):
@@ -214,9 +234,9 @@ def step(func, inst: Inst, stack: list, resolve_global):
     name = inst.name
     if name == "LoadConst":
         stack.append(classify_constant(inst.arg))
-    elif name in ("LoadNil", "LoadTrue", "LoadFalse", "LoadLocal"):
+    elif name in ("LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "LoadCell"):
         stack.append(None)
-    elif name == "StoreLocal":
+    elif name in ("StoreLocal", "MakeCell", "StoreCell"):
         pop_value(stack, "keeps in a local variable")
     elif name == "LoadGlobal":
         kind, value = resolve_global(inst.arg)

@@ -62,6 +62,7 @@ class JitCode:
     def __init__(self, func, tier: int, symbol: str, entry, keepalive, ir_text: str,
                  unoptimised_ir: str, compile_ms: float, engine):
         self.func = func                  # the CompiledFunction
+        self.nparams = func.nparams       # the only argument count the code takes
         self.level = tier                 # 1 or 2
         self.tier = TIER_NAMES[tier]      # "jit1" or "jit2", as stats and the debugger show it
         self.symbol = symbol              # LLVM name of the native body; `<symbol>_entry` wraps it
@@ -70,6 +71,7 @@ class JitCode:
         self.ir_text = ir_text            # optimised LLVM IR of the whole compile unit
         self.unoptimised_ir = unoptimised_ir
         self.compile_ms = compile_ms      # wall time of the unit's compile, in milliseconds
+        self.compile_cpu_ms = compile_ms  # the same in this thread's CPU time (load-independent)
         self.engine = engine              # keeps the execution engine (and so the code) alive
         self.blockers = (func,)           # this function and every function it calls natively
         self.global_guards = ()           # (global index, expected func or constant) it relies on
@@ -114,7 +116,7 @@ def enter(vm, fiber, closure, args: list, tail: bool):
         if code is None:
             return None
     native = code.native
-    if native is None or vm.stepping:
+    if native is None or vm.stepping or len(args) != code.nparams:
         return None
     calls = code.calls = code.calls + 1
     if calls == code.promote_at:

@@ -157,7 +157,7 @@ class Engine:
 
     def build(self, plans: dict, tier: int):
         """Translate, optimise and load one unit; sets jit_state of every function in it."""
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         module = ir.Module(name=f"unit{tier}_{next(_symbol_ids)}")
         module.triple = llvm.get_process_triple()
         module.data_layout = str(self.machines[tier].target_data)
@@ -182,8 +182,9 @@ class Engine:
         ee.add_module(mod)
         ee.finalize_object()
         elapsed = (time.perf_counter() - start) * 1000
+        cpu = (time.thread_time() - start_cpu) * 1000
         for f, plan in plans.items():
-            self.install(f, tier, symbols[f].name, ee, opt_ir, raw_ir, elapsed, plan, plans)
+            self.install(f, tier, symbols[f].name, ee, opt_ir, raw_ir, (elapsed, cpu), plan, plans)
         if self.dump:
             self.dump_unit(raw_ir, opt_ir, tier)
 
@@ -218,12 +219,13 @@ class Engine:
             mpm = pb.getModulePassManager()
         mpm.run(mod, pb)
 
-    def install(self, f, tier, sym, ee, opt_ir, raw_ir, elapsed, plan, plans):
+    def install(self, f, tier, sym, ee, opt_ir, raw_ir, times, plan, plans):
         body = ee.get_function_address(sym)
         llvm.add_symbol(sym, body)     # later units call this body by name
         trampoline = self.runtime.trampoline(f.nparams)
         entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.flag))
-        code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, elapsed, self)
+        code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, times[0], self)
+        code.compile_cpu_ms = times[1]
         code.blockers, code.global_guards = self.dependencies(f, plans)
         for g in code.blockers:
             # The Session sets jit_blocked when it patches a breakpoint in; default it here

@@ -13,12 +13,16 @@ I64 = ir.IntType(64)
 F64 = ir.DoubleType()
 PTR = ir.PointerType()
 # What every compiled body returns: (tag, payload), or (bail reason, 0).
-RET = ir.LiteralStructType([I64, I64])
-# The run context shared by one native call tree: budget (ticks this chunk may still
-# run), reserve (ticks beyond this chunk), the thread state saved while the GIL is
-# released (null while it is held), and the engine's pause flag.
-CTX = ir.LiteralStructType([I64, I64, PTR, PTR])
-CTX_BUDGET, CTX_RESERVE, CTX_TSTATE, CTX_FLAG = 0, 1, 2, 3
+# A body returns (tag, payload, budget left); x86-64 returns all three in registers,
+# so the fuel budget travels in registers through the whole native call tree.
+RET = ir.LiteralStructType([I64, I64, I64])
+# A slow-path helper returns (tag, payload); refill returns (status, budget).
+PAIR = ir.LiteralStructType([I64, I64])
+# The run context shared by one native call tree: reserve (ticks beyond the budget's
+# chunk), the thread state saved while the GIL is released (null while it is held), and
+# the engine's pause flag.
+CTX = ir.LiteralStructType([I64, PTR, PTR])
+CTX_RESERVE, CTX_TSTATE, CTX_FLAG = 0, 1, 2
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -147,7 +151,7 @@ class ExitBlock:
         self.block = fn.append_basic_block("bail")
         b = ir.IRBuilder(self.block)
         self.why = b.phi(I64, name="why")
-        b.ret(b.insert_value(ir.Constant(RET, [0, 0]), self.why, 0))
+        b.ret(b.insert_value(ir.Constant(RET, [0, 0, 0]), self.why, 0))
 
     def leave_if(self, builder, cond, reason, name: str):
         """Go to the exit with `reason` (a constant or an i64 value) when `cond` holds."""

@@ -10,14 +10,17 @@ would cost ten times more). Trampoline sketch:
     entry:        nargs must be 2 + nparams; budget, room = the first two ints
     arg.<i>:      int (fits i64) / float / True / False / None / keyword -> (tag, bits);
                   anything else -> bail (guard)
-    run:          ctx = {min(budget, CHUNK), the rest, no saved thread, flag}
-                  r = body(ctx, room, ...); take the GIL back if a refill released it
+    run:          ctx = {reserve: budget beyond the first chunk, no saved thread, flag}
+                  r = body(ctx, min(budget, CHUNK), room, ...); take the GIL back if a
+                  refill released it; ticks used = budget - (r's budget + reserve)
     box:          bail -> the reason as an int (ctrl+c -> NULL, the exception is set);
                   value -> (value, ticks used)
 
-`vmjit_refill`, the cold path of every block's fuel check, runs once per CHUNK ticks:
-it runs Python signal handlers, releases the GIL (so the debugger's UI thread keeps
-running), honours a pause request and moves the next chunk from reserve into budget.
+Bodies keep the fuel budget in registers: a parameter, charged per block, passed to
+every callee and returned with every result. `vmjit_refill`, the cold path of the
+charge, runs once per CHUNK ticks: it runs Python signal handlers, releases the GIL (so
+the debugger's UI thread keeps running), honours a pause request and moves the next
+chunk from the context's reserve into the budget.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, TAG_BOOL, TAG_FLOAT,
                          TAG_INT, TAG_KW, TAG_NIL)
 from vm.values import Keyword
-from vm.jit.irutil import F64, I32, I64, PTR, RET, Val, i64
+from vm.jit.irutil import F64, I32, I64, PAIR, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
 # Ticks compiled code runs between two looks at the world (pause flag, signals, GIL).
@@ -70,7 +73,7 @@ def helper_name(op: str) -> str:
 
 
 def body_type(nparams: int) -> ir.FunctionType:
-    return ir.FunctionType(RET, [PTR, I64] + [I64, I64] * nparams)
+    return ir.FunctionType(RET, [PTR, I64, I64] + [I64, I64] * nparams)
 
 
 def api(module, name):
@@ -146,29 +149,36 @@ def get_runtime() -> Runtime:
 
 def declare_helpers(module) -> dict:
     """The runtime's functions as declarations in a body's module, by short name."""
-    out = {"refill": U.declare(module, "vmjit_refill", I64, [PTR, I64])}
+    out = {"refill": U.declare(module, "vmjit_refill", PAIR, [PTR, I64])}
     for op in HELPERS:
-        out[op] = U.declare(module, helper_name(op), RET, [I64, I64, I64, I64])
+        out[op] = U.declare(module, helper_name(op), PAIR, [I64, I64, I64, I64])
     for fn in out.values():
         fn.calling_convention = COLD_CC
     return out
 
 
 class HelperEmitter(NumericOps):
-    """Builds one slow-path helper: RET vmjit_<op>(ta, a, tb, b) with NumericOps inline."""
+    """Builds one slow-path helper: {tag, bits} vmjit_<op>(ta, a, tb, b) with NumericOps inline."""
 
     def __init__(self, module, fn):
         self.module = module
         self.fn = fn
         self.b = ir.IRBuilder(fn.append_basic_block("entry"))
-        self.exit = U.ExitBlock(fn)
+        self.exit = fn.append_basic_block("bail")
+        with self.b.goto_block(self.exit):
+            self.why = self.b.phi(I64, name="why")
+            self.b.ret(self.b.insert_value(ir.Constant(PAIR, [0, 0]), self.why, 0))
 
     def bail_if(self, cond, reason, name):
-        self.exit.leave_if(self.b, cond, reason, name)
+        b = self.b
+        cont = b.append_basic_block(name)
+        self.why.add_incoming(i64(reason) if isinstance(reason, int) else reason, b.block)
+        U.unlikely(b.cbranch(cond, self.exit, cont))
+        b.position_at_end(cont)
 
 
 def emit_helper(module, op: str):
-    fn = ir.Function(module, ir.FunctionType(RET, [I64, I64, I64, I64]), helper_name(op))
+    fn = ir.Function(module, ir.FunctionType(PAIR, [I64, I64, I64, I64]), helper_name(op))
     fn.calling_convention = COLD_CC
     for arg, name in zip(fn.args, ("x.tag", "x", "y.tag", "y")):
         arg.name = name
@@ -185,23 +195,23 @@ def emit_helper(module, op: str):
     else:
         v = U.bool_val(h.b, h.compare(COMPARE[op], x, y))
     b = h.b
-    b.ret(b.insert_value(b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0), v.bits, 1))
+    b.ret(b.insert_value(b.insert_value(ir.Constant(PAIR, ir.Undefined), v.tag, 0), v.bits, 1))
 
 
 def emit_refill(module) -> ir.Function:
-    """i64 vmjit_refill(ctx, need): called after a block's charge took the budget below
-    zero; 0 when the next chunk covers it, else a bail reason."""
-    fn = ir.Function(module, ir.FunctionType(I64, [PTR, I64]), "vmjit_refill")
+    """{status, budget} vmjit_refill(ctx, budget): a block's charge took the budget below
+    zero; status 0 and the budget with the next chunk added, or a bail reason."""
+    fn = ir.Function(module, ir.FunctionType(PAIR, [PTR, I64]), "vmjit_refill")
     fn.calling_convention = COLD_CC
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
-    ctx, need = fn.args
-    ctx.name, need.name = "ctx", "need"
+    ctx, budget = fn.args
+    ctx.name, budget.name = "ctx", "budget"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     exit_ = fn.append_basic_block("bail")
     with b.goto_block(exit_):
         why = b.phi(I64, name="why")
-        b.ret(why)
+        b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]), why, 0))
 
     def leave_if(cond, reason, name):
         cont = fn.append_basic_block(name)
@@ -209,10 +219,8 @@ def emit_refill(module) -> ir.Function:
         b.cbranch(cond, exit_, cont)
         b.position_at_end(cont)
 
-    budget_ptr = U.ctx_field(b, ctx, U.CTX_BUDGET, "budget.ptr")
     reserve_ptr = U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr")
     ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
-    budget = b.load(budget_ptr, typ=I64, name="budget")
     reserve = b.load(reserve_ptr, typ=I64, name="reserve")
     leave_if(b.icmp_signed("<", b.add(budget, reserve), i64(0)), BAIL_FUEL, "fuel.ok")
     # Run Python signal handlers with the GIL held, then (re)release it.
@@ -226,9 +234,8 @@ def emit_refill(module) -> ir.Function:
     flag = b.load(U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"), typ=PTR, name="flag")
     leave_if(b.icmp_unsigned("!=", b.load(flag, typ=I64, name="pause"), i64(0)), BAIL_INTERRUPT, "run")
     chunk = b.select(b.icmp_signed("<", reserve, i64(CHUNK)), reserve, i64(CHUNK), name="chunk")
-    b.store(b.add(budget, chunk), budget_ptr)
     b.store(b.sub(reserve, chunk), reserve_ptr)
-    b.ret(i64(0))
+    b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]), b.add(budget, chunk), 1))
     return fn
 
 
@@ -258,12 +265,12 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     body = b.load(pair, typ=body_type(nparams).as_pointer(), name="body")
     flag = b.load(b.gep(pair, [i64(1)], source_etype=PTR), typ=PTR, name="flag")
     first = b.select(b.icmp_signed("<", budget, i64(CHUNK)), budget, i64(CHUNK), name="first.chunk")
-    b.store(first, U.ctx_field(b, ctx, U.CTX_BUDGET, "budget.ptr"))
-    b.store(b.sub(budget, first), U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr"))
+    reserve_ptr = U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr")
+    b.store(b.sub(budget, first), reserve_ptr)
     ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
     b.store(ir.Constant(PTR, None), ts_ptr)
     b.store(flag, U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"))
-    call_args = [ctx, room]
+    call_args = [ctx, first, room]
     for v in values:
         call_args += [v.tag, v.bits]
     r = b.call(body, call_args, name="r")
@@ -276,8 +283,7 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
         b.ret(ir.Constant(PTR, None))
     with b.if_then(U.is_bail(b, tag)):
         b.ret(b.call(api(module, "PyLong_FromLongLong"), [tag]))
-    left = b.add(b.load(U.ctx_field(b, ctx, U.CTX_BUDGET, "b"), typ=I64),
-                 b.load(U.ctx_field(b, ctx, U.CTX_RESERVE, "r"), typ=I64))
+    left = b.add(b.extract_value(r, 2, name="budget.left"), b.load(reserve_ptr, typ=I64, name="reserve"))
     used = b.sub(budget, left, name="used")
     value = box(module, b, Val(tag, bits))
     with b.if_then(b.icmp_unsigned("==", value, ir.Constant(PTR, None))):

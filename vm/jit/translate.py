@@ -2,11 +2,12 @@
 
 Every compiled function becomes
 
-    define {i64, i64} @<symbol>(ptr %ctx, i64 %room, i64 %a0.tag, i64 %a0.bits, ...)
+    define {i64, i64, i64} @<symbol>(ptr %ctx, i64 %budget, i64 %room, i64 %a0.tag, i64 %a0.bits, ...)
 
-returning (tag, payload) or (bail reason, 0). `room` is how many nested calls the VM
-would still allow; `ctx` holds the fuel budget shared by the whole native call tree.
-Locals and stack slots live in allocas (mem2reg makes them SSA). Sketch:
+returning (tag, payload, budget left) or (bail reason, 0, 0). `budget` is how many
+ticks may still run before the runtime must look (refill); `room` how many nested calls
+the VM would still allow; `ctx` the rest of the run context (runtime.py). Locals, stack
+slots and the budget live in allocas (mem2reg makes them SSA). Sketch:
 
     entry:        allocas; parameters into locals, other locals nil
     op.<offset>:  one per bytecode basic block
@@ -56,18 +57,19 @@ class FunctionTranslator(NumericOps):
         b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         self.exit = U.ExitBlock(fn)
         args = fn.args
-        self.ctx, self.room = args[0], args[1]
-        args[0].name, args[1].name = "ctx", "room"
+        self.ctx, self.room = args[0], args[2]
+        args[0].name, args[1].name, args[2].name = "ctx", "budget.in", "room"
+        self.budget = U.opaque_alloca(b, I64, "budget")
         self.locals = [(U.opaque_alloca(b, I64, f"{self.local_name(i)}.tag"),
                         U.opaque_alloca(b, I64, f"{self.local_name(i)}.bits"))
                        for i in range(self.func.nlocals)]
         self.slots = [(U.opaque_alloca(b, I64, f"stack{i}.tag"), U.opaque_alloca(b, I64, f"stack{i}.bits"))
                       for i in range(self.plan.max_stack)]
-        self.budget_ptr = U.ctx_field(b, self.ctx, U.CTX_BUDGET, "budget.ptr")
+        b.store(args[1], self.budget)
         for i in range(self.func.nparams):
-            args[2 + 2 * i].name = f"{self.local_name(i)}.tag.in"
-            args[3 + 2 * i].name = f"{self.local_name(i)}.in"
-        self.store_params([Val(args[2 + 2 * i], args[3 + 2 * i]) for i in range(self.func.nparams)])
+            args[3 + 2 * i].name = f"{self.local_name(i)}.tag.in"
+            args[4 + 2 * i].name = f"{self.local_name(i)}.in"
+        self.store_params([Val(args[3 + 2 * i], args[4 + 2 * i]) for i in range(self.func.nparams)])
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
         b.branch(self.blocks[0])
@@ -109,13 +111,15 @@ class FunctionTranslator(NumericOps):
     def charge(self, count: int):
         """Take `count` ticks from the budget; below zero the runtime refills it or says why not."""
         b = self.b
-        left = b.sub(b.load(self.budget_ptr, typ=I64, name="budget"), i64(count), name="budget.left")
-        b.store(left, self.budget_ptr)
+        left = b.sub(b.load(self.budget, typ=I64, name="budget"), i64(count), name="budget.left")
+        b.store(left, self.budget)
         refill = b.append_basic_block("fuel.refill")
         run = b.append_basic_block("run")
         U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
-        why = b.call(self.helpers["refill"], [self.ctx, i64(count)], name="why")
+        r = b.call(self.helpers["refill"], [self.ctx, left], name="refill")
+        why = b.extract_value(r, 0, name="why")
+        b.store(b.extract_value(r, 1, name="budget.refilled"), self.budget)
         self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
         b.branch(run)
         b.position_at_end(run)
@@ -176,6 +180,10 @@ class FunctionTranslator(NumericOps):
         self.b.store(v.tag, tag_ptr)
         self.b.store(v.bits, bits_ptr)
 
+    # Cells cannot escape a function that makes no closures: a cell slot holds its value.
+    _emit_MakeCell = _emit_StoreCell = _emit_StoreLocal
+    _emit_LoadCell = _emit_LoadLocal
+
     def _emit_LoadGlobal(self, inst):
         callee = self.plan.global_fns.get(inst.arg)
         if callee is not None:
@@ -211,7 +219,8 @@ class FunctionTranslator(NumericOps):
     def ret(self, v: Val):
         b = self.b
         r = b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0)
-        b.ret(b.insert_value(r, v.bits, 1, name="result"))
+        r = b.insert_value(r, v.bits, 1)
+        b.ret(b.insert_value(r, b.load(self.budget, typ=I64, name="budget.out"), 2, name="result"))
 
     def _emit_Call(self, inst):
         args = self.pop_args(inst.arg)
@@ -246,7 +255,7 @@ class FunctionTranslator(NumericOps):
         return args
 
     def call_args(self, room, args):
-        out = [self.ctx, room]
+        out = [self.ctx, self.b.load(self.budget, typ=I64, name="budget.pass"), room]
         for a in args:
             out += [a.tag, a.bits]
         return out
@@ -256,14 +265,16 @@ class FunctionTranslator(NumericOps):
         b = self.b
         self.bail_if(b.icmp_signed("<=", self.room, i64(0), name="too.deep"), BAIL_DEPTH, "call")
         deeper = b.sub(self.room, i64(1), name="room.in")
-        return b.call(self.symbols[target], self.call_args(deeper, args), name=f"r.{target.name}"[:40])
+        r = b.call(self.symbols[target], self.call_args(deeper, args), name=f"r.{target.name}"[:40])
+        b.store(b.extract_value(r, 2, name="budget.back"), self.budget)
+        return r
 
     def call_compiled(self, target, args) -> Val:
         """A native call whose bail-out propagates."""
         return self.unpack(self.call_body(target, args))
 
     def unpack(self, r) -> Val:
-        """The Val of a RET, leaving through the exit if it is a bail."""
+        """The Val of a body's or helper's result, leaving through the exit if it is a bail."""
         b = self.b
         tag = b.extract_value(r, 0, name="r.tag")
         self.bail_if(U.is_bail(b, tag), tag, "ok")
