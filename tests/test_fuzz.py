@@ -615,7 +615,7 @@ def run_function(main, jit=0, fuel=2_000):
         decode_function(f, jit > 0)
     vm.main = main
     vm.start(main)
-    vm.root.fuel = fuel
+    vm.set_fuel(fuel)
     reason = vm.run()
     assert vm.halted and vm.status in ("finished", "error"), (reason, vm.status)
     if vm.status == "error":
@@ -669,7 +669,7 @@ def test_mutated_bytecode_is_refused_or_runs_cleanly(case):
         decode_function(f, False)
     vm.main = main
     vm.start(main)
-    vm.root.fuel = FUEL
+    vm.set_fuel(FUEL)
     try:
         vm.run()
     except Exception as e:  # noqa: BLE001

@@ -112,6 +112,18 @@ def test_argument_guards(arg):
     assert r.status == 0
 
 
+def test_speculation_on_argument_types_and_respecialising():
+    """Compiled at a call with an integer, the code checks for integers (other types bail);
+    when that keeps failing, it is compiled again for any type rather than given up."""
+    src = ("(defn f [x] (* x 2))\n(println (f 21))\n"
+           "(var i 0) (var s 0.0) (while (< i 150) (assign s (+ s (f 1.5))) (assign i (+ i 1)))\n(println s)")
+    r = run_both(src)
+    assert r.output == "42\n450.0\n"
+    f = func_named(r.vm, "f")
+    assert r.vm.jit.tier_of(f) == "jit1" and f.jit_state.param_types == (None,)
+    assert len(r.vm.jit.codes[f]) == 2 and r.vm.jit.codes[f][0].param_types == (0,)
+
+
 def test_overflow_bails_to_exact_big_integers():
     r = run_both("(defn sq [x] (* x x)) (println (sq 3)) (println (sq 4000000000000))")
     assert r.output == "9\n16000000000000000000000000\n"
@@ -273,8 +285,8 @@ def test_stepping_runs_interpreted():
     engine, ran = vm.jit_engine(), []
     compile_ = engine.compile
 
-    def compile_and_watch(func):
-        code = compile_(func)
+    def compile_and_watch(func, args=None):
+        code = compile_(func, args)
         ran.append(count_native_runs(code))
         return code
     engine.compile = compile_and_watch
@@ -336,3 +348,14 @@ def test_cli_jit_prints_three_listings_per_compiled_function(tmp_path, capsys):
     assert "=== fib (" in out and "jit1" in out and "=== show" not in out
     for header in ("--- bytecode ---", "--- optimised LLVM IR ---", "--- native assembly ---"):
         assert out.count(header) == 1
+
+
+def test_a_jit_that_cannot_start_falls_back(monkeypatch):
+    import vm.jit.compiler as compiler
+
+    def broken(self, vm):
+        raise ImportError("no llvmlite here")
+    monkeypatch.setattr(compiler.Engine, "__init__", broken)
+    r = run_program(FIB + "(println (fib 15))", "t.lisp", jit=1)
+    assert r.output == "610\n" and r.status == 0 and r.vm.jit_threshold == 0
+    assert "JIT unavailable" in func_named(r.vm, "fib").jit_state.reason

@@ -1344,3 +1344,29 @@ def test_any_sequence_of_commands_keeps_the_timeline(name, no_gc):
             # Hidden locals are numbered per compile, so the disassembly may name them apart.
             got, want = state(snap, instruction=False), state(other, instruction=False)
             assert got == want, f"{command}: " + describe_difference(got, want)
+
+
+DEEP_DATA = """
+(var nest [])
+(var k 0)
+(while (< k 20000) (assign nest [nest k]) (assign k (+ k 1)))    # @build
+(def table @{[1 2] :pair "s" @[nest]})
+(def box @[0])
+(defn bump [] (put box 0 (+ (get box 0) 1)) box)
+(bump)
+(println (get box 0) " " (get table [1 2]) " " (length (get (get table "s") 0)))   # @print
+"""
+
+
+def test_checkpoints_copy_deeply_nested_and_shared_values(no_gc):
+    s = session(DEEP_DATA, checkpoint_interval=20_000)
+    snap = s.run_to(line=line_of(DEEP_DATA, "print"))
+    assert s.history.skipped == 0                          # every checkpoint could be taken
+    assert len(s.history.checkpoints) >= 3
+    forward = state(s.step_instruction())
+    s.goto_tick(100)
+    assert state(s.goto_tick(forward[0])) == forward
+    assert s.continue_().output == "1 pair 2\n"
+    s.goto_tick(snap.tick)
+    assert s.evaluate("(get table [1 2])") == (True, ":pair")   # a dict keyed by an array
+    assert s.evaluate('(identical? (get (get table "s") 0) nest)') == (True, "true")

@@ -35,6 +35,7 @@ def copy_state(root):
     fills: list = []         # (original, copy) whose contents are copied in phase two
     hashed: list = []        # dicts and sets: filled last, the most recently found first
     tuples: set = set()      # ids of tuples seen (built on demand in phase two)
+    frames: list = []        # (original, copy, names of the fields still to fill)
     todo = [root]
     shared = SHARED
     while todo:
@@ -54,10 +55,31 @@ def copy_state(root):
                 todo.extend([v for v in x if type(v) not in shared])
         elif t is Frame:
             y = Frame.__new__(Frame)
-            fills.append((x, y))
-            todo.append(x.closure)
-            todo.append(x.stack)
-            todo.append(x.locals)
+            y.func = x.func
+            y.code = x.code                         # the function's live decoded list
+            y.ip = x.ip
+            rest = []
+            closure = x.closure
+            if closure.captures:
+                rest.append("closure")
+                todo.append(closure)
+            else:
+                y.closure = closure                 # can never change
+            # Most frames hold only numbers and such: those lists are copied right here.
+            stack = x.stack
+            if shared.issuperset(map(type, stack)):
+                y.stack = stack.copy()
+            else:
+                rest.append("stack")
+                todo.append(stack)
+            locals_ = x.locals
+            if shared.issuperset(map(type, locals_)):
+                y.locals = locals_.copy()
+            else:
+                rest.append("locals")
+                todo.append(locals_)
+            if rest:
+                frames.append((x, y, rest))
         elif t is Pair:
             y = Pair(None, None)
             fills.append((x, y))
@@ -125,13 +147,6 @@ def copy_state(root):
         t = type(x)
         if t is list:
             y.extend([v if type(v) in shared else get(v) for v in x])
-        elif t is Frame:
-            y.closure = get(x.closure)
-            y.func = x.func
-            y.code = x.code                         # the function's live decoded list
-            y.ip = x.ip
-            y.stack = get(x.stack)
-            y.locals = get(x.locals)
         elif t is Pair:
             y.first = get(x.first)
             y.rest = get(x.rest)
@@ -148,6 +163,9 @@ def copy_state(root):
         elif t is Fiber:
             for name in _FIBER_SLOTS:
                 setattr(y, name, get(getattr(x, name)))
+    for x, y, rest in frames:
+        for name in rest:
+            setattr(y, name, get(getattr(x, name)))
     # Keys hash by content, so dicts and sets are filled once everything else is, the
     # ones found last (nested deepest) first.
     for x, y in reversed(hashed):

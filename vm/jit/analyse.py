@@ -1,15 +1,23 @@
-"""Before any IR: decide whether a function can be compiled, and find its blocks and stack shapes.
+"""Before any IR: decide whether a function can be compiled; find its blocks and static types.
 
 A function compiles when every reachable instruction is one the translator handles and
-every value it touches is a number, a boolean, nil or a keyword, except for callees known when
-compiling (a closure bound to an immutable global, or a primitive loaded as a constant),
-which may only be called. Anything else is a Reject with a reason in the user's words.
+every value it touches is a number, a boolean, nil or a keyword, except for callees known
+when compiling (a closure bound to an immutable global, or a primitive loaded as a
+constant), which may only be called. Anything else is a Reject with a reason in the
+user's words.
+
+The flow analysis also infers, for each block entry, the type tag of every stack slot
+and local that is the same on every path (None where it varies): constants, arithmetic
+on known integers (an overflow bails, so the result stays an integer), comparisons, and
+parameters the engine speculates on (checked at entry; a mismatch bails). The
+translator then emits only the integer path where both operands are known integers.
 """
 
 from __future__ import annotations
 
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
+from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL
 from vm.jit.irutil import fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
 from vm.values import Keyword, Native, preview, type_name
@@ -29,6 +37,11 @@ UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
 BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
 TERMINATORS = {"Jump", "Return", "TailCall"}
 BRANCHES = {"JumpIfFalse", "JumpIfTrue"}
+ARITH_OPS = {"Add", "Sub", "Mul", "Div", "Rem"}
+# The type of a translated primitive's result, where it does not depend on the arguments.
+NATIVE_RESULT_TYPES = {name: TAG_BOOL for name in (
+    "<", ">", "<=", ">=", "=", "not=", "not", "int?", "float?", "number?", "boolean?", "nil?")}
+NATIVE_RESULT_TYPES.update({"int": TAG_INT, "float": TAG_FLOAT})
 
 UNSUPPORTED_REASONS = {
     "MakeClosure": "creates closures",
@@ -75,40 +88,44 @@ class Inst:
 class Block:
     """A basic block: instructions from a leader to a terminator or the next leader."""
 
-    __slots__ = ("start", "insts", "shape", "charge")
+    __slots__ = ("start", "insts", "shape", "local_types", "charge")
 
-    def __init__(self, start, insts, shape):
-        self.start = start      # byte offset of the first instruction
-        self.insts = insts      # [Inst]
-        self.shape = shape      # stack shape on entry: tuple of None (a value) or Static
-        self.charge = 0         # ticks taken on entry (see fold_charges)
+    def __init__(self, start, insts, shape, local_types):
+        self.start = start              # byte offset of the first instruction
+        self.insts = insts              # [Inst]
+        self.shape = shape              # stack on entry: per slot a type tag, None (any) or Static
+        self.local_types = local_types  # per local slot on entry: a type tag or None (any)
+        self.charge = 0                 # ticks taken on entry (see fold_charges)
 
 
 class Plan:
     """What the translator needs: blocks in offset order, callees, guards, stack size."""
 
-    def __init__(self, func):
+    def __init__(self, func, param_types):
         self.func = func
+        self.param_types = param_types   # speculated tag per parameter (None: any), checked at entry
         self.blocks: list[Block] = []
         self.global_fns: dict = {}       # global index -> CompiledFunction of the closure it holds
         self.global_consts: dict = {}    # global index -> constant value read
+        self.max_stack = 0
 
     @property
     def callees(self) -> set:
         return set(self.global_fns.values())
-        self.max_stack = 0
 
 
-def analyse(func, resolve_global) -> Plan:
+def analyse(func, resolve_global, param_types=None) -> Plan:
     """Check `func` and lay out its blocks; raises Reject with the reason.
 
-    `resolve_global(index)` returns ("fn", Closure) or ("const", value), or raises Reject."""
+    `resolve_global(index)` returns ("fn", Closure) or ("const", value), or raises Reject.
+    `param_types`: a type tag (or None) per parameter to speculate on."""
     check_signature(func)
     insts = decode(func)
-    shapes = flow(func, insts, resolve_global)
-    plan = Plan(func)
+    param_types = tuple(param_types or (None,) * func.nparams)
+    shapes, local_types = flow(func, insts, resolve_global, param_types)
+    plan = Plan(func, param_types)
     plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
-    plan.blocks = split_blocks(insts, shapes)
+    plan.blocks = split_blocks(insts, shapes, local_types)
     for inst in insts.values():
         if inst.name == "LoadGlobal" and inst.off in shapes:
             kind, value = resolve_global(inst.arg)
@@ -161,31 +178,33 @@ def unsupported_reason(name: str, ops) -> str:
     return f"uses {name}, which the JIT does not translate"
 
 
+CONSTANT_TAGS = {int: TAG_INT, float: TAG_FLOAT, bool: TAG_BOOL, type(None): TAG_NIL, Keyword: TAG_KW}
+
+
 def classify_constant(v):
-    """The stack entry for a constant: None for a value compiled code holds, or Static."""
+    """The stack entry for a constant: its type tag, or Static for a primitive."""
     t = type(v)
     if t is Native:
         return Static(v)
-    if t is int:
-        if not fits_i64(v):
-            raise Reject(f"uses an integer constant wider than 64 bits ({preview(v, 30)})")
-        return None
-    if t is float or t is bool or v is None or t is Keyword:
-        return None
+    if t is int and not fits_i64(v):
+        raise Reject(f"uses an integer constant wider than 64 bits ({preview(v, 30)})")
+    if t in CONSTANT_TAGS:
+        return CONSTANT_TAGS[t]
     raise Reject(f"uses a {type_name(v)} constant ({preview(v, 30)}); compiled code handles "
                  "numbers, booleans, nil and keywords only")
 
 
-def flow(func, insts: dict, resolve_global) -> dict:
-    """offset -> stack shape before the instruction, for every reachable instruction.
+def flow(func, insts: dict, resolve_global, param_types) -> tuple:
+    """(offset -> stack shape, offset -> local types) before every reachable instruction.
 
     Also follows which local slots hold cells. A function that makes no closures (those
     are rejected) cannot let a cell escape, so MakeCell/LoadCell/StoreCell work on the
     slot's value like StoreLocal/LoadLocal (the compiler boxes every mutable parameter).
     A slot must be a cell on every path that reaches a cell instruction, and never on a
-    path that reaches a plain LoadLocal/StoreLocal of it."""
-    shapes = {0: ()}
-    cells = {0: frozenset()}
+    path that reaches a plain LoadLocal/StoreLocal of it. Where paths join, a type that
+    differs becomes None; the worklist runs until nothing changes (types only widen)."""
+    start_locals = param_types + (TAG_NIL,) * (func.nlocals - func.nparams)
+    shapes, locals_, cells = {0: ()}, {0: start_locals}, {0: frozenset()}
     work = [0]
     while work:
         off = work.pop()
@@ -193,17 +212,35 @@ def flow(func, insts: dict, resolve_global) -> dict:
         if inst is None:
             raise Reject(f"jumps into the middle of an instruction (offset {off})")
         now = track_cells(inst, cells[off])
-        for nxt, shape in step(func, inst, list(shapes[off]), resolve_global):
-            old = shapes.get(nxt)
-            if old is None:
-                shapes[nxt] = shape
-                cells[nxt] = now
+        types = list(locals_[off])
+        for nxt, shape in step(func, inst, list(shapes[off]), types, resolve_global):
+            new_locals = tuple(types)
+            if nxt not in shapes:
+                shapes[nxt], locals_[nxt], cells[nxt] = shape, new_locals, now
                 work.append(nxt)
-            elif old != shape:
-                raise Reject("joins paths that hold different functions on the stack")
-            elif cells[nxt] != now:
+                continue
+            if cells[nxt] != now:
                 raise Reject("joins paths where a variable is boxed on one and not the other")
-    return shapes
+            joined = (join_entries(shapes[nxt], shape), join_entries(locals_[nxt], new_locals))
+            if joined != (shapes[nxt], locals_[nxt]):
+                shapes[nxt], locals_[nxt] = joined
+                work.append(nxt)
+    return shapes, locals_
+
+
+def join_entries(a: tuple, b: tuple) -> tuple:
+    """Entry-wise join: equal entries stay, differing types become None (any)."""
+    if len(a) != len(b):
+        raise Reject("has bytecode the JIT cannot follow (stack depths differ where paths join)")
+    out = []
+    for x, y in zip(a, b):
+        if x == y:
+            out.append(x)
+        elif type(x) is Static or type(y) is Static:
+            raise Reject("joins paths that hold different functions on the stack")
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 def track_cells(inst: Inst, cells: frozenset) -> frozenset:
@@ -218,29 +255,45 @@ def track_cells(inst: Inst, cells: frozenset) -> frozenset:
 
 
 def pop_value(stack: list, what: str):
+    """Pop a runtime value (its type tag or None); a function there is rejected."""
     if not stack:
         raise Reject("has bytecode the JIT cannot follow (stack underflow)")
     e = stack.pop()
-    if e is not None:
+    if type(e) is Static:
         raise Reject(f"{what} a function value ({describe_static(e)})")
+    return e
+
+
+def arith_type(x, y):
+    """Type of + - * / rem on operands of types x and y (None: not known here)."""
+    if x == TAG_INT and y == TAG_INT:
+        return TAG_INT
+    if x in (TAG_INT, TAG_FLOAT) and y in (TAG_INT, TAG_FLOAT):
+        return TAG_FLOAT
+    return None
 
 
 def describe_static(e: Static) -> str:
     return e.target.name
 
 
-def step(func, inst: Inst, stack: list, resolve_global):
-    """[(successor offset, shape)] after `inst`; rejects what compiled code cannot hold."""
+def step(func, inst: Inst, stack: list, types: list, resolve_global):
+    """[(successor offset, shape)] after `inst`, updating `types` (the locals' types) in
+    place; rejects what compiled code cannot hold."""
     name = inst.name
     if name == "LoadConst":
         stack.append(classify_constant(inst.arg))
-    elif name in ("LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "LoadCell"):
-        stack.append(None)
+    elif name == "LoadNil":
+        stack.append(TAG_NIL)
+    elif name in ("LoadTrue", "LoadFalse"):
+        stack.append(TAG_BOOL)
+    elif name in ("LoadLocal", "LoadCell"):
+        stack.append(types[inst.arg])
     elif name in ("StoreLocal", "MakeCell", "StoreCell"):
-        pop_value(stack, "keeps in a local variable")
+        types[inst.arg] = pop_value(stack, "keeps in a local variable")
     elif name == "LoadGlobal":
         kind, value = resolve_global(inst.arg)
-        stack.append(Static(value.func, inst.arg) if kind == "fn" else None)
+        stack.append(Static(value.func, inst.arg) if kind == "fn" else classify_constant(value))
     elif name == "Dup":
         if not stack:
             raise Reject("has bytecode the JIT cannot follow (stack underflow)")
@@ -250,10 +303,10 @@ def step(func, inst: Inst, stack: list, resolve_global):
             raise Reject("has bytecode the JIT cannot follow (stack underflow)")
         stack.pop()
     elif name in ("Call", "TailCall"):
-        check_call(func, stack, inst.arg)
+        callee = check_call(func, stack, inst.arg)
         if name == "TailCall":
             return []
-        stack.append(None)
+        stack.append(NATIVE_RESULT_TYPES.get(callee.name) if type(callee) is Native else None)
     elif name == "Return":
         pop_value(stack, "returns")
         return []
@@ -263,14 +316,14 @@ def step(func, inst: Inst, stack: list, resolve_global):
         pop_value(stack, "tests")
         return [(inst.arg, tuple(stack)), (inst.nxt, tuple(stack))]
     elif name in BINARY:
-        pop_value(stack, "does arithmetic or comparison on")
-        pop_value(stack, "does arithmetic or comparison on")
-        stack.append(None)
+        y = pop_value(stack, "does arithmetic or comparison on")
+        x = pop_value(stack, "does arithmetic or comparison on")
+        stack.append(arith_type(x, y) if name in ARITH_OPS else TAG_BOOL)
     elif name in UNARY:
         if name == "AddInt" and not fits_i64(inst.arg):
             raise Reject(f"adds an integer constant wider than 64 bits ({preview(inst.arg, 30)})")
-        pop_value(stack, "does arithmetic or tests on")
-        stack.append(None)
+        x = pop_value(stack, "does arithmetic or tests on")
+        stack.append(arith_type(x, TAG_INT) if name == "AddInt" else TAG_BOOL)
     else:
         raise Reject(unsupported_reason(name, ()))
     return [(inst.nxt, tuple(stack))]
@@ -283,7 +336,7 @@ def check_call(func, stack: list, argc: int):
     for _ in range(argc):
         pop_value(stack, "passes as an argument")
     callee = stack.pop()
-    if callee is None:
+    if type(callee) is not Static:
         raise Reject("calls a function computed at run time (only global functions and primitives compile)")
     target = callee.target
     if callee.is_native:
@@ -296,12 +349,13 @@ def check_call(func, stack: list, argc: int):
             raise Reject(f"calls primitive {target.name}, which the JIT does not translate")
         if argc < target.min_args or (target.max_args is not None and argc > target.max_args):
             raise Reject(f"calls {target.name} with the wrong number of arguments")
-        return
+        return target
     if target.rest or target.nopt or argc != target.nparams:
         raise Reject(f"calls {target.name} with optional, rest or the wrong number of arguments")
+    return target
 
 
-def split_blocks(insts: dict, shapes: dict) -> list:
+def split_blocks(insts: dict, shapes: dict, local_types: dict) -> list:
     """Basic blocks of the reachable instructions, in offset order."""
     leaders = {0}
     for off, inst in insts.items():
@@ -316,7 +370,7 @@ def split_blocks(insts: dict, shapes: dict) -> list:
     for off in sorted(shapes):
         inst = insts[off]
         if off in leaders or current is None:
-            current = Block(off, [], shapes[off])
+            current = Block(off, [], shapes[off], local_types[off])
             blocks.append(current)
         current.insts.append(inst)
         if inst.name in TERMINATORS or inst.name in BRANCHES:

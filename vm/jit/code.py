@@ -19,7 +19,7 @@ TAG_NIL = 3          # payload: 0
 TAG_KW = 4           # payload: the address of an interned Keyword (compared by identity)
 
 BAIL_BASE = 8
-BAIL_GUARD = 8       # a value of a type the compiled code does not handle (or an argument)
+BAIL_GUARD = 8       # a value of a type the code does not handle, or not the one it speculated on
 BAIL_OVERFLOW = 9    # an integer result that does not fit 64 bits
 BAIL_DIVZERO = 10    # division or remainder by zero (the interpreter raises the error)
 BAIL_FUEL = 11       # the fiber's fuel or the run's tick target would be crossed
@@ -65,9 +65,9 @@ class JitCode:
         self.nparams = func.nparams       # the only argument count the code takes
         self.level = tier                 # 1 or 2
         self.tier = TIER_NAMES[tier]      # "jit1" or "jit2", as stats and the debugger show it
-        self.symbol = symbol              # LLVM name of the native body; `<symbol>_entry` wraps it
+        self.symbol = symbol              # LLVM name of the native body (the listings show it)
         self.native = entry               # builtin: entry(budget, room, *args) -> (value, ticks) | bail code
-        self.keepalive = keepalive        # the PyMethodDef and name buffer the builtin points at
+        self.keepalive = keepalive        # the PyMethodDef, name and descriptor the builtin points at
         self.ir_text = ir_text            # optimised LLVM IR of the whole compile unit
         self.unoptimised_ir = unoptimised_ir
         self.compile_ms = compile_ms      # wall time of the unit's compile, in milliseconds
@@ -80,6 +80,7 @@ class JitCode:
         self.hard_bails = 0               # bails that are not fuel or pauses
         self.promote_at = 0               # self.calls at which tier 2 is tried (0: never)
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
+        self.param_types = ()             # the argument types the code speculates on (None: any)
 
     def __repr__(self) -> str:
         return f"<{self.tier} {self.func.name}>"
@@ -87,7 +88,7 @@ class JitCode:
 
 def guards_hold(vm, code) -> bool:
     """The globals the code inlined still hold what they held at compile time, and no
-    function it runs natively has a breakpoint (the debugger wins)."""
+    function it runs natively has a breakpoint (the debugger wins). `enter` inlines this."""
     for func in code.blockers:
         if func.jit_blocked:
             return False
@@ -97,9 +98,14 @@ def guards_hold(vm, code) -> bool:
         if v.__class__ is Closure:
             if v.func is not expected:
                 return False
-        elif v is not expected and not (v.__class__ is expected.__class__ and v == expected):
+        elif not same_constant(v, expected):
             return False
     return True
+
+
+def same_constant(v, expected) -> bool:
+    """A global still holds the constant compiled code inlined (floats may be equal copies)."""
+    return v is expected or (v.__class__ is expected.__class__ and v == expected)
 
 
 def enter(vm, fiber, closure, args: list, tail: bool):
@@ -112,7 +118,7 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     can (CompiledFunction attributes are the slow ones)."""
     code = closure.func.jit_state
     if code is None:
-        code = consider(vm, closure.func)
+        code = consider(vm, closure.func, args)
         if code is None:
             return None
     native = code.native
@@ -125,8 +131,15 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     for f in code.blockers:
         if f.jit_blocked:
             return None
-    if code.global_guards and not guards_hold(vm, code):
-        return None
+    if code.global_guards:
+        g = vm.globals
+        for index, expected in code.global_guards:
+            v = g[index]
+            if v.__class__ is Closure:
+                if v.func is not expected:
+                    return None
+            elif not same_constant(v, expected):
+                return None
     room = vm.max_depth - len(fiber.frames) - (0 if tail else 1)
     if room <= code.depth_floor:      # includes room < 0: the interpreter raises the overflow
         return None
@@ -154,12 +167,18 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     return None
 
 
-def consider(vm, func):
+def consider(vm, func, args):
     """A call of a function the JIT has not decided on: count it; compile at the threshold."""
     func.calls += 1
     if func.calls < vm.jit_threshold:
         return None
-    code = vm.jit_engine().compile(func)
+    try:
+        engine = vm.jit_engine()
+    except Exception as e:  # llvmlite missing or broken: run everything interpreted
+        vm.jit_threshold = 0
+        func.jit_state = Rejection(f"JIT unavailable: {type(e).__name__}: {e}", func.calls)
+        return func.jit_state
+    code = engine.compile(func, args)
     if code.native is not None:
         code.calls = -1     # this call is in func.calls already; enter counts it again
     return code

@@ -1,11 +1,15 @@
 """The JIT engine: target machines, MCJIT execution engines, compile units, tiers, rejections, stats.
 
 `VM.jit_engine()` creates one Engine per VM on first use (the only place llvmlite is
-imported). `compile(func)` plans a unit (the function plus every not-yet-compiled
-function it calls natively), translates it to one LLVM module, optimises it with the new
-pass builder, finalizes it and wraps each entry as a Python builtin. Any failure rejects
-the unit with the reason and the calls run interpreted. Set VMDBG_JIT_DUMP=1 to print the
-unoptimised IR, the optimised IR and the assembly of every unit on stderr.
+imported). `compile(func, args)` plans a unit (the function, speculating on the types of
+`args`, plus every not-yet-compiled function it calls natively), translates it to one
+LLVM module, optimises it with the new pass builder, finalizes it and wraps each body as
+a Python builtin (the runtime's trampoline for its arity). Tier 1 is quick to build
+(number slow paths out of line, a short pass list, codegen -O1); tier 2 (`promote`, for
+functions that stay hot) inlines everything, unrolls self recursion once and runs -O3.
+Any failure rejects the unit with the reason and the calls run interpreted. Set
+VMDBG_JIT_DUMP=1 to print the unoptimised IR, the optimised IR and the assembly of every
+unit on stderr.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from vm.jit import runtime
-from vm.jit.analyse import Reject, analyse, resolver_for
+from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
 from vm.jit.code import BAIL_NAMES, JitCode, Rejection
+from vm.jit.irutil import fits_i64
 from vm.jit.listing import function_assembly, function_ir
 from vm.jit.runtime import body_type, get_runtime
 from vm.jit.translate import FunctionTranslator
@@ -63,6 +68,13 @@ def self_recursive(plan) -> bool:
     return plan.func in plan.callees
 
 
+def speculated_types(args):
+    """The type tag of each argument value, as the code will check it (None: any)."""
+    if args is None:
+        return None
+    return tuple(CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
+
+
 def symbol_for(func, tier: int) -> str:
     safe = "".join(c if c.isalnum() else "_" for c in func.name)[:40]
     return f"jit{tier}_{safe}_{next(_symbol_ids)}"
@@ -90,11 +102,14 @@ class Engine:
 
     # -- compiling ---------------------------------------------------------------
 
-    def compile(self, func):
-        """Compile `func` (and the callees it needs) at tier 1; returns its new jit_state."""
+    def compile(self, func, args=None):
+        """Compile `func` (and the callees it needs) at tier 1; returns its new jit_state.
+
+        `args`: the arguments of the call that reached the threshold; the code speculates
+        that later calls pass the same types (a mismatch bails, see respecialize)."""
         unit: dict = {}
         try:
-            unit, rejected = self.plan_unit(func)
+            unit, rejected = self.plan_unit(func, speculated_types(args))
             for f, reason in rejected.items():
                 self.reject(f, reason)
             if unit:
@@ -106,8 +121,9 @@ class Engine:
                     self.reject(f, f"JIT error: {type(e).__name__}: {e}")
         return func.jit_state
 
-    def plan_unit(self, func):
-        """({func: Plan} to compile together, {func: reason} rejected)."""
+    def plan_unit(self, func, param_types=None):
+        """({func: Plan} to compile together, {func: reason} rejected). Only `func`'s
+        parameters are speculated on; callees compiled with it take any types."""
         resolve = resolver_for(self.vm)
         plans, rejected, work = {}, {}, [func]
         while work:
@@ -115,7 +131,7 @@ class Engine:
             if f in plans or f in rejected:
                 continue
             try:
-                plans[f] = plan = analyse(f, resolve)
+                plans[f] = plan = analyse(f, resolve, param_types if f is func else None)
             except Reject as r:
                 rejected[f] = str(r)
                 continue
@@ -148,7 +164,17 @@ class Engine:
         func.fast_argc = func.nparams if exact else -1
 
     def give_up(self, func, reason: str):
-        """A compiled function that keeps bailing runs interpreted from now on."""
+        """A compiled function that keeps bailing runs interpreted from now on; one that
+        speculated on its argument types and keeps failing that check is compiled again
+        for any types instead."""
+        code = func.jit_state
+        if isinstance(code, JitCode) and any(t is not None for t in code.param_types):
+            try:
+                self.build({func: analyse(func, resolver_for(self.vm))}, code.level)
+                if func.jit_state is not code:
+                    return
+            except Exception:
+                self.last_error = traceback.format_exc()
         self.reject(func, reason)
 
     def note(self, func):
@@ -226,6 +252,7 @@ class Engine:
         entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.flag))
         code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, times[0], self)
         code.compile_cpu_ms = times[1]
+        code.param_types = plan.param_types
         code.blockers, code.global_guards = self.dependencies(f, plans)
         for g in code.blockers:
             # The Session sets jit_blocked when it patches a breakpoint in; default it here
@@ -267,7 +294,7 @@ class Engine:
         code = func.jit_state
         code.promote_at = 0
         try:
-            plan = analyse(func, resolver_for(self.vm))
+            plan = analyse(func, resolver_for(self.vm), code.param_types)
             if any(not isinstance(g.jit_state, JitCode) for g in plan.callees if g is not func):
                 return code
             self.build({func: plan}, 2)

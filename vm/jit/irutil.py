@@ -74,6 +74,12 @@ def const_keyword(k) -> Val:
     return Val(i64(TAG_KW), i64(id(k)))
 
 
+def static_tag(v: Val):
+    """The tag of `v` when it is known while compiling (a constant), else None."""
+    tag = v.tag
+    return tag.constant if isinstance(tag, ir.Constant) else None
+
+
 def fits_i64(n: int) -> bool:
     return INT64_MIN <= n <= INT64_MAX
 

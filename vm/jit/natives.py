@@ -16,11 +16,20 @@ TWO_63 = float(1 << 63)
 
 
 def guard_number(t, v: Val):
-    t.bail_if(t.b.not_(U.is_number(t.b, v)), BAIL_GUARD, "num")
+    known = U.static_tag(v)
+    if known is None:
+        t.bail_if(t.b.not_(U.is_number(t.b, v)), BAIL_GUARD, "num")
+    elif known not in (TAG_INT, TAG_FLOAT):
+        t.always_bail(BAIL_GUARD)
 
 
 def guard_int(t, v: Val):
-    t.bail_if(t.b.not_(U.is_tag(t.b, v, TAG_INT)), BAIL_GUARD, "int")
+    known = U.static_tag(v)
+    if known is None:
+        t.bail_if(t.b.not_(U.is_tag(t.b, v, TAG_INT)), BAIL_GUARD, "int")
+    elif known != TAG_INT:
+        t.always_bail(BAIL_GUARD)
+    return Val(i64(TAG_INT), v.bits)
 
 
 def fold(t, op, start: Val, args) -> Val:
@@ -70,9 +79,7 @@ def native_rem(t, args):
 def native_mod(t, args):
     """Flooring modulus, integers only (float % has its own rules; those bail)."""
     b = t.b
-    x, y = args
-    guard_int(t, x)
-    guard_int(t, y)
+    x, y = guard_int(t, args[0]), guard_int(t, args[1])
     r = t.remainder(x, y).bits
     adjust = b.and_(b.icmp_signed("!=", r, i64(0)),
                     b.icmp_signed("<", b.xor(r, y.bits), i64(0)), name="mod.adjust")

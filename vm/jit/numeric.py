@@ -6,6 +6,10 @@ slow-path helpers (vm/jit/runtime.py) use it as is; tier-1 bodies inline only th
 integer case and call those helpers for the rest (translate.py), which keeps their IR,
 and so their compile time, small.
 
+Where a value's tag is a compile-time constant (U.static_tag), each operation emits only
+the path that can run: two known integers give just the integer instruction and its
+overflow check; a known non-number gives an unconditional bail.
+
 A user of the mixin provides `self.b` (the IRBuilder), `self.module`, and
 `bail_if(cond, reason, name)`, which leaves with `reason` when `cond` holds.
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 from vm.jit import irutil as U
 from vm.jit.code import BAIL_DIVZERO, BAIL_GUARD, BAIL_OVERFLOW, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL
-from vm.jit.irutil import I64, Val, i64
+from vm.jit.irutil import I64, Val, i64, static_tag
+
+NUMBERS = (TAG_INT, TAG_FLOAT)
 
 ARITH = ("add", "sub", "mul")
 COMPARE = {"lt": "<", "gt": ">", "le": "<=", "ge": ">="}
@@ -26,6 +32,11 @@ class NumericOps:
     def truthy(self, v: Val):
         """i1: v is neither nil nor false."""
         b = self.b
+        known = static_tag(v)
+        if known == TAG_BOOL:
+            return b.icmp_unsigned("!=", v.bits, i64(0), name="truthy")
+        if known is not None:
+            return U.FALSE if known == TAG_NIL else U.TRUE
         nil = U.is_tag(b, v, TAG_NIL, "is.nil")
         false = b.and_(U.is_tag(b, v, TAG_BOOL, "is.bool"),
                        b.icmp_unsigned("==", v.bits, i64(0)), name="is.false")
@@ -40,12 +51,35 @@ class NumericOps:
         """v as a double; bail unless it is a number. `exact`: integers must convert exactly
         (comparisons), else they round like Python's float(int) (arithmetic)."""
         b = self.b
-        self.bail_if(b.not_(U.is_number(b, v)), BAIL_GUARD, "num")
+        known = static_tag(v)
+        if known == TAG_FLOAT:
+            return U.as_double(b, v.bits)
+        if known is not None and known != TAG_INT:
+            self.always_bail(BAIL_GUARD)
+            return U.f64(0.0)
+        if known is None:
+            self.bail_if(b.not_(U.is_number(b, v)), BAIL_GUARD, "num")
         if exact:
             wide = b.icmp_unsigned(">", b.add(v.bits, i64(U.EXACT_FLOAT_INT)), i64(2 * U.EXACT_FLOAT_INT))
             self.bail_if(b.and_(U.is_tag(b, v, TAG_INT), wide, name="inexact"), BAIL_GUARD, "exact")
         as_int = b.sitofp(v.bits, U.F64, name="i2f")
         return b.select(U.is_tag(b, v, TAG_INT), as_int, U.as_double(b, v.bits), name="f")
+
+    def always_bail(self, reason: int):
+        """The operation can only fail (a known non-number): leave, and go on in a dead block."""
+        self.bail_if(U.TRUE, reason, "unreachable")
+
+    def known_types(self, x: Val, y: Val) -> str:
+        """'int' when both are known integers, 'float' when both are known numbers (one a
+        float), 'never' when one is known not to be a number, else 'dynamic'."""
+        tx, ty = static_tag(x), static_tag(y)
+        if tx == TAG_INT and ty == TAG_INT:
+            return "int"
+        if (tx is not None and tx not in NUMBERS) or (ty is not None and ty not in NUMBERS):
+            return "never"
+        if tx is not None and ty is not None:
+            return "float"
+        return "dynamic"
 
     def split(self, name: str, cond):
         """Branch on `cond`; returns (true block, false block, merge block), positioned nowhere."""
@@ -70,6 +104,14 @@ class NumericOps:
     def int_or_float(self, name, x, y, int_fn, float_fn) -> Val:
         """int_fn(a, b) -> i64 when both are integers (may bail), else float_fn on doubles."""
         b = self.b
+        known = self.known_types(x, y)
+        if known == "int":
+            return Val(i64(TAG_INT), int_fn(x.bits, y.bits))
+        if known == "float":
+            return Val(i64(TAG_FLOAT), U.as_bits(b, float_fn(self.to_double(x, False), self.to_double(y, False))))
+        if known == "never":
+            self.always_bail(BAIL_GUARD)
+            return Val(i64(TAG_INT), i64(0))
         yes, no, done = self.split(name, self.both_int(x, y))
         b.position_at_end(yes)
         ival = int_fn(x.bits, y.bits)
@@ -127,6 +169,14 @@ class NumericOps:
     def compare(self, op: str, x: Val, y: Val):
         """i1 for x op y on numbers; mixed int/float compares exactly or bails."""
         b = self.b
+        known = self.known_types(x, y)
+        if known == "int":
+            return b.icmp_signed(op, x.bits, y.bits, name="icmp")
+        if known == "float":
+            return b.fcmp_ordered(op, self.to_double(x, True), self.to_double(y, True), name="fcmp")
+        if known == "never":
+            self.always_bail(BAIL_GUARD)
+            return U.FALSE
         yes, no, done = self.split("cmp", self.both_int(x, y))
         b.position_at_end(yes)
         ires = b.icmp_signed(op, x.bits, y.bits, name="icmp")
@@ -145,6 +195,13 @@ class NumericOps:
     def equal(self, x: Val, y: Val):
         """i1 for (= x y): numbers numerically, booleans and nil by identity."""
         b = self.b
+        tx, ty = static_tag(x), static_tag(y)
+        if tx is not None and ty is not None:
+            if tx in NUMBERS and ty in NUMBERS:
+                return self.compare("==", x, y)
+            if tx != ty:
+                return U.FALSE
+            return b.icmp_unsigned("==", x.bits, y.bits, name="same")
         nums = b.and_(U.is_number(b, x), U.is_number(b, y), name="both.num")
         num_bb = b.append_basic_block("eq.num")
         other_bb = b.append_basic_block("eq.other")

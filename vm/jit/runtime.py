@@ -147,14 +147,19 @@ def get_runtime() -> Runtime:
         return _runtime
 
 
-def declare_helpers(module) -> dict:
-    """The runtime's functions as declarations in a body's module, by short name."""
-    out = {"refill": U.declare(module, "vmjit_refill", PAIR, [PTR, I64])}
-    for op in HELPERS:
-        out[op] = U.declare(module, helper_name(op), PAIR, [I64, I64, I64, I64])
-    for fn in out.values():
+class Helpers:
+    """The runtime's functions, declared in a body's module on first use, by short name."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __getitem__(self, op: str) -> ir.Function:
+        if op == "refill":
+            fn = U.declare(self.module, "vmjit_refill", PAIR, [PTR, I64])
+        else:
+            fn = U.declare(self.module, helper_name(op), PAIR, [I64, I64, I64, I64])
         fn.calling_convention = COLD_CC
-    return out
+        return fn
 
 
 class HelperEmitter(NumericOps):

@@ -28,11 +28,11 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.analyse import Static
-from vm.jit.code import BAIL_DEPTH, TAG_INT, TAG_NIL
-from vm.jit.irutil import I64, RET, Val, i64
+from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, TAG_INT, TAG_NIL
+from vm.jit.irutil import I64, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
-from vm.jit.runtime import declare_helpers
+from vm.jit.runtime import Helpers
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
@@ -46,7 +46,7 @@ class FunctionTranslator(NumericOps):
         self.func = plan.func
         self.symbols = symbols            # CompiledFunction -> ir.Function of every callee
         self.compact = compact            # tier 1: number slow paths out of line
-        self.helpers = declare_helpers(module)
+        self.helpers = Helpers(module)
         self.fn = fn or symbols[self.func]   # the body being emitted (a clone when unrolling)
         self.blocks = {}                  # byte offset -> its `op.<offset>` block
 
@@ -69,7 +69,8 @@ class FunctionTranslator(NumericOps):
         for i in range(self.func.nparams):
             args[3 + 2 * i].name = f"{self.local_name(i)}.tag.in"
             args[4 + 2 * i].name = f"{self.local_name(i)}.in"
-        self.store_params([Val(args[3 + 2 * i], args[4 + 2 * i]) for i in range(self.func.nparams)])
+        self.store_params(self.speculate([Val(args[3 + 2 * i], args[4 + 2 * i])
+                                          for i in range(self.func.nparams)]))
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
         b.branch(self.blocks[0])
@@ -80,6 +81,21 @@ class FunctionTranslator(NumericOps):
         names = self.func.local_names
         n = names[i] if i < len(names) else f"local{i}"
         return "".join(c if c.isalnum() or c in "_." else "_" for c in n) or f"local{i}"
+
+    def speculate(self, values) -> list:
+        """Check each argument against the type the plan speculates on (a mismatch bails);
+        past the check its tag is a constant, so the code after it knows the type."""
+        out = []
+        for v, expected in zip(values, self.plan.param_types):
+            if expected is None or static_tag(v) == expected:
+                out.append(v)
+                continue
+            if static_tag(v) is not None:
+                self.always_bail(BAIL_GUARD)
+            else:
+                self.bail_if(self.b.icmp_unsigned("!=", v.tag, i64(expected)), BAIL_GUARD, "arg.ok")
+            out.append(Val(i64(expected), v.bits))
+        return out
 
     def store_params(self, values):
         """A new activation: parameters from `values`, every other local nil."""
@@ -96,12 +112,13 @@ class FunctionTranslator(NumericOps):
             self.charge(block.charge)
         self.stack = []
         for i, e in enumerate(block.shape):
-            if e is None:
-                tag_ptr, bits_ptr = self.slots[i]
-                self.stack.append(Val(b.load(tag_ptr, typ=I64, name=f"s{i}.tag"),
-                                      b.load(bits_ptr, typ=I64, name=f"s{i}")))
-            else:
+            if type(e) is Static:
                 self.stack.append(e)
+                continue
+            tag_ptr, bits_ptr = self.slots[i]
+            tag = i64(e) if e is not None else b.load(tag_ptr, typ=I64, name=f"s{i}.tag")
+            self.stack.append(Val(tag, b.load(bits_ptr, typ=I64, name=f"s{i}")))
+        self.local_types = list(block.local_types)
         for inst in block.insts:
             getattr(self, "_emit_" + inst.name)(inst)
         if not b.block.is_terminated:
@@ -171,14 +188,16 @@ class FunctionTranslator(NumericOps):
     def _emit_LoadLocal(self, inst):
         tag_ptr, bits_ptr = self.locals[inst.arg]
         name = self.local_name(inst.arg)
-        self.push(Val(self.b.load(tag_ptr, typ=I64, name=name + ".tag"),
-                      self.b.load(bits_ptr, typ=I64, name=name)))
+        known = self.local_types[inst.arg]
+        tag = i64(known) if known is not None else self.b.load(tag_ptr, typ=I64, name=name + ".tag")
+        self.push(Val(tag, self.b.load(bits_ptr, typ=I64, name=name)))
 
     def _emit_StoreLocal(self, inst):
         v = self.pop()
         tag_ptr, bits_ptr = self.locals[inst.arg]
         self.b.store(v.tag, tag_ptr)
         self.b.store(v.bits, bits_ptr)
+        self.local_types[inst.arg] = static_tag(v)
 
     # Cells cannot escape a function that makes no closures: a cell slot holds its value.
     _emit_MakeCell = _emit_StoreCell = _emit_StoreLocal
@@ -242,7 +261,7 @@ class FunctionTranslator(NumericOps):
             from vm.jit.natives import NATIVE_EMITTERS
             self.ret(NATIVE_EMITTERS[target.name](self, args))
         elif target is self.func:
-            self.store_params(args)
+            self.store_params(self.speculate(args))
             b.branch(self.blocks[0])
         elif target.nparams == self.func.nparams:
             b.ret(b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail"))
@@ -355,29 +374,29 @@ class FunctionTranslator(NumericOps):
         return self.join(done, name, [(fast, fend), (slow, send)])
 
     def arith(self, op, x, y):
-        if not self.compact:
+        if not self.compact or self.known_types(x, y) != "dynamic":
             return super().arith(op, x, y)
         return self.fast_or_helper(op, x, y, lambda a, c: Val(i64(TAG_INT), self.int_arith(op, a, c)))
 
     def divide(self, x, y):
-        if not self.compact:
+        if not self.compact or self.known_types(x, y) != "dynamic":
             return super().divide(x, y)
         return self.fast_or_helper("div", x, y, lambda a, c: Val(i64(TAG_INT), self.int_divide(a, c)))
 
     def remainder(self, x, y):
-        if not self.compact:
+        if not self.compact or self.known_types(x, y) != "dynamic":
             return super().remainder(x, y)
         return self.fast_or_helper("rem", x, y, lambda a, c: Val(i64(TAG_INT), self.int_remainder(a, c)))
 
     def compare(self, op, x, y):
-        if not self.compact or op not in CMP_HELPER:
+        if not self.compact or op not in CMP_HELPER or self.known_types(x, y) != "dynamic":
             return super().compare(op, x, y)
         v = self.fast_or_helper(CMP_HELPER[op], x, y,
                                 lambda a, c: U.bool_val(self.b, self.b.icmp_signed(op, a, c)))
         return self.b.trunc(v.bits, U.I1, name="cmp")
 
     def equal(self, x, y):
-        if not self.compact:
+        if not self.compact or (static_tag(x) is not None and static_tag(y) is not None):
             return super().equal(x, y)
         v = self.fast_or_helper("eq", x, y, lambda a, c: U.bool_val(self.b, self.b.icmp_signed("==", a, c)))
         return self.b.trunc(v.bits, U.I1, name="eq")
