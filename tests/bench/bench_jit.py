@@ -81,16 +81,24 @@ def compiled_vm(src: str, name: str):
     return vm, func
 
 
-def fib_native(tier: int):
-    """Seconds for fib(N) in compiled code, called the way call_value calls it."""
-    vm, fib = compiled_vm(FIB + "(fib 3)", "fib")
-    if tier == 2:
-        vm.jit.promote(fib)
-    code = fib.jit_state
-    assert code.level == tier, code
-    result = code.native(1 << 60, 10_000, N)
-    assert result[0] == 832040, result
-    return best(lambda: code.native(1 << 60, 10_000, N)), code.compile_ms, result[1]
+def fib_native():
+    """Seconds for fib(N) in tier-1 and tier-2 compiled code, called the way call_value
+    calls it; the two are timed in turns so a burst of load hits both alike."""
+    codes = {}
+    for tier in (1, 2):
+        vm, fib = compiled_vm(FIB + "(fib 3)", "fib")
+        if tier == 2:
+            vm.jit.promote(fib)
+        code = fib.jit_state
+        assert code.level == tier, code
+        result = code.native(1 << 60, 10_000, N)
+        assert result[0] == 832040, result
+        codes[tier] = (vm, code)
+    times = {1: 1e9, 2: 1e9}
+    for _ in range(2 * REPEAT):
+        for tier, (_, code) in codes.items():
+            times[tier] = min(times[tier], best(lambda: code.native(1 << 60, 10_000, N), 1))
+    return times, result[1]
 
 
 def fib_program_jit():
@@ -199,8 +207,8 @@ def call_cost(n=100_000):
 
 def measure():
     r = {}
-    r["jit1"], r["jit1_ms"], r["ticks"] = fib_native(1)
-    r["jit2"], r["jit2_ms"], _ = fib_native(2)
+    times, r["ticks"] = fib_native()
+    r["jit1"], r["jit2"] = times[1], times[2]
     r["program"] = fib_program_jit()
     r["interp_small"], r["interp_ticks"] = fib_interpreter()
     r["interp"] = r["interp_small"] * r["ticks"] / r["interp_ticks"]
@@ -267,6 +275,15 @@ def table(r) -> str:
               ("a call into compiled code < 1 us", f"{r['call_native']:,.0f} ns", r["call_native"] < 1000)]
     for goal, value, met in goals:
         lines.append(f"| {goal} | {value} | {'yes' if met else 'no'} |")
+    lines += ["", "Where the time goes. A call into compiled code leaves the dispatch loop's inline "
+              "call path (the JIT sets `fast_argc = -1` so calls can be counted) and goes through "
+              "`op_Call`, `call_value` and `vm/jit/code.py:enter` (counting, breakpoint and global "
+              "guards, depth room, fuel budget) before the native entry, which itself costs the "
+              "last row; an interpreted call of a small function stays in the loop. Compiled fib "
+              "pays per call for the fuel charge of each block, the depth check, the bail check "
+              "after each call and the full register save (the fuel refill call on the base path "
+              "keeps LLVM from shrink-wrapping it); gcc -O2 also halves the calls by inlining the "
+              "recursion once, which tier 2 does too."]
     return "\n".join(lines)
 
 
