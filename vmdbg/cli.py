@@ -57,10 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                                       "       vmdbg {run,dis,trace,jit,screenshot} ...")
     sub = p.add_subparsers(dest="command")
 
-    def common(sp):
+    def common(sp, jit=0):
         sp.add_argument("file", help="program file (.lisp)")
-        sp.add_argument("--jit", type=positive_int, default=0, metavar="N",
-                        help="JIT threshold: compile a function at its Nth call (0: interpreter only)")
+        sp.add_argument("--jit", type=positive_int, default=jit, metavar="N",
+                        help=f"JIT threshold: compile a function at its Nth call (0: interpreter only; "
+                             f"default {jit})")
         sp.add_argument("--fuel", type=positive_int, default=None, metavar="N",
                         help="give the program N instructions; running out stops it")
         sp.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N",
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="elements allowed in one collection or string")
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
-    common(sub.add_parser("run", help="run a program headless; its output goes to stdout"))
+    # `run` tiers up at the 10th call (DESIGN's default); `trace` shows every instruction,
+    # so it stays interpreted unless asked.
+    common(sub.add_parser("run", help="run a program headless; its output goes to stdout"), jit=10)
     sub.add_parser("screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
     sp = sub.add_parser("dis", help="disassemble every function")
     sp.add_argument("file")
