@@ -37,7 +37,7 @@ from vm.values import Keyword, Symbol
 from vm.verify import VerifyError, verify_all
 
 LONG = bool(os.environ.get("VMDBG_FUZZ_LONG"))
-EXAMPLES = int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0)) or (25_000 if LONG else 200)
+EXAMPLES = int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0)) or (25_000 if LONG else 80)
 
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, database=None,
                 suppress_health_check=list(HealthCheck), print_blob=True)
