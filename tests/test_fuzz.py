@@ -434,7 +434,9 @@ def test_generator_makes_programs_that_compile():
 
     collect()
     assert seen and all(s in (0, 1) for s in seen)
-    assert seen.count(0) >= len(seen) // 5, seen
+    # Some runs end in a Lisp error or run out of fuel; enough must finish to exercise
+    # whole programs.
+    assert seen.count(0) >= len(seen) // 10, seen
 
 
 # -- 3. random bytecode ------------------------------------------------------------------------
