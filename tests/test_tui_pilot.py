@@ -16,7 +16,7 @@ from vmdbg.app import DebuggerApp
 from vmdbg.keys import GLOBAL_KEYS
 from vmdbg.screens import BreakpointEditor, HelpScreen, WatchPrompt
 from vmdbg.session import Session
-from vmdbg.testing import press, settle, stopped_app
+from vmdbg.testing import _hops, press, send_keys as send, settle, stopped_app
 from vmdbg.widgets.bytecode import BytecodeView
 from vmdbg.widgets.fibers import FibersView
 from vmdbg.widgets.frames import FramesView
@@ -46,17 +46,13 @@ def drive(app, script, size=(120, 40)):
     """Run `script(pilot)` against `app` headless; returns what the script returns."""
     async def main():
         async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            return await script(pilot)
+            try:
+                await settle(pilot)
+                return await script(pilot)
+            finally:                    # a failed test must not leave the VM running
+                app.driver.pause()
+                await app.workers.wait_for_complete()
     return asyncio.run(main())
-
-
-def send(pilot, *keys):
-    """Post key presses without waiting for anything (to act while the program runs)."""
-    from textual import events
-    from textual.keys import key_to_character
-    for key in keys:
-        pilot.app._driver.send_message(events.Key(key, key_to_character(key)))
 
 
 def status_text(app) -> str:
@@ -182,7 +178,7 @@ def test_commands_are_refused_while_running_and_the_ui_says_why():
         send(pilot, "c")
         await asyncio.sleep(0.2)
         send(pilot, "s")
-        await asyncio.sleep(0.1)
+        await _hops(pilot)
         assert "press p to pause" in status_text(app)
         await press(pilot, "p")
         assert app.snapshot.reason == "pause"

@@ -143,10 +143,14 @@ class VM:
 
     # -- running -----------------------------------------------------------------
 
-    def run(self, until_tick: int | None = None) -> str:
+    def run(self, until_tick: int | None = None, between=None) -> str:
         """Run until the program ends, `until_tick`, a breakpoint, a catchpoint or a pause.
 
-        Returns the reason: "finished", "error", "limit", "breakpoint", "signal", "pause"."""
+        Returns the reason: "finished", "error", "limit", "breakpoint", "signal", "pause".
+        `between`, if given, is called between slices of the run, at an instruction
+        boundary; when it returns true the run returns "slice". The debugger takes its
+        checkpoints there: a run target at each checkpoint would make compiled code bail
+        out of every call longer than the distance to it."""
         self.stop_reason = None
         if self.halted:
             return self.status
@@ -169,6 +173,9 @@ class VM:
                 self.pause_requested = False
                 self.status = "ready"
                 return "pause"
+            if between is not None and between():
+                self.status = "ready"
+                return "slice"
             self.run_limit = min(target, self.tick + PAUSE_SLICE)
             run_loop(self)
             if self.stop_reason is None and self.held_signal is not None:

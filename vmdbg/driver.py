@@ -10,6 +10,7 @@ threads (Session.pause is thread-safe).
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -20,6 +21,7 @@ from vmdbg.messages import CommandFailed, Progress, Stopped
 
 MAX_PENDING = 8
 PROGRESS_INTERVAL = 0.05        # seconds between live snapshots: 20 frames per second
+PAUSE_REPEAT = 0.01             # seconds between repeated pause requests
 
 
 @dataclass
@@ -49,6 +51,7 @@ class SessionDriver:
         self.lock = threading.Lock()
         self.draining = False           # a worker is running jobs
         self.current: Job | None = None
+        self.pausing: Job | None = None     # the job a pause was asked for
         if live:
             session.progress = self._progress
             session.progress_interval = PROGRESS_INTERVAL
@@ -82,10 +85,20 @@ class SessionDriver:
         """Drop queued commands and stop the running one at the next instruction boundary."""
         with self.lock:
             self.queue.clear()
-            running = self.current is not None
-        if running:
+            job = self.current
+            if job is None or self.pausing is job:
+                return job is not None
+            self.pausing = job
+        self.session.pause()
+        threading.Thread(target=self._keep_pausing, args=(job,), name="vmdbg-pause", daemon=True).start()
+        return True
+
+    def _keep_pausing(self, job: Job) -> None:
+        # A command that had been picked up but not yet started clears an earlier pause
+        # request when it starts, so ask again until it has stopped.
+        while self.current is job:
             self.session.pause()
-        return running
+            time.sleep(PAUSE_REPEAT)
 
     def _drain(self) -> None:
         while True:

@@ -143,6 +143,8 @@ def restore(vm, cp: Checkpoint):
     fields, globals_, fibers, bits, next_user = copy_state(cp.state)
     for name, value in zip(_FIELDS, fields):
         setattr(vm, name, value)
+    if vm.status == "running":          # taken between slices of a run
+        vm.status = "ready"
     vm.globals[:] = globals_
     vm.fibers = weakref.WeakValueDictionary({f.id: f for f in fibers})
     vm.registry.bits = bits

@@ -14,7 +14,7 @@ from bisect import bisect_left
 from vm.bytecode import OP_Return as OP_RETURN
 from vm.call import will_catch
 from vm.core import VM, span_before
-from vm.errors import SourceError
+from vm.errors import SourceError, VMBug
 from vm.execute import OP_BREAK
 from vm.signals import SIG_ERROR, SIG_FUEL
 from vm.values import preview
@@ -217,24 +217,30 @@ class Session:
     def _run(self, until_tick: int | None = None) -> str:
         """Run forward, taking checkpoints, until a stop the user should see."""
         vm = self.vm
-        last_progress = time.perf_counter()
+        history = self.history
+        last_progress = [time.perf_counter()]
+
+        def between() -> bool:
+            # Between slices of vm.run: checkpoints here, and back to this loop for a
+            # pause or a progress report (which evaluates watches, so not inside the run).
+            history.maybe_take(vm)
+            return self._pause.is_set() or (self.progress is not None and
+                                            time.perf_counter() - last_progress[0] > self.progress_interval)
+
         r = self._step_past_break()
         while True:
             # Also checked here, not only by vm.run: a pause asked for while a condition
             # or a watch was being evaluated is put back by the evaluation.
             if self._pause.is_set() and r != "finished" and r != "error":
                 return "pause"
-            if r is None or r == "limit":
+            if r is None or r == "limit" or r == "slice":
                 if until_tick is not None and vm.tick >= until_tick:
                     return "limit"
-                self.history.maybe_take(vm)
-                if self.progress is not None and time.perf_counter() - last_progress > self.progress_interval:
-                    last_progress = time.perf_counter()
+                history.maybe_take(vm)
+                if self.progress is not None and time.perf_counter() - last_progress[0] > self.progress_interval:
+                    last_progress[0] = time.perf_counter()
                     self.progress(self.snapshot("running"))
-                target = self.history.next_due()
-                if until_tick is not None:
-                    target = min(target, until_tick)
-                r = vm.run(max(target, vm.tick + 1))
+                r = vm.run(until_tick, between)
             elif r == "breakpoint":
                 why = self._breakpoint_stops()
                 if why is not None:
@@ -791,7 +797,7 @@ class Session:
         try:
             vm = VM(max_depth=self.max_depth, jit=self.jit, **self.vm_options)
             vm.load(text, self.filename)
-        except SourceError as e:
+        except (SourceError, VMBug) as e:     # VMBug: the verifier refused the code
             self.message = f"restart failed: {e}"
             return self.snapshot()
         self.patches.clear()

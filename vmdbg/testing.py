@@ -75,6 +75,7 @@ async def settle(pilot) -> None:
     Unlike pilot.pause() this does not wait for the CPU to go idle (a program running in
     the worker keeps it busy): it waits for the worker, then for every queued message."""
     app = pilot.app
+    await _hops(pilot)
     for _ in range(100_000):
         await app.workers.wait_for_complete()
         await pilot._wait_for_screen()
@@ -85,17 +86,27 @@ async def settle(pilot) -> None:
     await pilot._wait_for_screen()
 
 
-async def press(pilot, *keys: str) -> None:
-    """Press keys one at a time, settling after each (faster than pilot.press)."""
+async def _hops(pilot, rounds: int = 6) -> None:
+    # A key travels app -> screen -> focused widget -> binding -> action: let every hop
+    # run, so a command it queues is seen as queued.
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+        await pilot._wait_for_screen()
+
+
+def send_keys(pilot, *keys: str) -> None:
+    """Post key presses without waiting (e.g. to press p while the program runs)."""
     from textual import events
     from textual.keys import _character_to_key, key_to_character
     for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        pilot.app._driver.send_message(events.Key(key, key_to_character(key)))
-        # A key travels app -> screen -> focused widget -> binding -> action: let every
-        # hop run before waiting for the command it may have queued.
-        for _ in range(6):
-            await asyncio.sleep(0)
-            await pilot._wait_for_screen()
+        char = key if len(key) == 1 else None
+        if char is not None and not char.isalnum():
+            key = _character_to_key(char)
+        pilot.app._driver.send_message(events.Key(key, char or key_to_character(key)))
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press keys one at a time, settling after each (faster than pilot.press)."""
+    for key in keys:
+        send_keys(pilot, key)
         await settle(pilot)

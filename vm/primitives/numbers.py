@@ -19,9 +19,11 @@ from vm.values import Keyword, is_truthy, values_equal
 # it belongs with VM start-up and lives here only until the VM sets it itself.
 sys.set_int_max_str_digits(0)
 
-# bit/shl refuses results wider than this many bits (2 MiB): one call must not be able to
-# ask for gigabytes.
-MAX_SHIFT_BITS = 1 << 24
+# `*` and bit/shl refuse integer results wider than this many bits (about 79,000 decimal
+# digits): one instruction must not be able to ask for gigabytes, nor make the next one
+# (printing is quadratic in the digits, so is division) take seconds.
+MAX_INT_BITS = 1 << 18
+MAX_SHIFT_BITS = MAX_INT_BITS
 
 INT_SYNTAX = re.compile(
     r"[+-]?(?:0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[oO][0-7](?:_?[0-7])*"
@@ -78,9 +80,9 @@ def multiply(vm, *args):
     try:
         for x in args:
             expect_number("*", x)
-            if type(x) is int and type(total) is int and total.bit_length() + x.bit_length() > MAX_SHIFT_BITS:
+            if type(x) is int and type(total) is int and total.bit_length() + x.bit_length() > MAX_INT_BITS:
                 # Repeated squaring would otherwise ask for gigabytes in a few dozen steps.
-                raise argument_error("*", f"result would exceed {MAX_SHIFT_BITS} bits")
+                raise argument_error("*", f"result would exceed {MAX_INT_BITS} bits")
             total *= x
     except OverflowError:
         raise_overflow("*")
