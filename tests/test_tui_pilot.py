@@ -51,7 +51,10 @@ def drive(app, script, size=(120, 40)):
                 return await script(pilot)
             finally:                    # a failed test must not leave the VM running
                 app.driver.pause()
-                await app.workers.wait_for_complete()
+                try:
+                    await app.workers.wait_for_complete()
+                except Exception:
+                    pass
     return asyncio.run(main())
 
 
@@ -78,8 +81,7 @@ def test_opens_stopped_before_the_first_instruction_with_every_panel_visible():
 
 # -- stepping ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["s", "f11"])
-def test_step_into_moves_to_the_next_line(key):
+def test_step_into_moves_to_the_next_line(key="s"):
     app = stopped_app(DEMO)
 
     async def script(pilot):
@@ -90,8 +92,7 @@ def test_step_into_moves_to_the_next_line(key):
     drive(app, script)
 
 
-@pytest.mark.parametrize("key", ["n", "f10"])
-def test_step_over_runs_calls_to_completion(key):
+def test_step_over_runs_calls_to_completion(key="n"):
     app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[4])
 
     async def script(pilot):
@@ -101,8 +102,7 @@ def test_step_over_runs_calls_to_completion(key):
     drive(app, script)
 
 
-@pytest.mark.parametrize("key", ["f", "shift+f11"])
-def test_step_out_returns_to_the_caller(key):
+def test_step_out_returns_to_the_caller(key="f"):
     app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[{"function": "inner"}])
 
     async def script(pilot):
@@ -123,6 +123,26 @@ def test_step_instruction_runs_exactly_one_instruction():
     drive(app, script)
 
 
+def test_f_keys_are_aliases_of_the_letters():
+    """F11 into, F10 over, shift+F11 out, F9 breakpoint, F5 continue (F6 pause: below)."""
+    app = stopped_app(source=NESTED, filename="nested.lisp", breakpoints=[{"function": "outer"}])
+
+    async def script(pilot):
+        assert app.snapshot.function == "outer"
+        await press(pilot, "f11")
+        assert app.snapshot.function == "inner"
+        await press(pilot, "shift+f11")
+        assert app.snapshot.function == "outer"
+        await press(pilot, "f10")
+        assert (app.snapshot.function, app.snapshot.line) == ("main", 4)
+        app.part(SourceView).cursor = 4         # line 5
+        await press(pilot, "f9")
+        assert [bp.line for bp in app.snapshot.breakpoints if bp.kind == "line"] == [5]
+        await press(pilot, "f5")
+        assert (app.snapshot.reason, app.snapshot.line) == ("breakpoint", 5)
+    drive(app, script)
+
+
 def test_quick_presses_are_all_honoured_in_order():
     app = stopped_app(DEMO)
 
@@ -136,8 +156,7 @@ def test_quick_presses_are_all_honoured_in_order():
 
 # -- running, pausing, breakpoints -------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["c", "f5"])
-def test_continue_runs_to_a_breakpoint_then_to_the_end(key):
+def test_continue_runs_to_a_breakpoint_then_to_the_end(key="c"):
     app = stopped_app(DEMO, breakpoints=[66], continues=0)
 
     async def script(pilot):
@@ -211,8 +230,7 @@ def _move_cursor_to(pilot, app, line):
     source.cursor = line - 1
 
 
-@pytest.mark.parametrize("key", ["b", "f9"])
-def test_toggle_breakpoint_at_the_cursor_line(key):
+def test_toggle_breakpoint_at_the_cursor_line(key="b"):
     app = stopped_app(DEMO)
 
     async def script(pilot):
@@ -460,9 +478,8 @@ def test_every_action_is_in_the_command_palette():
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for key in GLOBAL_KEYS:
             assert key.description in titles
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Step one instruction")
-        await pilot.pause(0.3)
+        await press(pilot, "ctrl+p", *"Step one instruction")
+        await pilot.pause(0.3)                 # the palette searches in the background
         await press(pilot, "enter")
         await settle(pilot)
         assert app.snapshot.tick == 1

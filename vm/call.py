@@ -117,6 +117,10 @@ def finish_fiber(vm, fiber, value):
     fiber.value = value
     fiber.bits = 0
     fiber.pending = None
+    # A dead fiber needs no creator (only the debugger's tree shows it, and a dead fiber
+    # sits under its resumer). Dropping it keeps a fiber that creates the next one and dies,
+    # a million times over, from pinning the whole chain of dead creators.
+    fiber.creator = None
     parent = fiber.parent
     vm.note_event("return-fiber", fiber)
     if parent is None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
@@ -80,7 +81,8 @@ class HelpScreen(ModalScreen):
             right.append(f"  {what:<24}", "bold")
             right.append(f"{does}\n")
         right.append("\nctrl+p: the command palette lists every action.\n")
-        right.append(f"Remap keys by binding id in\n{config_path()}\n", "italic")
+        path = config_path().replace(os.path.expanduser("~"), "~", 1)
+        right.append(f"Remap keys by binding id in\n{path}\n", "italic")
         with Vertical(id="help-box") as box:
             box.border_title = "Help · keys in effect"
             box.border_subtitle = "escape closes"
@@ -166,21 +168,21 @@ class BreakpointEditor(ModalScreen):
             table = DataTable(id="bp-table", cursor_type="row")
             table.add_columns("on", "where", "hits", "condition", "hit count", "log message")
             yield table
-            with Grid(id="bp-form"):
-                for label, field_id, hint in (
-                        ("Where", "bp-where", "line number, function name, name@offset, or :signal"),
-                        ("Condition", "bp-condition", "stop only when this expression is truthy"),
-                        ("Hit count", "bp-hits", "stop from the Nth hit on"),
-                        ("Log message", "bp-log", "print this instead of stopping; {expr} is replaced")):
+            for label, field_id, hint in (
+                    ("Where", "bp-where", "line number, function name, name@offset, or :signal"),
+                    ("Condition", "bp-condition", "stop only when this expression is truthy"),
+                    ("Hit count", "bp-hits", "stop from the Nth hit on"),
+                    ("Log message", "bp-log", "print this instead of stopping; {expr} is replaced")):
+                with Horizontal(classes="bp-field"):
                     yield Label(label)
-                    field = Input(placeholder=hint, id=field_id)
+                    field = Input(placeholder=hint, id=field_id, compact=True)
                     field.cursor_blink = blink
                     yield field
             with Horizontal(id="bp-buttons"):
-                yield Button("Add", id="bp-add", variant="primary")
-                yield Button("Replace highlighted", id="bp-replace")
-                yield Button("Enable/disable", id="bp-toggle")
-                yield Button("Delete", id="bp-delete", variant="error")
+                yield Button("Add", id="bp-add", variant="primary", compact=True)
+                yield Button("Replace highlighted", id="bp-replace", compact=True)
+                yield Button("Enable/disable", id="bp-toggle", compact=True)
+                yield Button("Delete", id="bp-delete", variant="error", compact=True)
             yield Label("Stop when a signal is emitted (catchpoints):", id="bp-catch-label")
             with Horizontal(id="bp-catch"):
                 for name, _ in (self.snapshot.signal_names if self.snapshot else ()):

@@ -75,7 +75,6 @@ async def settle(pilot) -> None:
     Unlike pilot.pause() this does not wait for the CPU to go idle (a program running in
     the worker keeps it busy): it waits for the worker, then for every queued message."""
     app = pilot.app
-    await _hops(pilot)
     for _ in range(100_000):
         await app.workers.wait_for_complete()
         await pilot._wait_for_screen()
@@ -109,4 +108,5 @@ async def press(pilot, *keys: str) -> None:
     """Press keys one at a time, settling after each (faster than pilot.press)."""
     for key in keys:
         send_keys(pilot, key)
+        await _hops(pilot)
         await settle(pilot)
