@@ -1302,6 +1302,19 @@ def test_breakpoints_and_reverse_execution_with_the_jit_on():
     assert snap.breakpoints[0].hits == 5
 
 
+def test_checkpoints_do_not_cut_compiled_calls_short():
+    # Checkpoints are taken between slices of the run, not at run targets: a compiled call
+    # longer than the checkpoint interval still runs natively in one go, without bailing.
+    pytest.importorskip("llvmlite")
+    text = "(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n(println (fib 20))\n"
+    s = Session.from_source(text, FILENAME, jit=1, checkpoint_interval=1_000)
+    snap = s.continue_()
+    assert snap.output == "6765\n"
+    stats = {entry["name"]: entry for entry in s.vm.jit.stats()}
+    assert stats["fib"]["calls"] == 1 and not stats["fib"]["bails"]
+    assert len(s.history.checkpoints) > 1
+
+
 
 COMMANDS = ("step_instruction", "step_line", "step_over", "step_out", "continue_", "run_to",
             "goto_tick", "step_back", "step_back_line", "step_back_over", "reverse_continue",

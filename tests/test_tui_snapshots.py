@@ -81,12 +81,13 @@ def test_signal_propagated_through_two_fibers(snap_compare):
 
 
 def test_fuel_exhausted(snap_compare):
-    """demo.lisp run with --fuel 300: the root fiber runs dry; status ERROR, out of fuel,
-    with `fuel: fuel exhausted`; Fuel shows fiber #0 out of fuel with an empty gauge;
-    Output ends with the fuel error text in red."""
-    with open(os.path.join(EXAMPLES, "demo.lisp"), encoding="utf-8") as fh:
-        app = stopped_app(source=fh.read(), filename="demo.lisp", continues=1,
-                          session_options={"fuel": 300})
+    """tail_loop.lisp run with --fuel 500: the root fiber runs dry inside sum-below; status
+    ERROR, out of fuel, `fuel: fuel exhausted`; Fuel shows fiber #0 out of fuel with an
+    empty gauge; Signals: last :fuel, `:fuel from #0, uncaught`; Output ends with the fuel
+    error and its location in red."""
+    with open(os.path.join(EXAMPLES, "tail_loop.lisp"), encoding="utf-8") as fh:
+        app = stopped_app(source=fh.read(), filename="tail_loop.lisp", continues=1,
+                          session_options={"fuel": 500})
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 

@@ -97,24 +97,24 @@ class FuelView(Static, Panel):
         text.append("█" * full, component_style(self, style))
         text.append("░" * (width - full), component_style(self, "fuel--empty"))
         text.append("\n")
-        text.append(sparkline(series, width, max(budget, 1)), component_style(self, "fuel--spark"))
         if len(series) > 1:
+            text.append(sparkline(series, width, max(budget, 1)), component_style(self, "fuel--spark"))
             text.append(f"\nticks {series[0][0]:,} – {series[-1][0]:,}", label)
         return text
 
 
 def sparkline(series: list[tuple[int, int]], width: int, budget: int) -> str:
-    """Fuel over ticks: each column is a slice of ticks showing the fuel left at its end."""
-    if not series:
-        return ""
+    """Fuel over ticks: column c shows the fuel at its tick, read off the straight line
+    between the samples around it (fuel drains one unit per instruction in between)."""
     first, last = series[0][0], series[-1][0]
     span = max(last - first, 1)
-    columns = min(width, max(len(series), 1)) if last == first else width
     out, i = [], 0
-    for col in range(columns):
-        tick = first + span * (col + 1) / columns
-        while i + 1 < len(series) and series[i + 1][0] <= tick:
+    for col in range(width):
+        tick = first + span * (col + 1) / width
+        while i + 2 < len(series) and series[i + 1][0] < tick:
             i += 1
-        level = series[i][1] * (len(BARS) - 1) // budget
+        (t0, f0), (t1, f1) = series[i], series[min(i + 1, len(series) - 1)]
+        fuel = f1 if t1 <= t0 else f0 + (f1 - f0) * min(1.0, max(0.0, (tick - t0) / (t1 - t0)))
+        level = int(fuel * (len(BARS) - 1) / budget + 0.5)
         out.append(BARS[max(0, min(len(BARS) - 1, level))])
     return "".join(out)
