@@ -95,7 +95,7 @@ def row(name, value, target, ok, note=""):
     print(f"{name:<52} {value:>18} {target:>12}  {'ok' if ok else 'MISS'}  {note}")
 
 
-def bench_continue(n, repeat):
+def bench_continue(n, repeat, jit=0):
     """run_program against Session + 10 breakpoints + continue_(), end to end (each makes its
     own VM), interleaved, best of `repeat`. The machine's noise moves both; the extra time
     the session spends outside the interpreter (checkpoints, breakpoints, the final
@@ -113,12 +113,12 @@ def bench_continue(n, repeat):
             spent[0] += time.perf_counter() - start
 
     def headless():
-        out = run_program(source, "bench.lisp")
+        out = run_program(source, "bench.lisp", jit=jit)
         assert out.status == 0, out.error_text
         return out.value, out.ticks
 
     def debugged():
-        s = Session.from_source(source, "bench.lisp")
+        s = Session.from_source(source, "bench.lisp", jit=jit)
         for line in NEVER_LINES:
             assert s.add_breakpoint(line=line).verified
         take = s.history.take
@@ -148,7 +148,7 @@ def bench_continue(n, repeat):
     assert vh == vd, (vh, vd)
     extra = min(o for _, o, _ in results[debugged]) - min(o for _, o, _ in results[headless])
     ratio = th / td
-    row(f"continue_ fib({n}), 10 bps never hit, {vh[1]:,} ticks",
+    row(f"continue_ fib({n}){f', --jit={jit}' if jit else ''}, 10 bps never hit, {vh[1]:,} ticks",
         f"{td * 1000:.0f} vs {th * 1000:.0f} ms", "speed >= 0.95", ratio >= 0.95,
         f"speed ratio {ratio:.3f} (run_program time / session time); the session's own work "
         f"outside the interpreter: {extra * 1000:.1f} ms = {extra / th * 100:.1f}% of run_program")
@@ -267,6 +267,7 @@ def main():
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"{'measure':<52} {'value':>18} {'target':>12}")
     bench_continue(18 if args.quick else 22, 3 if args.quick else 7)
+    bench_continue(22 if args.quick else 27, 3 if args.quick else 7, jit=10)
     bench_steps()
     bench_pause(5 if args.quick else 15)
     if args.quick:
