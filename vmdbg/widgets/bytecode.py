@@ -43,8 +43,8 @@ class BytecodeView(CursorRowsView):
         self.empty_text = "(no code)"
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        last, self.snapshot = self.snapshot, snapshot
-        before = self._decorated()
+        last, before = self.snapshot, self._decorated()
+        self.snapshot = snapshot
         new_code = snapshot.code is not self.index.code
         if new_code:
             self.index = CodeIndex(snapshot.code)

@@ -75,6 +75,8 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
         With `changed` (row indexes) and the same count, only those rows are redrawn: a
         step repaints the handful of rows that differ, not whole panels."""
+        if changed is not None and (self._sized_now or not self.scrollable_content_region.height):
+            changed = None          # not laid out yet: partial redraws could miss rows
         if changed is not None:
             if count != self._count:
                 old = self._count

@@ -67,8 +67,8 @@ class SourceView(CursorRowsView):
         self.empty_text = "(no source)"
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        last, self.snapshot = self.snapshot, snapshot
-        before = self._decorated()
+        last, before = self.snapshot, self._decorated()
+        self.snapshot = snapshot
         new_text = snapshot.file is not None and (snapshot.file != self.file or snapshot.source is not self.text)
         if new_text:
             self.file, self.text = snapshot.file, snapshot.source
