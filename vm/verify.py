@@ -25,7 +25,7 @@ in-range operands.
 from __future__ import annotations
 
 from vm import bytecode
-from vm.bytecode import NUM_OPCODES, OPCODES, ROLE_KIND, CompiledFunction, stack_effect
+from vm.bytecode import NUM_OPCODES, OPCODES, CompiledFunction, stack_effect
 from vm.errors import VMBug
 
 _OP = {info.name: info.code for info in OPCODES}
@@ -225,83 +225,99 @@ def _check_header(func):
             raise _err(func, None, f"{attr} is {v!r}, not a count")
     params = func.nparams + func.nopt + (1 if func.rest else 0)
     if params > func.nlocals:
-        raise _err(func, None, f"{params} parameters but only {func.nlocals} local slots")
+        raise _err(func, None, f"{params} parameters but only {func.nlocals} local "
+                               f"slot{'' if func.nlocals == 1 else 's'}")
 
 
 def _flow(func, instrs: dict, memo: dict):
-    """Walk every path from offset 0: stack depth and which locals hold cells."""
+    """Walk every path from offset 0: stack depth and which locals hold cells.
+
+    States are kept only where paths can merge (offset 0 and jump targets), so memory is
+    (jump targets x locals) bits however long the function is; the straight run after a
+    merge point is walked again only when the state there grows (bits are only added)."""
     n = len(func.code)
-    # State at an instruction: (depth, maybe_plain bits, maybe_cell bits) over local slots.
-    all_plain = (1 << func.nlocals) - 1
-    states: dict = {0: (0, all_plain, 0)}
+    starts = {0}
+    for info, ops, nxt in instrs.values():
+        if info.operands and info.operands[0] == "jump":
+            starts.add(nxt + ops[0])
+    # State at a merge point: (depth, maybe_plain bits, maybe_cell bits) over local slots.
+    states: dict = {0: (0, (1 << func.nlocals) - 1, 0)}
     work = [0]
+
+    def merge(at, came_from, depth, plain, cell):
+        old = states.get(at)
+        if old is None:
+            states[at] = (depth, plain, cell)
+            work.append(at)
+            return
+        if old[0] != depth:
+            raise _err(func, at, f"stack depth {old[0]} on one path into this instruction "
+                                 f"but {depth} on another (from offset {came_from})")
+        merged = (depth, old[1] | plain, old[2] | cell)
+        if merged != old:
+            states[at] = merged
+            work.append(at)
+
     while work:
         off = work.pop()
         depth, plain, cell = states[off]
-        info, ops, nxt = instrs[off]
-        c = info.code
-        pops, pushes = stack_effect(info, ops)
-        if pops > depth:
-            raise _err(func, off, f"{info.name} pops {pops} value{'s' if pops != 1 else ''} "
-                                  f"but the stack holds {depth} (stack underflow)")
-        depth = depth - pops + pushes
-        if c == _MAKE_CELL:
-            bit = 1 << ops[0]
-            plain &= ~bit
-            cell |= bit
-        elif c == _STORE_LOCAL:
-            bit = 1 << ops[0]
-            plain |= bit
-            cell &= ~bit
-        elif c == _LOAD_LOCAL:
-            if cell >> ops[0] & 1:
-                raise _err(func, off, f"LoadLocal: local slot {ops[0]} may hold a cell here "
-                                      f"(use LoadCell)")
-        elif c in (_LOAD_CELL, _STORE_CELL):
-            if not cell >> ops[0] & 1 or plain >> ops[0] & 1:
-                what = "may not hold" if cell >> ops[0] & 1 else "does not hold"
-                raise _err(func, off, f"{info.name}: local slot {ops[0]} {what} a cell here "
-                                      f"(no MakeCell on every path)")
-        elif c == _MAKE_CLOSURE:
-            child = func.constants[ops[0]]
-            for j, (kind, _) in capture_uses(child, None, memo).items():
-                if j >= len(child.captures):
-                    continue       # reported when the child itself is verified
-                from_local, index, name = child.captures[j]
-                if not from_local:
-                    continue       # checked through this function's own capture uses
-                is_cell = cell >> index & 1
-                is_plain = plain >> index & 1
-                if kind == CELL and (not is_cell or is_plain):
-                    raise _err(func, off, f"MakeClosure: {child.name} uses local slot {index} "
-                                          f"({name}) as a cell, but it may not hold one here")
-                if kind == PLAIN and is_cell:
-                    raise _err(func, off, f"MakeClosure: {child.name} reads local slot {index} "
-                                          f"({name}) as a plain value, but it may hold a cell here")
-        succ = []
-        if c == _JUMP:
-            succ.append(nxt + ops[0])
-        else:
+        while True:
+            info, ops, nxt = instrs[off]
+            c = info.code
+            pops, pushes = stack_effect(info, ops)
+            if pops > depth:
+                raise _err(func, off, f"{info.name} pops {pops} value{'s' if pops != 1 else ''} "
+                                      f"but the stack holds {depth} (stack underflow)")
+            depth = depth - pops + pushes
+            if c == _MAKE_CELL:
+                bit = 1 << ops[0]
+                plain &= ~bit
+                cell |= bit
+            elif c == _STORE_LOCAL:
+                bit = 1 << ops[0]
+                plain |= bit
+                cell &= ~bit
+            elif c == _LOAD_LOCAL:
+                if cell >> ops[0] & 1:
+                    raise _err(func, off, f"LoadLocal: local slot {ops[0]} may hold a cell here "
+                                          f"(use LoadCell)")
+            elif c in (_LOAD_CELL, _STORE_CELL):
+                if not cell >> ops[0] & 1 or plain >> ops[0] & 1:
+                    what = "may not hold" if cell >> ops[0] & 1 else "does not hold"
+                    raise _err(func, off, f"{info.name}: local slot {ops[0]} {what} a cell here "
+                                          f"(no MakeCell on every path)")
+            elif c == _MAKE_CLOSURE:
+                _check_closure(func, off, func.constants[ops[0]], plain, cell, memo)
+            falls_through = c not in _ENDS_PATH
+            if falls_through and nxt >= n:
+                raise _err(func, off, f"{info.name} is the last instruction and execution "
+                                      f"falls off the end of the function")
             if info.operands and info.operands[0] == "jump":
-                succ.append(nxt + ops[0])
-            if c not in _ENDS_PATH:
-                if nxt >= n:
-                    raise _err(func, off, f"{info.name} is the last instruction and execution "
-                                          f"falls off the end of the function")
-                succ.append(nxt)
-        for s in succ:
-            old = states.get(s)
-            if old is None:
-                states[s] = (depth, plain, cell)
-                work.append(s)
-                continue
-            if old[0] != depth:
-                raise _err(func, s, f"stack depth {old[0]} on one path into this instruction "
-                                    f"but {depth} on another (from offset {off})")
-            merged = (depth, old[1] | plain, old[2] | cell)
-            if merged != old:
-                states[s] = merged
-                work.append(s)
+                merge(nxt + ops[0], off, depth, plain, cell)
+            if not falls_through:
+                break
+            if nxt in starts:
+                merge(nxt, off, depth, plain, cell)
+                break
+            off = nxt
+
+
+def _check_closure(func, off, child, plain, cell, memo):
+    """MakeClosure must take cells where the child unboxes them, plain values where it reads them."""
+    for j, (kind, _) in capture_uses(child, None, memo).items():
+        if j >= len(child.captures):
+            continue       # reported when the child itself is verified
+        from_local, index, name = child.captures[j]
+        if not from_local:
+            continue       # checked through this function's own capture uses
+        is_cell = cell >> index & 1
+        is_plain = plain >> index & 1
+        if kind == CELL and (not is_cell or is_plain):
+            raise _err(func, off, f"MakeClosure: {child.name} uses local slot {index} "
+                                  f"({name}) as a cell, but it may not hold one here")
+        if kind == PLAIN and is_cell:
+            raise _err(func, off, f"MakeClosure: {child.name} reads local slot {index} "
+                                  f"({name}) as a plain value, but it may hold a cell here")
 
 
 def verify_all(main) -> None:
