@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -49,8 +50,20 @@ class Breakpoint:
         return f"signal {self.signal}"
 
 
+_FUNCTIONS = weakref.WeakKeyDictionary()     # vm -> (its main, program_functions(vm))
+
+
 def program_functions(vm) -> list:
-    """Every CompiledFunction of the program and the prelude."""
+    """Every CompiledFunction of the program and the prelude (a copy of a list made once
+    per loaded program: every closure the program makes runs one of these)."""
+    cached = _FUNCTIONS.get(vm)
+    if cached is None or cached[0] is not vm.main:
+        cached = (vm.main, _find_functions(vm))
+        _FUNCTIONS[vm] = cached
+    return list(cached[1])
+
+
+def _find_functions(vm) -> list:
     out = []
     if vm.main is not None:
         out.extend(vm.main.all_functions())
