@@ -208,6 +208,9 @@ class VM:
         if self.jit is None:
             from vm.jit.compiler import Engine
             self.jit = Engine(self)
+            # A pause asked for while the engine was being made (ctrl+c lands during the
+            # llvmlite import) must reach native code too, or a compiled loop never sees it.
+            self.jit.interrupt(self._pause_requested)
         return self.jit
 
     @property
