@@ -16,9 +16,10 @@ from vm.dispatch import HANDLERS
 from vm.errors import LispError, VMBug
 from vm.fiber import Closure, Frame
 from vm.fuse import (FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
-                     FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, MAX_FUSED,
-                     fuse)
+                     FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, FUSED_REGION,
+                     MAX_FUSED, fuse)
 from vm.primitives import PRIMITIVES
+from vm.regions import add_regions
 from vm.values import values_equal
 
 # Opcode of a patched breakpoint; outside the table so it can never be emitted.
@@ -38,7 +39,7 @@ def decode_function(func, jit: bool = False):
     EmitWide and AddInt their numbers) and jumps carry absolute targets, so the loop does
     no decoding. Offsets that are not instruction starts hold None. `func.plain` has one
     entry per instruction; `func.decoded`, which frames run, also has superinstructions
-    (vm/fuse.py) at the heads of fused groups."""
+    (vm/fuse.py) at the heads of fused groups and regions (vm/regions.py) at resume points."""
     plain = [None] * len(func.code)
     for off, info, ops, nxt in iter_instructions(func.code):
         arg = ops[0] if ops else 0
@@ -51,6 +52,8 @@ def decode_function(func, jit: bool = False):
     func.plain = plain
     if FUSION:
         func.decoded, func.group_head = fuse(plain)
+        add_regions(plain, func.decoded, FUSED_REGION, lambda: (func.decoded, func.fast))
+        func.fast = list(func.decoded)      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
     else:
         func.decoded, func.group_head = list(plain), {}
     # The call fast path takes closures whose arguments fill the parameters exactly. With
@@ -122,6 +125,7 @@ def run_loop(vm):
     LL_ADD_STORE = FUSED_LL_ADD_STORE
     GLOBAL_LOCAL_ADDK = FUSED_GLOBAL_LOCAL_ADDK
     LOCAL_ADDK = FUSED_LOCAL_ADDK
+    REGION = FUSED_REGION
     new_frame = Frame.__new__
     max_depth = vm.max_depth
     globals_ = vm.globals
@@ -155,6 +159,14 @@ def run_loop(vm):
                 else:
                     why = None
                     break
+                if op == REGION:
+                    # Budget: the ticks left before this dispatch counted one.
+                    nx, used = a(locals_, stack, limit - tick + 1, frame, vm)
+                    if used:
+                        tick += used - 1
+                        ip = nx
+                        continue
+                    op, a, nx = frame.func.plain[ip]    # not hot yet, or the first block needs us
                 if op == LoadLocal:
                     stack.append(locals_[a])
                     ip = nx

@@ -33,6 +33,9 @@ FUSED_NAMES = {FUSED_LL_LT_JIF: "LoadLocal+LoadLocal+Lt+JumpIfFalse",
                FUSED_GLOBAL_LOCAL_ADDK: "LoadGlobal+LoadLocal+AddInt",
                FUSED_LOCAL_ADDK: "LoadLocal+AddInt"}
 MAX_FUSED = 4
+# A region (vm/regions.py): many blocks of simple instructions compiled to one Python function.
+FUSED_REGION = FUSED_BASE + 6
+FUSED_NAMES[FUSED_REGION] = "region"
 
 _LL = bytecode.OP_LoadLocal
 _LK = bytecode.OP_LoadConst

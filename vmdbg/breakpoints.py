@@ -174,7 +174,6 @@ class Patches:
 
 def refuse(func):
     """Put the superinstructions back once a function has no breakpoint left."""
-    from vm import execute
-    from vm.fuse import fuse
-    if execute.FUSION:
-        func.decoded[:] = fuse(func.plain)[0]
+    fast = getattr(func, "fast", None)
+    if fast is not None:
+        func.decoded[:] = fast

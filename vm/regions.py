@@ -1,0 +1,385 @@
+"""Regions: the simple instructions of a function compiled to Python functions.
+
+A loop like `(while (< i n) (assign acc (+ acc i)) (assign i (+ i 1)))` is 12 instructions
+an iteration; even with superinstructions the dispatch loop pays for 4 dispatches of a
+Python-level `if` chain each time round. A region runs such code as straight Python: the
+operand stack lives in Python locals, comparisons feed the branch directly, and the only
+bookkeeping is one tick count per basic block.
+
+What a region covers. "Simple" instructions are the ones that touch only the frame's
+locals and stack, cells, captures and globals, and never call, switch fibers or emit
+(loads, stores, Dup, Pop, jumps, Add/AddInt/Sub and the comparisons on small integers,
+Eq, Not, IsNil). A region starts at a resume point (offset 0, a jump target, or the
+instruction after any other instruction) and holds every block of simple instructions
+reachable from there without passing through another kind of instruction.
+
+The contract it keeps, the same as the superinstructions' (vm/fuse.py):
+
+- `region(locals, stack, budget, frame, vm) -> (ip, used)`: it runs at most `budget`
+  instructions and returns the byte offset of the next instruction and how many
+  original instructions it ran. A block runs only if the whole block fits in what is left
+  of the budget, so a limit (fuel, a step, a pause, the end of a run) always falls on an
+  exact instruction boundary, with the frame's stack and locals exactly as the plain
+  instructions would have left them.
+- Anything but the small-integer case (a float, a string, a bad type, a watch's read-only
+  store) stops the region just before that instruction, with the state exactly as before
+  it; the interpreter runs the instruction itself, so errors and their locations are the
+  plain ones.
+- `used == 0` means nothing ran (the first block did not fit, or its first instruction
+  needs the interpreter): the caller runs the plain instruction at `ip`.
+
+The region lives in `func.decoded` (which frames run) at its resume point, like a fused
+entry; the metered loop, breakpoints and stepping use `func.plain` and never see it.
+"""
+
+from __future__ import annotations
+
+from vm import bytecode
+from vm.values import values_equal
+
+_B = bytecode
+# Simple instructions and how many values each pops (jumps end a block).
+_POPS = {
+    _B.OP_LoadConst: 0, _B.OP_LoadNil: 0, _B.OP_LoadTrue: 0, _B.OP_LoadFalse: 0,
+    _B.OP_LoadLocal: 0, _B.OP_LoadCell: 0, _B.OP_LoadCapture: 0, _B.OP_LoadCaptureCell: 0,
+    _B.OP_LoadGlobal: 0,
+    _B.OP_StoreLocal: 1, _B.OP_StoreCell: 1, _B.OP_StoreCaptureCell: 1, _B.OP_StoreGlobal: 1,
+    _B.OP_Dup: 1, _B.OP_Pop: 1, _B.OP_Not: 1, _B.OP_IsNil: 1, _B.OP_AddInt: 1,
+    _B.OP_Add: 2, _B.OP_Sub: 2, _B.OP_Lt: 2, _B.OP_Gt: 2, _B.OP_Le: 2, _B.OP_Ge: 2, _B.OP_Eq: 2,
+    _B.OP_Jump: 0, _B.OP_JumpIfFalse: 1, _B.OP_JumpIfTrue: 1,
+}
+SIMPLE = frozenset(_POPS)
+_JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
+_ARITH = {_B.OP_Add: "+", _B.OP_Sub: "-"}
+_COMPARE = {_B.OP_Lt: "<", _B.OP_Gt: ">", _B.OP_Le: "<=", _B.OP_Ge: ">="}
+
+# A region must save at least this many dispatches at its entry to be worth a Python call.
+MIN_INSTRUCTIONS = 5
+# Blocks one region may hold; the rest of a huge function is left to the dispatch loop.
+MAX_BLOCKS = 24
+
+
+class Block:
+    """A run of simple instructions: [(offset, op, arg, next)], and where control goes after."""
+
+    __slots__ = ("start", "instrs", "succ", "kind", "target")
+
+    def __init__(self, start):
+        self.start = start
+        self.instrs = []
+        self.kind = "fall"       # fall | jump | branch-false | branch-true
+        self.target = None       # jump target of the last instruction
+        self.succ = []           # offsets control may go to next
+
+
+def find_blocks(plain: list) -> dict:
+    """{start offset: Block} for every block of simple instructions of one function."""
+    offsets = [off for off, e in enumerate(plain) if e is not None]
+    starts = {0}
+    for off in offsets:
+        op, arg, nx = plain[off]
+        if op in _JUMPS:
+            starts.add(arg)
+            starts.add(nx)
+        elif op not in SIMPLE:
+            starts.add(nx)
+    blocks: dict = {}
+    current = None
+    for off in offsets:
+        op, arg, nx = plain[off]
+        if op not in SIMPLE:
+            current = None
+            continue
+        if current is None or off in starts:
+            if current is not None:
+                current.succ = [off]
+            current = blocks[off] = Block(off)
+        current.instrs.append((off, op, arg, nx))
+        if op in _JUMPS:
+            current.target = arg
+            if op == _B.OP_Jump:
+                current.kind, current.succ = "jump", [arg]
+            else:
+                current.kind = "branch-false" if op == _B.OP_JumpIfFalse else "branch-true"
+                current.succ = [arg, nx]
+            current = None
+        elif nx >= len(plain) or plain[nx] is None or plain[nx][0] not in SIMPLE:
+            current.succ = [nx]
+            current = None
+    return blocks
+
+
+def reachable(blocks: dict, head: int) -> list:
+    """Blocks reachable from `head` through simple code, head first (at most MAX_BLOCKS)."""
+    order, seen, work = [], {head}, [head]
+    while work and len(order) < MAX_BLOCKS:
+        b = blocks[work.pop(0)]
+        order.append(b)
+        for s in b.succ:
+            if s in blocks and s not in seen:
+                seen.add(s)
+                work.append(s)
+    return order
+
+
+def worth_it(region: list) -> bool:
+    """A region replaces dispatches; a short one that leaves at once costs more than it saves."""
+    head = region[0]
+    loops = any(head.start in b.succ for b in region)
+    return loops or sum(len(b.instrs) for b in region) >= MIN_INSTRUCTIONS
+
+
+class _Emitter:
+    """Python source for one region."""
+
+    def __init__(self, region: list):
+        self.region = region
+        self.inside = {b.start for b in region}
+        self.inline: set = set()
+        self.by_start: dict = {}
+        self.consts: list = []
+        self.temps = 0
+        self.uses_globals = self.uses_captures = False
+
+    def const(self, v) -> str:
+        if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
+            return repr(v)
+        for i, c in enumerate(self.consts):
+            if c is v:
+                return f"K{i}"
+        self.consts.append(v)
+        return f"K{len(self.consts) - 1}"
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def source(self) -> str:
+        out = ["def region(L, S, budget, frame, vm):"]
+        body = []
+        head = self.region[0].start
+        # A block with one way in (not the head) is written where control goes to it, so
+        # straight paths through a loop body do not go back through `b`.
+        edges: dict = {}
+        for b in self.region:
+            for s in b.succ:
+                edges[s] = edges.get(s, 0) + 1
+        self.inline = {b.start for b in self.region[1:] if edges.get(b.start) == 1}
+        self.by_start = {b.start: b for b in self.region}
+        sections = [b for b in self.region if b.start not in self.inline]
+        for b in sections:
+            if len(sections) == 1:
+                body.extend(self.block(b))      # b can only ever be the head
+            else:
+                body.append(f"if b == {b.start}:")
+                body.extend("    " + line for line in self.block(b))
+        if self.uses_globals:
+            out.append("    G = vm.globals")
+        if self.uses_captures:
+            out.append("    C = frame.closure.captures")
+        out.append("    used = 0")
+        out.append(f"    b = {head}")
+        out.append("    while True:")
+        out.extend("        " + line for line in body)
+        out.append("        return b, used")
+        return "\n".join(out) + "\n"
+
+    def block(self, b: Block) -> list:
+        """The lines of one block (and of the blocks written inside it)."""
+        lines: list[str] = []
+        emit = lines.append
+        n = len(b.instrs)
+        emit(f"if used + {n} > budget:")
+        emit(f"    return {b.start}, used")
+        vs: list[str] = []                  # the virtual operand stack: Python expressions
+
+        def flush(stack):
+            for e in stack:
+                emit(f"S.append({e})")
+
+        def leave(off, done):
+            """Stop before the instruction at `off`, `done` instructions into the block."""
+            lines = [f"S.append({e})" for e in vs]
+            lines.append(f"return {off}, used + {done}" if done else f"return {off}, used")
+            return lines
+
+        def need(count):
+            """Make sure the virtual stack holds `count` operands (pop the rest from S)."""
+            while len(vs) < count:
+                t = self.temp()
+                emit(f"{t} = S.pop()")
+                vs.insert(0, t)
+
+        def guard(cond, off, done):
+            emit(f"if not ({cond}):")
+            for line in leave(off, done):
+                emit("    " + line)
+
+        for i, (off, op, arg, nx) in enumerate(b.instrs):
+            need(_POPS[op])
+            if op == _B.OP_LoadConst:
+                vs.append(self.const(arg))
+            elif op == _B.OP_LoadNil:
+                vs.append("None")
+            elif op == _B.OP_LoadTrue:
+                vs.append("True")
+            elif op == _B.OP_LoadFalse:
+                vs.append("False")
+            elif op in (_B.OP_LoadLocal, _B.OP_LoadCell, _B.OP_LoadCapture, _B.OP_LoadCaptureCell,
+                        _B.OP_LoadGlobal):
+                t = self.temp()
+                if op == _B.OP_LoadLocal:
+                    emit(f"{t} = L[{arg}]")
+                elif op == _B.OP_LoadCell:
+                    emit(f"{t} = L[{arg}].value")
+                elif op == _B.OP_LoadGlobal:
+                    self.uses_globals = True
+                    emit(f"{t} = G[{arg}]")
+                else:
+                    self.uses_captures = True
+                    emit(f"{t} = C[{arg}]" + (".value" if op == _B.OP_LoadCaptureCell else ""))
+                vs.append(t)
+            elif op == _B.OP_StoreLocal:
+                emit(f"L[{arg}] = {vs.pop()}")
+            elif op == _B.OP_StoreCell:
+                emit(f"L[{arg}].value = {vs.pop()}")
+            elif op in (_B.OP_StoreCaptureCell, _B.OP_StoreGlobal):
+                guard("not vm.read_only", off, i)
+                if op == _B.OP_StoreGlobal:
+                    self.uses_globals = True
+                    emit(f"G[{arg}] = {vs.pop()}")
+                else:
+                    self.uses_captures = True
+                    emit(f"C[{arg}].value = {vs.pop()}")
+            elif op == _B.OP_Dup:
+                vs.append(vs[-1])
+            elif op == _B.OP_Pop:
+                vs.pop()
+            elif op == _B.OP_Not:
+                vs.append(self.falsy(vs.pop()))
+            elif op == _B.OP_IsNil:
+                x = vs.pop()
+                vs.append(repr(x == "None") if self.literal(x) else f"({x} is None)")
+            elif op == _B.OP_AddInt:
+                x = vs[-1]
+                guard(self.is_int(x), off, i)
+                t = self.temp()
+                emit(f"{t} = {x} + {self.const(arg)}")
+                vs[-1] = t
+            elif op in _ARITH or op in _COMPARE:
+                x, y = vs[-2], vs[-1]
+                cond = " and ".join(c for c in (self.is_int(x), self.is_int(y)) if c != "True")
+                if cond:
+                    guard(cond, off, i)
+                del vs[-2:]
+                if op in _ARITH:
+                    t = self.temp()
+                    emit(f"{t} = {x} {_ARITH[op]} {y}")
+                    vs.append(t)
+                else:
+                    # Pure on two ints: kept as an expression, evaluated where it is used.
+                    vs.append(f"({x} {_COMPARE[op]} {y})")
+            elif op == _B.OP_Eq:
+                y, x = vs.pop(), vs.pop()
+                t = self.temp()
+                emit(f"{t} = {x} == {y} if type({x}) is int and type({y}) is int else EQ({x}, {y})")
+                vs.append(t)
+            elif op == _B.OP_Jump:
+                pass
+            elif op in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue):
+                c = vs.pop()
+                flush(vs)
+                emit(f"used += {n}")
+                falsy = self.falsy(c)
+                taken = falsy if op == _B.OP_JumpIfFalse else f"not {falsy}"
+                emit(f"if {taken}:")
+                for line in self.goto(arg):
+                    emit("    " + line)
+                lines.extend(self.goto(nx))
+                return lines
+        flush(vs)
+        emit(f"used += {n}")
+        lines.extend(self.goto(b.succ[0]))
+        return lines
+
+    @staticmethod
+    def literal(expr: str) -> bool:
+        """A Python literal the emitter wrote (nil, booleans, small integers)."""
+        return expr in ("None", "True", "False") or expr.lstrip("-").isdigit()
+
+    def falsy(self, expr: str) -> str:
+        """A boolean expression: `expr` is nil or false (folded for literals, which Python
+        would otherwise warn about in `is` tests)."""
+        if self.literal(expr):
+            return repr(expr in ("None", "False"))
+        if expr.startswith("("):
+            return f"not {expr}"        # parenthesised expressions here are always booleans
+        return f"({expr} is None or {expr} is False)"
+
+    def is_int(self, expr: str) -> str:
+        if expr.lstrip("-").isdigit():
+            return "True"
+        return f"type({expr}) is int"
+
+    def goto(self, off) -> list:
+        if off in self.inline:
+            return self.block(self.by_start[off])
+        if off in self.inside:
+            return [f"b = {off}", "continue"]
+        return [f"return {off}, used"]
+
+
+def compile_region(region: list):
+    """The Python function for one region (see the module docstring)."""
+    e = _Emitter(region)
+    src = e.source()
+    scope = {"EQ": values_equal}
+    params = ", ".join(f"K{i}" for i in range(len(e.consts)))
+    # Constants become closure variables of a maker function: one cell load each.
+    maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
+        + "    return region\n"
+    exec(compile(maker, f"<region {region[0].start}>", "exec"), scope)
+    fn = scope["make"](*e.consts)
+    fn.source = src
+    return fn
+
+
+# A region is compiled the HOT-th time control arrives at its resume point; until then (and
+# for code that runs once, like most of `main`) the dispatch loop runs the plain entries.
+HOT = 2
+
+
+def add_regions(plain: list, fused: list, op_region: int, lists) -> int:
+    """Put a region stub at every resume point of `fused` where one is worth it.
+
+    `lists()` gives the lists that hold the stub (the function's running list and its saved
+    copy); the stub compiles its region when it gets hot and puts the region in their place.
+    Returns how many stubs were placed."""
+    blocks = find_blocks(plain)
+    count = 0
+    for start in sorted(blocks):
+        region = reachable(blocks, start)
+        if worth_it(region):
+            fused[start] = (op_region, _stub(region, op_region, plain[start][2], lists), plain[start][2])
+            count += 1
+    return count
+
+
+def _stub(region, op_region, nx, lists):
+    start = region[0].start
+    seen = 0
+    real = None
+
+    def stub(L, S, budget, frame, vm):
+        nonlocal seen, real
+        if real is None:
+            seen += 1
+            if seen < HOT:
+                return start, 0             # not hot yet: the plain instruction runs
+            real = compile_region(region)
+            entry = (op_region, real, nx)
+            for code in lists():
+                if code[start] is not None and code[start][1] is stub:
+                    code[start] = entry
+        return real(L, S, budget, frame, vm)
+    return stub
