@@ -7,6 +7,7 @@ from vm.fiber import (STATUS_ALIVE, STATUS_DEAD, STATUS_ERROR, STATUS_NEW, STATU
                       Closure, Frame)
 from vm.values import EMPTY, Native, Pair, preview
 from vm.jit.code import enter as jit_enter
+from vm.signals import SIG_ERROR, SIG_HALT
 
 # What a handler returns besides a next ip (always >= 0).
 SWITCH = -1   # frames or the current fiber changed: reload everything from vm.current
@@ -172,7 +173,6 @@ def deliver_signal(vm, fiber, bits: int, payload) -> int:
     Caught at X: X pauses and X's resumer gets the payload as fiber/resume's value.
     Not caught: an error marks the fiber :error and is re-raised in the parent; any other
     signal pauses the fiber and its parent, remembered so a resume goes back down."""
-    from vm.signals import SIG_ERROR, SIG_HALT
     f = fiber
     is_error = bits & SIG_ERROR
     while True:
@@ -208,7 +208,6 @@ def deliver_signal(vm, fiber, bits: int, payload) -> int:
 
 def will_catch(fiber, bits: int):
     """The fiber whose mask would catch `bits` emitted by `fiber`, or None (uncaught)."""
-    from vm.signals import SIG_HALT
     f = fiber
     while f is not None:
         if bits & f.mask and not bits & SIG_HALT:
