@@ -259,7 +259,8 @@ class Gen:
         if k == "mstruct":
             return f"@{{:a {e()}}}"
         if k == "set":
-            return f"|{e()} {e()}|"
+            # A `|` inside a set closes it, so elements that could be set literals are wrapped.
+            return f"|(begin {e()}) (begin {e()})|"
         if k == "list":
             return f"(list {e()} {e()} {e()})"
         if k == "push":

@@ -142,7 +142,12 @@ def resume_fiber(vm, caller, target, value) -> int:
             raise arity_error(func.name, func, len(args))
         target.frames = [Frame(closure, make_locals(func, args))]
     elif status == STATUS_PAUSED or (status == STATUS_ERROR and target.pending is not None):
-        pass
+        if target.pending is None and target.bits & SIG_ERROR:
+            # Caught, but raised by the VM (a type error, a bad call...), not by an `emit` in
+            # the fiber's body: there is no emit for a resume value to become, and the
+            # failed instruction has already taken its operands.
+            raise LispError("state-error", f"cannot resume fiber {target.id}: it stopped with "
+                                           f"a runtime error")
     elif status == STATUS_ERROR:
         raise LispError("state-error", f"cannot resume fiber {target.id}: it stopped with a runtime error")
     elif status == STATUS_DEAD:
