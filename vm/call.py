@@ -70,19 +70,7 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
                 frame.ip = return_ip
                 frame.stack.append(done[0])
                 return SWITCH
-        func = f.func
-        if not func.accepts(len(args)):
-            raise arity_error(func.name, func, len(args))
-        new = Frame(f, make_locals(func, args))
-        frames = fiber.frames
-        if tail:
-            frames[-1] = new
-        else:
-            if len(frames) >= vm.max_depth:
-                raise LispError("stack-overflow", f"stack overflow: more than {vm.max_depth} nested calls")
-            frame.ip = return_ip
-            frames.append(new)
-        return SWITCH
+        return push_closure(vm, fiber, frame, f, args, return_ip, tail)
     if type(f) is Native:
         argc = len(args)
         if argc < f.min_args or (f.max_args is not None and argc > f.max_args):
@@ -99,6 +87,23 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
         frame.stack.append(result)
         return return_ip
     raise not_callable(f)
+
+
+def push_closure(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> int:
+    """Run closure `f` interpreted: a new frame (replacing this one for a tail call)."""
+    func = f.func
+    if not func.accepts(len(args)):
+        raise arity_error(func.name, func, len(args))
+    new = Frame(f, make_locals(func, args))
+    frames = fiber.frames
+    if tail:
+        frames[-1] = new
+    else:
+        if len(frames) >= vm.max_depth:
+            raise LispError("stack-overflow", f"stack overflow: more than {vm.max_depth} nested calls")
+        frame.ip = return_ip
+        frames.append(new)
+    return SWITCH
 
 
 def return_value(vm, fiber, value) -> int:

@@ -54,7 +54,7 @@ _ARITH = {_B.OP_Add: "+", _B.OP_Sub: "-"}
 _COMPARE = {_B.OP_Lt: "<", _B.OP_Gt: ">", _B.OP_Le: "<=", _B.OP_Ge: ">="}
 
 # A region must save at least this many dispatches at its entry to be worth a Python call.
-MIN_INSTRUCTIONS = 5
+MIN_INSTRUCTIONS = 4
 # Blocks one region may hold; the rest of a huge function is left to the dispatch loop.
 MAX_BLOCKS = 24
 
