@@ -60,6 +60,14 @@ PROGRAMS = {
   n)
 (println (walk []))
 """,
+    # `=` on values that contain themselves raises inside a hot function's region: the
+    # error must come from the `=` form at the same tick as without regions.
+    "deep equality": """
+(def a @[1]) (push a a) (def b @[1]) (push b b)
+(defn same? [x y] (= x y))
+(println (same? 1 1) (same? 2 3) (same? :k :k) (same? [1] [1]))
+(println (same? a b))
+""",
     "recursion": """
 (defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
 (println (fib 14))
@@ -121,6 +129,9 @@ def test_whole_runs_are_the_same(name):
     assert results[0] == results[1]
     if name == "type error":
         assert results[0][1] == 1 and "prog.lisp:5:" in results[0][2]
+    elif name == "deep equality":
+        assert results[0][0] == "truefalsetruetrue\n"
+        assert results[0][1] == 1 and "stack-overflow" in results[0][2] and "prog.lisp:3:" in results[0][2]
     else:
         assert results[0][1] == 0
 

@@ -164,7 +164,14 @@ def run_loop(vm):
                     nx, used = a(locals_, stack, limit - tick + 1, frame, vm)
                     if used:
                         tick += used - 1
-                        ip = nx
+                        if nx >= 0:
+                            ip = nx
+                        else:           # it called or returned: reload the frame (RELOAD)
+                            frame = frames[-1]
+                            code = frame.code
+                            ip = frame.ip
+                            stack = frame.stack
+                            locals_ = frame.locals
                         continue
                     op, a, nx = frame.func.plain[ip]    # not hot yet, or the first block needs us
                 if op == LoadLocal:

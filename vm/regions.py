@@ -35,6 +35,7 @@ entry; the metered loop, breakpoints and stepping use `func.plain` and never see
 from __future__ import annotations
 
 from vm import bytecode
+from vm.fiber import Closure, Frame
 from vm.values import values_equal
 
 _B = bytecode
@@ -50,6 +51,14 @@ _POPS = {
 }
 SIMPLE = frozenset(_POPS)
 _JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
+# Instructions a block may end with: the region does the dispatch loop's fast path for them
+# (a closure call with matching arity, a tail call, a return to a caller frame) and tells
+# the loop to reload its frame; anything else (a native, a wrong arity, the depth limit,
+# the fiber's last frame) stops the region before it and the interpreter runs it.
+_CALL, _TAIL, _RETURN = _B.OP_Call, _B.OP_TailCall, _B.OP_Return
+TERMINAL = frozenset((_CALL, _TAIL, _RETURN))
+# `ip` a region returns when it changed frames: the loop reloads from the fiber's top frame.
+RELOAD = -1
 _ARITH = {_B.OP_Add: "+", _B.OP_Sub: "-"}
 _COMPARE = {_B.OP_Lt: "<", _B.OP_Gt: ">", _B.OP_Le: "<=", _B.OP_Ge: ">="}
 
@@ -88,6 +97,13 @@ def find_blocks(plain: list) -> dict:
     for off in offsets:
         op, arg, nx = plain[off]
         if op not in SIMPLE:
+            if op in TERMINAL:
+                if current is None or off in starts:
+                    if current is not None:
+                        current.succ = [off]
+                    current = blocks[off] = Block(off)
+                current.instrs.append((off, op, arg, nx))
+                current.kind, current.succ = "leave", []
             current = None
             continue
         if current is None or off in starts:
@@ -103,7 +119,8 @@ def find_blocks(plain: list) -> dict:
                 current.kind = "branch-false" if op == _B.OP_JumpIfFalse else "branch-true"
                 current.succ = [arg, nx]
             current = None
-        elif nx >= len(plain) or plain[nx] is None or plain[nx][0] not in SIMPLE:
+        elif nx >= len(plain) or plain[nx] is None or (plain[nx][0] not in SIMPLE
+                                                       and plain[nx][0] not in TERMINAL):
             current.succ = [nx]
             current = None
     return blocks
@@ -123,10 +140,12 @@ def reachable(blocks: dict, head: int) -> list:
 
 
 def worth_it(region: list) -> bool:
-    """A region replaces dispatches; a short one that leaves at once costs more than it saves."""
+    """A region replaces dispatches; a short one that leaves at once costs more than it saves.
+    A call or return counts double: it is the dearest dispatch."""
     head = region[0]
     loops = any(head.start in b.succ for b in region)
-    return loops or sum(len(b.instrs) for b in region) >= MIN_INSTRUCTIONS
+    weight = sum(len(b.instrs) + (b.kind == "leave") for b in region)
+    return loops or weight >= MIN_INSTRUCTIONS
 
 
 class _Emitter:
@@ -139,7 +158,7 @@ class _Emitter:
         self.by_start: dict = {}
         self.consts: list = []
         self.temps = 0
-        self.uses_globals = self.uses_captures = False
+        self.uses_globals = self.uses_captures = self.uses_frames = False
 
     def const(self, v) -> str:
         if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
@@ -177,6 +196,8 @@ class _Emitter:
             out.append("    G = vm.globals")
         if self.uses_captures:
             out.append("    C = frame.closure.captures")
+        if self.uses_frames:
+            out.append("    F = vm.current.frames")
         out.append("    used = 0")
         out.append(f"    b = {head}")
         out.append("    while True:")
@@ -216,7 +237,7 @@ class _Emitter:
                 emit("    " + line)
 
         for i, (off, op, arg, nx) in enumerate(b.instrs):
-            need(_POPS[op])
+            need(arg + 1 if op in (_CALL, _TAIL) else 1 if op == _RETURN else _POPS[op])
             if op == _B.OP_LoadConst:
                 vs.append(self.const(arg))
             elif op == _B.OP_LoadNil:
@@ -280,10 +301,51 @@ class _Emitter:
                     # Pure on two ints: kept as an expression, evaluated where it is used.
                     vs.append(f"({x} {_COMPARE[op]} {y})")
             elif op == _B.OP_Eq:
-                y, x = vs.pop(), vs.pop()
+                x, y = vs[-2], vs[-1]
                 t = self.temp()
-                emit(f"{t} = {x} == {y} if type({x}) is int and type({y}) is int else EQ({x}, {y})")
+                emit(f"if type({x}) is int and type({y}) is int:")
+                emit(f"    {t} = {x} == {y}")
+                emit("else:")
+                # values_equal is pure but may raise (a value that contains itself): then
+                # the interpreter runs the Eq again and raises where the plain code does.
+                emit("    try:")
+                emit(f"        {t} = EQ({x}, {y})")
+                emit("    except Exception:")
+                for line in leave(off, i):
+                    emit("        " + line)
+                del vs[-2:]
                 vs.append(t)
+            elif op in (_CALL, _TAIL):
+                self.uses_frames = True
+                f = vs[-arg - 1]
+                cond = f"type({f}) is Closure and {f}.func.fast_argc == {arg}"
+                if op == _CALL:
+                    cond += " and len(F) < vm.max_depth"
+                guard(cond, off, i)
+                args = vs[len(vs) - arg:]
+                del vs[-arg - 1:]
+                if op == _CALL:
+                    flush(vs)           # what lies under the callee stays in the caller's stack
+                    emit(f"frame.ip = {nx}")
+                func = self.temp()
+                emit(f"{func} = {f}.func")
+                emit(f"new = NEW(Frame)")
+                emit(f"new.closure = {f}")
+                emit(f"new.func = {func}")
+                emit(f"new.code = {func}.decoded")
+                emit(f"new.ip = 0")
+                emit(f"new.stack = []")
+                emit(f"new.locals = [{', '.join(args)}] + {func}.pad if {func}.pad else [{', '.join(args)}]")
+                emit("F.append(new)" if op == _CALL else "F[-1] = new")
+                emit(f"return {RELOAD}, used + {n}")
+                return lines
+            elif op == _RETURN:
+                self.uses_frames = True
+                guard("len(F) > 1", off, i)
+                emit("F.pop()")
+                emit(f"F[-1].stack.append({vs[-1]})")
+                emit(f"return {RELOAD}, used + {n}")
+                return lines
             elif op == _B.OP_Jump:
                 pass
             elif op in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue):
@@ -333,7 +395,7 @@ def compile_region(region: list):
     """The Python function for one region (see the module docstring)."""
     e = _Emitter(region)
     src = e.source()
-    scope = {"EQ": values_equal}
+    scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__}
     params = ", ".join(f"K{i}" for i in range(len(e.consts)))
     # Constants become closure variables of a maker function: one cell load each.
     maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
