@@ -81,8 +81,11 @@ async def settle(pilot) -> None:
         if not app.driver.busy:
             break
     await pilot._wait_for_screen()
-    app.screen._on_timer_update()           # run call_after_refresh work (scrolling)
-    await pilot._wait_for_screen()
+    for _ in range(3):
+        # Run call_after_refresh work (scrolling waits for the layout it needs), then let
+        # what it changed be drawn.
+        app.screen._on_timer_update()
+        await pilot._wait_for_screen()
 
 
 async def _hops(pilot, rounds: int = 6) -> None:

@@ -66,6 +66,7 @@ class RowsView(ScrollView, Panel, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._sized_now = True
         self._scroll_request = None
+        self._scroll_tries = 0
         self.empty_text = ""
 
     # -- content ----------------------------------------------------------------
@@ -175,6 +176,7 @@ class RowsView(ScrollView, Panel, can_focus=True):
         Done at once when the panel has its size (so the first paint is already scrolled),
         else after the layout that gives it one."""
         self._scroll_request = (index, center)
+        self._scroll_tries = 0
         if self.scrollable_content_region.height > 0 and not self._sized_now:
             self._scroll_row_into_view()
         else:
@@ -182,14 +184,22 @@ class RowsView(ScrollView, Panel, can_focus=True):
 
     def _scroll_row_into_view(self) -> None:
         # The newest request wins: a deferred scroll must not undo a later one.
-        request, self._scroll_request = self._scroll_request, None
+        request = self._scroll_request
         if request is None:
             return
         index, center = request
         height = self.scrollable_content_region.height
-        top = int(self.scroll_y)
-        if height <= 0:
+        if height <= 0 or self._sized_now:
+            # Not laid out yet: scrolling now would be clamped to the old size (the panel
+            # would stay at the top). Try again after the next refresh, a bounded number of
+            # times (a panel hidden by the compact layout never gets a height).
+            self._scroll_tries += 1
+            if self._scroll_tries < 50:
+                self.call_after_refresh(self._scroll_row_into_view)
             return
+        self._scroll_request = None
+        self._scroll_tries = 0
+        top = int(self.scroll_y)
         if center and not top + 1 <= index < top + height - 1:
             self.scroll_to(y=max(0, index - height // 3), animate=False, immediate=True)
         elif index < top:
