@@ -454,6 +454,22 @@ def test_clicking_the_source_gutter_toggles_a_breakpoint():
     drive(app, script)
 
 
+def test_a_stop_far_down_the_file_is_scrolled_into_view_from_the_first_paint():
+    """The first stop of the app is below the first screenful: the Source panel shows it
+    (the scroll waits for the layout that gives the panel its size, however late)."""
+    text = "".join(f"(def v{i} {i})\n" for i in range(1, 120)) + "(println v7)\n"
+    app = stopped_app(source=text, filename="long.lisp", breakpoints=[100], continues=1)
+
+    async def script(pilot):
+        source = app.part(SourceView)
+        top = int(source.scroll_y)
+        height = source.scrollable_content_region.height
+        assert app.snapshot.line == 100
+        assert top <= 99 < top + height, (top, height)
+        assert top > 0
+    drive(app, script)
+
+
 # -- help, palette, remapping, quitting -------------------------------------------------------------
 
 def test_help_lists_the_live_bindings():
