@@ -11,7 +11,10 @@ locals and stack, cells, captures and globals, and never call, switch fibers or 
 (loads, stores, Dup, Pop, jumps, Add/AddInt/Sub and the comparisons on small integers,
 Eq, Not, IsNil). A region starts at a resume point (offset 0, a jump target, or the
 instruction after any other instruction) and holds every block of simple instructions
-reachable from there without passing through another kind of instruction.
+reachable from there without passing through another kind of instruction. A block may
+end in a Call, TailCall or Return, which the region performs itself when the dispatch
+loop's fast path would (a closure of matching arity, a caller frame to return to) and
+then returns RELOAD so the loop reloads its frame from the fiber.
 
 The contract it keeps, the same as the superinstructions' (vm/fuse.py):
 
