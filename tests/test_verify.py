@@ -176,6 +176,21 @@ def test_conditional_jump_falls_off_the_end():
     refused(fn(("LoadNil",), ("LoadNil",), ("JumpIfFalse", -7)), "falls off the end", offset=2)
 
 
+def test_tail_call_as_the_last_instruction_falls_off_the_end():
+    """A tail call to a native that switches fibers (fiber/resume) comes back to the frame
+    and runs the next instruction (found by the long fuzz: a mutated Return after it)."""
+    refused(fn(("LoadConst", 0), ("LoadNil",), ("TailCall", 1), constants=[0]),
+            "falls off the end", offset=4)
+
+
+def test_tail_call_to_fiber_resume_returns_through_the_next_instruction():
+    text = "(defn f [] (fiber/resume (fiber/new (fn [] 41) 0)))\n(println (+ 1 (f)))\n"
+    vm = VM()
+    vm.load(text, "t.lisp")
+    vm.run()
+    assert "".join(vm.output) == "42\n"
+
+
 def test_unreachable_code_may_end_without_return():
     # Jump over nothing useful: the trailing Pop is never reached.
     verify_function(fn(("LoadNil",), ("Return",), ("Pop",)))

@@ -11,7 +11,10 @@ stack, the locals or the constants, a jump into the middle of an instruction):
 - jump targets are instruction starts inside the function;
 - the operand stack depth, computed from the opcode table's stack effects
   (`vm.bytecode.stack_effect`), never goes below zero and is the same on every path into
-  an instruction; Return, TailCall and Jump end a path, and no path runs off the end;
+  an instruction; Return and Jump end a path, and no path runs off the end (a TailCall
+  does not end one: a tail call to a native that switches fibers, like fiber/resume,
+  comes back to this frame and runs the next instruction, the Return the compiler puts
+  after every tail call);
 - cell discipline: LoadCell/StoreCell only touch a local that holds a cell on every path
   (MakeCell put it there), LoadLocal never reads one that may hold a cell, and a closure's
   captured cells (LoadCaptureCell/StoreCaptureCell) are cells where MakeClosure takes
@@ -42,8 +45,8 @@ _EMIT = _OP["Emit"]
 _EMIT_WIDE = _OP["EmitWide"]
 _ADD_INT = _OP["AddInt"]
 _JUMP = _OP["Jump"]
-# Instructions after which control never reaches the next one.
-_ENDS_PATH = {_OP["Return"], _OP["TailCall"], _JUMP}
+# Instructions after which control never reaches the next one (not TailCall: see above).
+_ENDS_PATH = {_OP["Return"], _JUMP}
 
 PLAIN, CELL = "plain", "cell"
 
