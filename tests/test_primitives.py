@@ -554,7 +554,7 @@ def test_constructors():
     assert literal(call("@array")) == "@[]"
     assert literal(call("struct", kw("a"), 1, kw("b"), 2)) == "{:a 1 :b 2}"
     assert literal(call("@struct", kw("a"), 1)) == "@{:a 1}"
-    assert fails("struct", kw("a")) == ("argument-error", "struct: expected key/value pairs, got 1 arguments")
+    assert fails("struct", kw("a")) == ("argument-error", "struct: expected key/value pairs, got 1 argument")
     assert literal(call("set", 1, 1)) == "|1|"
     assert call("length", call("@set", 1, True, 1.0)) == 2
     assert call("@set").mutable is True

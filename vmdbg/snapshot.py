@@ -130,6 +130,10 @@ def explain(info, operands, func=None, next_offset=0, registry=None) -> str:
         shown = str(value)
         if func is not None:
             shown = describe_operand(func, role, value, next_offset, registry) or shown
+        if value == 1 and role in ("argc", "count"):
+            # "call f with 1 argument", "make an array of 1 value"
+            for plural in ("arguments", "pairs", "values"):
+                text = text.replace(f"[{role}] {plural}", f"[{role}] {plural[:-1]}")
         text = text.replace(f"[{role}]", shown)
     return f"{info.name}: {text}"
 

@@ -91,7 +91,7 @@ def expect_struct(name: str, v) -> None:
 def build_struct(vm, name: str, args, mutable: bool) -> Struct:
     """A struct from flat key/value arguments."""
     if len(args) % 2:
-        raise argument_error(name, f"expected key/value pairs, got {len(args)} arguments")
+        raise argument_error(name, f"expected key/value pairs, got {len(args)} argument{'' if len(args) == 1 else 's'}")
     ensure_size(vm, name, len(args) // 2)
     return Struct({key_of(name, args[i]): args[i + 1] for i in range(0, len(args), 2)}, mutable)
 
