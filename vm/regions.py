@@ -38,21 +38,18 @@ entry; the metered loop, breakpoints and stepping use `func.plain` and never see
 from __future__ import annotations
 
 from vm import bytecode
+from vm.bytecode import stack_effect
 from vm.fiber import Closure, Frame
 from vm.values import values_equal
 
 _B = bytecode
-# Simple instructions and how many values each pops (jumps end a block).
-_POPS = {
-    _B.OP_LoadConst: 0, _B.OP_LoadNil: 0, _B.OP_LoadTrue: 0, _B.OP_LoadFalse: 0,
-    _B.OP_LoadLocal: 0, _B.OP_LoadCell: 0, _B.OP_LoadCapture: 0, _B.OP_LoadCaptureCell: 0,
-    _B.OP_LoadGlobal: 0,
-    _B.OP_StoreLocal: 1, _B.OP_StoreCell: 1, _B.OP_StoreCaptureCell: 1, _B.OP_StoreGlobal: 1,
-    _B.OP_Dup: 1, _B.OP_Pop: 1, _B.OP_Not: 1, _B.OP_IsNil: 1, _B.OP_AddInt: 1,
-    _B.OP_Add: 2, _B.OP_Sub: 2, _B.OP_Lt: 2, _B.OP_Gt: 2, _B.OP_Le: 2, _B.OP_Ge: 2, _B.OP_Eq: 2,
-    _B.OP_Jump: 0, _B.OP_JumpIfFalse: 1, _B.OP_JumpIfTrue: 1,
-}
-SIMPLE = frozenset(_POPS)
+# Simple instructions (jumps end a block). How many values each pops comes from the
+# opcode table's stack effects (bytecode.stack_effect), like the verifier's.
+SIMPLE = frozenset(getattr(_B, "OP_" + name) for name in (
+    "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "LoadCell", "LoadCapture",
+    "LoadCaptureCell", "LoadGlobal", "StoreLocal", "StoreCell", "StoreCaptureCell",
+    "StoreGlobal", "Dup", "Pop", "Not", "IsNil", "AddInt", "Add", "Sub", "Lt", "Gt", "Le",
+    "Ge", "Eq", "Jump", "JumpIfFalse", "JumpIfTrue"))
 _JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
 # Instructions a block may end with: the region does the dispatch loop's fast path for them
 # (a closure call with matching arity, a tail call, a return to a caller frame) and tells
@@ -240,7 +237,8 @@ class _Emitter:
                 emit("    " + line)
 
         for i, (off, op, arg, nx) in enumerate(b.instrs):
-            need(arg + 1 if op in (_CALL, _TAIL) else 1 if op == _RETURN else _POPS[op])
+            # Pre-decoded arguments keep the count operands stack_effect reads (argc).
+            need(stack_effect(_B.OPCODES[op], (arg,))[0])
             if op == _B.OP_LoadConst:
                 vs.append(self.const(arg))
             elif op == _B.OP_LoadNil:
