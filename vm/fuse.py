@@ -57,6 +57,8 @@ _PATTERNS = [
     ((_LL, _ADDK), FUSED_LOCAL_ADDK, lambda e, o: (e[0][1], e[1][1], o[1])),
 ]
 
+_FIRSTS = frozenset(pattern[0] for pattern, _, _ in _PATTERNS)
+
 
 def fuse(plain: list) -> tuple[list, dict]:
     """(fused list, {inner offset: group head}) for one function's plain entries."""
@@ -67,6 +69,9 @@ def fuse(plain: list) -> tuple[list, dict]:
     i = 0
     while i < len(offsets):
         group = None
+        if plain[offsets[i]][0] not in _FIRSTS:       # most instructions start no pattern
+            i += 1
+            continue
         for pattern, op, build in _PATTERNS:
             n = len(pattern)
             offs = offsets[i:i + n]
