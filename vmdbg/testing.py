@@ -75,6 +75,7 @@ async def settle(pilot) -> None:
     Unlike pilot.pause() this does not wait for the CPU to go idle (a program running in
     the worker keeps it busy): it waits for the worker, then for every queued message."""
     app = pilot.app
+    await _hops(pilot)                  # keys just posted reach their bindings and queue commands
     for _ in range(100_000):
         await app.workers.wait_for_complete()
         await pilot._wait_for_screen()
