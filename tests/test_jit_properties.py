@@ -4,6 +4,8 @@ print the same results, errors and tick counts interpreted and JIT-compiled, inc
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +53,8 @@ def calls(name: str, pairs) -> str:
     return "\n".join(f"(println (protect ({name} {x} {y})))" for x, y in pairs)
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# VMDBG_FUZZ_LONG=1 (see tests/conftest.py) runs fresh random examples, 50 times as many.
+SETTINGS = settings(max_examples=2000 if os.environ.get("VMDBG_FUZZ_LONG") else 40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -122,6 +122,16 @@ def test_int_float_mixing_promotes():
     assert display(call("-", 3.0, 3)) == "0.0"
 
 
+def test_negative_zero_survives_a_sum():
+    # IEEE: -0.0 + -0.0 is -0.0; a sum that started from the integer 0 printed 0.0.
+    assert display(call("+", -0.0)) == "-0.0"
+    assert display(call("+", -0.0, -0.0)) == "-0.0"
+    assert display(call("+", -0.0, 0)) == "0.0"
+    assert display(call("*", -0.0)) == "-0.0"
+    with pytest.raises(LispError):
+        call("+", "a")
+
+
 def test_big_integers_stay_exact():
     assert call("*", BIG, BIG) == 2 ** 200
     assert call("+", BIG, 1) - BIG == 1

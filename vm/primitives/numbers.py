@@ -47,9 +47,12 @@ def raise_division_by_zero(name: str):
 @primitive("+", 0, None)
 def add(vm, *args):
     """Sum of the arguments; (+) is 0."""
-    total = 0
+    if not args:
+        return 0
+    total = args[0]                     # not 0 + x: that turns -0.0 into 0.0
+    expect_number("+", total)
     try:
-        for x in args:
+        for x in args[1:]:
             expect_number("+", x)
             total += x
     except OverflowError:
