@@ -222,6 +222,8 @@ class CompiledFunction:
     decoded: list | None = None
     calls: int = 0
     jit_state: object = None
+    routine: object = None            # vm/routines.py: None (not yet), False (never), or the routine
+    jit_blocked: bool = False         # a breakpoint is patched in: no compiled code runs it
 
     @property
     def arity_text(self) -> str:

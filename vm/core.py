@@ -62,6 +62,9 @@ class VM:
         self.jit_threshold = jit                   # 0: interpreter only
         self.jit = None                            # the JIT engine, made on first use
         self.stepping = False                      # the debugger steps: calls run interpreted
+        self.routine_budget = [0]                  # ticks left to a running routine (vm/routines.py)
+        self.routine_end = self.loop_limit = 0     # see limit_for
+        self.routine_wait_until = -1               # routines wait after a bail (vm/routines.py)
         self.max_output = max_output               # characters of output allowed
         self.max_collection = max_collection       # elements/characters per collection
         self.on_output = on_output                 # called with each chunk of output
@@ -221,6 +224,8 @@ class VM:
     @pause_requested.setter
     def pause_requested(self, value: bool):
         self._pause_requested = value
+        if value:
+            self.routine_budget[0] = -(1 << 62)     # a running routine bails at its next block
         if self.jit is not None:
             self.jit.interrupt(value)
 
@@ -232,12 +237,20 @@ class VM:
         """The tick at which run_loop must stop for `fiber`: the run's limit or its fuel."""
         self.fuel_dirty = False
         limit = self.run_limit
+        end = self.run_target
         if fiber.fuel is not None:
             self.fuel_tick = tick
             if tick + fiber.fuel < limit:
                 limit = tick + fiber.fuel
+            if tick + fiber.fuel < end:
+                end = tick + fiber.fuel
         else:
             self.fuel_tick = None
+        # For routines (vm/routines.py): the loop's limit, and how far one may run.
+        self.loop_limit = limit
+        if end != self.routine_end:
+            self.routine_end = end
+            self.routine_wait_until = -1
         return limit
 
     def settle_fuel(self):

@@ -20,6 +20,7 @@ from vm.fuse import (FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
                      MAX_FUSED, fuse)
 from vm.primitives import PRIMITIVES
 from vm.regions import add_regions
+from vm.routines import add_entry
 from vm.values import values_equal
 
 # Opcode of a patched breakpoint; outside the table so it can never be emitted.
@@ -53,7 +54,9 @@ def decode_function(func, jit: bool = False):
     if FUSION:
         func.decoded, func.group_head = fuse(plain)
         add_regions(plain, func.decoded, FUSED_REGION, lambda: (func.decoded, func.fast))
-        func.fast = list(func.decoded)      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
+        func.fast = list(func.decoded)
+        if not jit:
+            add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
     else:
         func.decoded, func.group_head = list(plain), {}
     # The call fast path takes closures whose arguments fill the parameters exactly. With

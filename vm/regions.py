@@ -40,6 +40,7 @@ from __future__ import annotations
 from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import Closure, Frame
+from vm.routines import DEPTH_ROOM, run_routine
 from vm.values import values_equal
 
 _B = bytecode
@@ -330,6 +331,13 @@ class _Emitter:
                     emit(f"frame.ip = {nx}")
                 func = self.temp()
                 emit(f"{func} = {f}.func")
+                if op == _CALL:
+                    # A callee with a routine (vm/routines.py) runs whole, without a frame.
+                    emit(f"if {func}.routine and len(F) + DEPTH_ROOM < vm.max_depth:")
+                    emit(f"    done = RUN(vm, {func}, {func}.routine, {f}, [{', '.join(args)}], budget - used - {n})")
+                    emit("    if done is not None:")
+                    emit("        S.append(done[0])")
+                    emit(f"        return {nx}, used + {n} + done[1]")
                 emit(f"new = NEW(Frame)")
                 emit(f"new.closure = {f}")
                 emit(f"new.func = {func}")
@@ -396,7 +404,8 @@ def compile_region(region: list):
     """The Python function for one region (see the module docstring)."""
     e = _Emitter(region)
     src = e.source()
-    scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__}
+    scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
+             "RUN": run_routine, "DEPTH_ROOM": DEPTH_ROOM}
     params = ", ".join(f"K{i}" for i in range(len(e.consts)))
     # Constants become closure variables of a maker function: one cell load each.
     maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \

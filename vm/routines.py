@@ -1,0 +1,512 @@
+"""Routines: a side-effect-free function compiled whole to one Python function.
+
+Regions (vm/regions.py) make a loop cheap, but every call still builds a Frame, goes
+through the dispatch loop and comes back: recursive fib(25) is ~30x CPython, almost all
+of it call overhead. A routine is the whole function as Python source; its calls to other
+routines (and to itself) are plain Python calls, its locals are Python locals, and no
+Frame exists until something needs one. It is the JIT's contract (vm/jit/code.py), kept
+with Python instead of LLVM:
+
+- Only functions that cannot change anything outside their own frame qualify: loads,
+  stores to their own locals, arithmetic, comparisons, branches, calls and returns
+  (`ELIGIBLE`); callees are checked when called: another routine, or a primitive that is
+  pure and not a control primitive. Anything else raises Bail and nothing has happened.
+- Every basic block charges its instruction count to the run's budget before it runs
+  (`T[0]`: the ticks left before the run's target or the fiber's fuel). A call whose total
+  would not fit bails, so whether a routine finished or bailed, the VM's state is exactly
+  what plain instructions give at the same tick.
+- A bail of any kind (the budget, a pause, a type or arity error, a callee that is not a
+  routine, Python's recursion limit) is invisible: the interpreter runs the call from its
+  start, with the same frame, as if the routine did not exist, and raises any error at its
+  plain location. A routine is given up when it keeps failing (Python's recursion limit,
+  or most of its runs).
+- Values are the interpreter's: the small-integer case is inline, every other case calls
+  the primitive the dispatch loop calls.
+
+The entry sits at offset 0 of `func.decoded` (a FUSED_REGION entry, like a region), so it
+runs only in the fast loop, never when stepping or near a limit, and breakpoints (which
+swap in `func.plain` and set `jit_blocked`) turn it off. It runs the call when the frame
+has a caller to return to, hands the value over like Return and tells the loop to reload.
+A pause from another thread sets the budget negative (VM.pause_requested's setter).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from vm import bytecode
+from vm.fiber import Closure
+from vm.primitives import PRIMITIVES
+from vm.values import Native, values_equal
+
+_B = bytecode
+ELIGIBLE = frozenset(getattr(_B, "OP_" + name) for name in (
+    "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "StoreLocal", "LoadGlobal",
+    "LoadCapture", "LoadCaptureCell", "Dup", "Pop", "Not", "IsNil", "AddInt", "Add", "Sub",
+    "Mul", "Lt", "Gt", "Le", "Ge", "Eq", "Jump", "JumpIfFalse", "JumpIfTrue", "Call",
+    "TailCall", "Return"))
+_JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
+_ENDS = frozenset((_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue, _B.OP_Return, _B.OP_TailCall))
+_ARITH = {_B.OP_Add: ("+", "ADD"), _B.OP_Sub: ("-", "SUB"), _B.OP_Mul: ("*", "MUL")}
+_COMPARE = {_B.OP_Lt: ("<", "LT"), _B.OP_Gt: (">", "GT"), _B.OP_Le: ("<=", "LE"),
+            _B.OP_Ge: (">=", "GE")}
+RELOAD = -1
+
+# The second arrival at a function's entry compiles its routine (most of `main` runs once).
+HOT = 2
+# Given up after this many failed runs (errors, callees that are not routines).
+GIVE_UP = 32
+# A routine runs only with this much room below the VM's depth limit: Python's recursion
+# limit then stops a runaway recursion (a bail) long before the VM's limit would.
+DEPTH_ROOM = sys.getrecursionlimit()
+
+
+class Bail(Exception):
+    """A routine cannot finish this call exactly (the budget, a pause, a blocked callee)."""
+
+
+# Stores outside the frame: a routine may make them only as a leaf (below).
+STORES = frozenset((_B.OP_StoreCaptureCell, _B.OP_StoreGlobal))
+# Instructions that cannot fail once a leaf has stored.
+_SAFE = frozenset(getattr(_B, "OP_" + name) for name in (
+    "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "StoreLocal", "LoadGlobal",
+    "LoadCapture", "LoadCaptureCell", "Dup", "Pop", "Not", "IsNil", "Return",
+    "StoreCaptureCell", "StoreGlobal"))
+
+
+def kind(func) -> str | None:
+    """"pure" (no effect outside its frame), "leaf" (one block without calls that stores
+    outside its frame only where nothing after can fail: a counter closure), or None."""
+    if func.rest or func.nopt or func.cell_params:
+        return None
+    ops = [entry for entry in func.plain if entry is not None]
+    stores = False
+    for op, arg, _ in ops:
+        if op in STORES:
+            stores = True
+        elif op not in ELIGIBLE or (op in _JUMPS and arg == 0):
+            return None         # offset 0 is the entry: only a call may arrive there
+    if not stores:
+        return "pure"
+    # A leaf bails only at its one charge, before any store, so a bail re-runs nothing.
+    after = False
+    for op, _, _ in ops:
+        if op in _JUMPS or op in (_B.OP_Call, _B.OP_TailCall):
+            return None
+        after = after or op in STORES
+        if after and op not in _SAFE:
+            return None
+    return "leaf"
+
+
+def eligible(func) -> bool:
+    return kind(func) is not None
+
+
+class _Block:
+    __slots__ = ("start", "instrs", "succ")
+
+    def __init__(self, start):
+        self.start = start
+        self.instrs = []
+        self.succ = []
+
+
+def _blocks(plain: list) -> dict:
+    """{start: block} of the basic blocks reachable from offset 0."""
+    starts = {0}
+    for entry in plain:
+        if entry is not None:
+            op, arg, nx = entry
+            if op in _JUMPS:
+                starts.add(arg)
+            if op in _ENDS:
+                starts.add(nx)
+    blocks, work = {}, [0]
+    while work:
+        start = work.pop()
+        if start in blocks or start >= len(plain) or plain[start] is None:
+            continue
+        b = blocks[start] = _Block(start)
+        off = start
+        while True:
+            op, arg, nx = plain[off]
+            b.instrs.append((off, op, arg, nx))
+            if op == _B.OP_Jump:
+                b.succ = [arg]
+            elif op in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue):
+                b.succ = [arg, nx]
+            elif op in (_B.OP_Return, _B.OP_TailCall):
+                b.succ = []
+            elif nx in starts:
+                b.succ = [nx]
+            else:
+                off = nx
+                continue
+            break
+        work.extend(b.succ)
+    return blocks
+
+
+class _Emitter:
+    """Python source for one function's routine."""
+
+    def __init__(self, func):
+        self.func = func
+        self.blocks = _blocks(func.plain)
+        self.consts: list = []
+        self.temps = 0
+        self.uses_stack = self.uses_globals = False
+        self.uses_captures = bool(func.captures)
+        self.leaf = kind(func) == "leaf"
+        self.self_tail = False
+        entries: dict = {}
+        for b in self.blocks.values():
+            for s in b.succ:
+                entries[s] = entries.get(s, 0) + 1
+        self.entries = entries
+
+    def const(self, v) -> str:
+        if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
+            return repr(v)
+        for i, c in enumerate(self.consts):
+            if c is v:
+                return f"K{i}"
+        self.consts.append(v)
+        return f"K{len(self.consts) - 1}"
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def source(self) -> str:
+        func = self.func
+        params = ", ".join(f"l{i}" for i in range(func.nparams))
+        body: list[str] = []
+        # Blocks with one way in are written where control reaches them; the others (and
+        # the entry, when a self tail call loops back to it) are sections of a `while`.
+        sections = {0: self.block(self.blocks[0])}
+        for s in sorted(s for s, n in self.entries.items() if n > 1 and s in self.blocks):
+            sections.setdefault(s, self.block(self.blocks[s]))
+        if len(sections) > 1 or self.self_tail:
+            # `continue` goes back to the dispatch on `b`; the entry is a section too.
+            body.append("b = 0")
+            body.append("while True:")
+            for s in sorted(sections):
+                body.append(f"    if b == {s}:")
+                body.extend("        " + line for line in sections[s])
+        else:
+            body = sections[0]
+        out = [f"def R(cl{', ' if params else ''}{params}):"]
+        for i in range(func.nparams, func.nlocals):
+            out.append(f"    l{i} = None")
+        if self.uses_stack:
+            out.append("    S = []")
+        if self.leaf:
+            out.append("    if vm.read_only:")        # a watch: the interpreter says why not
+            out.append("        raise HARD")
+        if self.uses_captures:
+            out.append("    C = cl.captures")
+        out.extend("    " + line for line in body)
+        clear = "S.clear()" if self.uses_stack else "pass"
+        return "\n".join(line.replace("#CLEAR", clear) for line in out) + "\n"
+
+    def goto(self, off) -> list:
+        if self.entries.get(off, 0) > 1:
+            return [f"b = {off}", "continue"]
+        return self.block(self.blocks[off])
+
+    def block(self, b: _Block) -> list:
+        lines: list[str] = []
+        emit = lines.append
+        n = len(b.instrs)
+        emit(f"c = T[0] - {n}")
+        emit("if c < 0:")
+        emit("    raise BAIL")
+        emit("T[0] = c")
+        vs: list[str] = []
+
+        def need(count):
+            while len(vs) < count:
+                self.uses_stack = True
+                t = self.temp()
+                emit(f"{t} = S.pop()")
+                vs.insert(0, t)
+
+        def flush():
+            for e in vs:
+                self.uses_stack = True
+                emit(f"S.append({e})")
+            vs.clear()
+
+        def value(expr) -> str:
+            t = self.temp()
+            emit(f"{t} = {expr}")
+            return t
+
+        def is_int(x) -> str | None:
+            return None if x.lstrip("-").isdigit() else f"type({x}) is int"
+
+        def both_int(x, y) -> str:
+            conds = [c for c in (is_int(x), is_int(y)) if c]
+            return " and ".join(conds) if conds else "True"
+
+        def falsy(x) -> str:
+            if x in ("None", "False"):
+                return "True"
+            if x == "True" or x.lstrip("-").isdigit():
+                return "False"
+            return f"({x} is None or {x} is False)"
+
+        for i, (off, op, arg, nx) in enumerate(b.instrs):
+            need(_B.stack_effect(_B.OPCODES[op], (arg,))[0])
+            if op == _B.OP_LoadConst:
+                vs.append(self.const(arg))
+            elif op == _B.OP_LoadNil:
+                vs.append("None")
+            elif op == _B.OP_LoadTrue:
+                vs.append("True")
+            elif op == _B.OP_LoadFalse:
+                vs.append("False")
+            elif op == _B.OP_LoadLocal:
+                vs.append(f"l{arg}")
+            elif op == _B.OP_LoadGlobal:
+                self.uses_globals = True
+                vs.append(value(f"G[{arg}]"))
+            elif op == _B.OP_LoadCapture:
+                self.uses_captures = True
+                vs.append(value(f"C[{arg}]"))
+            elif op == _B.OP_LoadCaptureCell:
+                self.uses_captures = True
+                vs.append(value(f"C[{arg}].value"))
+            elif op == _B.OP_StoreLocal:
+                name = f"l{arg}"
+                x = vs.pop()
+                # A pending load of this local must keep the value it had when loaded.
+                for j, e in enumerate(vs):
+                    if e == name:
+                        vs[j] = value(name)
+                emit(f"{name} = {x}")
+            elif op == _B.OP_StoreCaptureCell:
+                emit(f"C[{arg}].value = {vs.pop()}")
+            elif op == _B.OP_StoreGlobal:
+                self.uses_globals = True
+                emit(f"G[{arg}] = {vs.pop()}")     # loads of globals are already in temps
+            elif op == _B.OP_Dup:
+                vs.append(vs[-1])
+            elif op == _B.OP_Pop:
+                vs.pop()
+            elif op == _B.OP_Not:
+                vs.append(value(falsy(vs.pop())))
+            elif op == _B.OP_IsNil:
+                vs.append(value(f"{vs.pop()} is None"))
+            elif op == _B.OP_AddInt:
+                x = vs.pop()
+                k = self.const(arg)
+                vs.append(value(f"{x} + {k} if {is_int(x) or 'True'} else ADD(vm, {x}, {k})"))
+            elif op in _ARITH or op in _COMPARE:
+                y, x = vs.pop(), vs.pop()
+                sym, prim = _ARITH.get(op) or _COMPARE[op]
+                fast = f"{x} {sym} {y}"
+                cond = both_int(x, y)
+                nxt = b.instrs[i + 1][1] if i + 1 < n else None
+                if op in _COMPARE and nxt in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue) and cond != "True":
+                    # Compare and branch: the test is the comparison itself.
+                    vs.append(f"(({fast}) if {cond} else {prim}(vm, {x}, {y}))")
+                else:
+                    vs.append(value(fast if cond == "True" else f"{fast} if {cond} else {prim}(vm, {x}, {y})"))
+            elif op == _B.OP_Eq:
+                y, x = vs.pop(), vs.pop()
+                vs.append(value(f"{x} == {y} if {both_int(x, y)} else EQ({x}, {y})"))
+            elif op == _B.OP_Jump:
+                flush()
+                lines.extend(self.goto(arg))
+                return lines
+            elif op in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue):
+                c = vs.pop()
+                flush()
+                test = falsy(c) if not c.startswith("((") else f"not {c}"
+                if op == _B.OP_JumpIfTrue:
+                    test = f"not ({test})"
+                emit(f"if {test}:")
+                lines.extend("    " + line for line in self.goto(arg))
+                lines.extend(self.goto(nx))
+                return lines
+            elif op == _B.OP_Return:
+                emit(f"return {vs.pop()}")
+                return lines
+            elif op in (_B.OP_Call, _B.OP_TailCall):
+                args = vs[len(vs) - arg:]
+                del vs[len(vs) - arg:]
+                f = vs.pop()
+                if op == _B.OP_TailCall and arg == self.func.nparams:
+                    # A tail call to this function is a loop: new parameters, fresh locals.
+                    self.self_tail = True
+                    emit(f"if type({f}) is Closure and {f}.func is FN:")
+                    if arg:
+                        emit(f"    {', '.join(f'l{j}' for j in range(arg))} = {', '.join(args)}{',' if arg == 1 else ''}")
+                    for j in range(self.func.nparams, self.func.nlocals):
+                        emit(f"    l{j} = None")
+                    emit("    #CLEAR")              # S.clear(), if the routine has a stack
+                    emit("    cl = " + f)
+                    if self.uses_captures:
+                        emit("    C = cl.captures")
+                    emit("    b = 0")
+                    emit("    continue")
+                call = self.call(f, args, emit)
+                if op == _B.OP_TailCall:
+                    emit(f"return {call}")
+                    return lines
+                vs.append(value(call))
+        flush()
+        lines.extend(self.goto(b.succ[0]))
+        return lines
+
+    def call(self, f: str, args: list, emit) -> str:
+        """An expression for the call (after lines that pick the callee's routine)."""
+        argc = len(args)
+        joined = ", ".join(args)
+        r = self.temp()
+        if argc == self.func.nparams:
+            emit(f"if type({f}) is Closure and {f}.func is FN:")
+            emit(f"    {r} = R")
+            emit("else:")
+            emit(f"    {r} = CALLEE(vm, {f}, {argc})")
+        else:
+            emit(f"{r} = CALLEE(vm, {f}, {argc})")
+        return f"{r}({f}{', ' if joined else ''}{joined})"
+
+
+def callee(vm, f, argc):
+    """The Python callable a routine calls `f` through, called as `r(f, *args)`."""
+    if type(f) is Closure:
+        func = f.func
+        r = func.routine
+        if r is None and func.fast_argc == argc:
+            r = compile_routine(func, vm)
+        if not r or func.fast_argc != argc or r.leaf:
+            raise HARD              # a leaf's store could not be undone if the caller bails
+        if func.jit_blocked or func.routine_vm is not vm:
+            raise BAIL
+        return r
+    if type(f) is Native and f.pure and not f.control and f.min_args <= argc and (
+            f.max_args is None or argc <= f.max_args):
+        fn = f.fn
+        return lambda _f, *args: fn(vm, *args)
+    raise HARD
+
+
+class Hard(Exception):
+    """A routine met something it cannot run (counted towards giving it up)."""
+
+
+# Raised as classes: a shared instance would collect every traceback it was raised with.
+BAIL = Bail
+HARD = Hard
+
+
+def compile_routine(func, vm):
+    """Compile `func`'s routine for `vm` (func.routine), or mark it False if it cannot be."""
+    if func.routine is not None:
+        return func.routine
+    if not eligible(func):
+        func.routine = False
+        return False
+    e = _Emitter(func)
+    try:
+        src = e.source()
+        names = ", ".join(f"K{i}" for i in range(len(e.consts)))
+        maker = f"def make({names}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
+            + "    return R\n"
+        code = compile(maker, f"<routine {func.name}>", "exec")
+    except Exception:               # a shape the emitter does not handle: never a crash
+        func.routine = False
+        return False
+    scope = {"HARD": Hard, "T": vm.routine_budget, "G": vm.globals, "vm": vm, "FN": func, "Closure": Closure,
+             "BAIL": BAIL, "CALLEE": callee, "EQ": values_equal,
+             "ADD": PRIMITIVES["+"].fn, "SUB": PRIMITIVES["-"].fn, "MUL": PRIMITIVES["*"].fn,
+             "LT": PRIMITIVES["<"].fn, "GT": PRIMITIVES[">"].fn, "LE": PRIMITIVES["<="].fn,
+             "GE": PRIMITIVES[">="].fn}
+    exec(code, scope)
+    r = scope["make"](*e.consts)
+    r.source = src
+    r.leaf = e.leaf
+    func.routine = r
+    func.routine_vm = vm
+    func.routine_fails = 0
+    return r
+
+
+def run_routine(vm, func, r, closure, args, slice_left):
+    """Run routine `r` of `func` for one call; (value, ticks) or None (nothing happened).
+
+    `slice_left` is what is left before the dispatch loop's limit (vm.loop_limit: the
+    slice's end or the fuel's), counting the callee's first instruction; the routine may
+    run up to the run's target or the fuel's end (vm.routine_end), whichever is nearer.
+    After a call bails on that budget, routines wait until half of what was left has run
+    interpreted before trying again, so a long tail loop near a limit does not redo its
+    work at every iteration."""
+    now = vm.loop_limit - slice_left
+    if now < vm.routine_wait_until or func.routine_vm is not vm:
+        return None
+    T = vm.routine_budget
+    T[0] = room = vm.routine_end - now
+    if vm._pause_requested:
+        return None
+    try:
+        v = r(closure, *args)
+    except Bail:
+        vm.routine_wait_until = now + room // 2
+        return None
+    except RecursionError:
+        func.routine = False
+        return None
+    except Exception:
+        func.routine_fails += 1
+        if func.routine_fails >= GIVE_UP:
+            func.routine = False
+        return None
+    return v, room - T[0]
+
+
+def add_entry(func, op_region: int, lists) -> bool:
+    """Put the routine entry at offset 0 of `func`'s running code (and its saved copy), in
+    front of whatever was there. Returns whether the function is eligible."""
+    if not eligible(func):
+        func.routine = False
+        return False
+    plain = func.plain
+    decoded = lists()[0]
+    prev = decoded[0]
+    fallback = prev[1] if prev is not None and prev[0] == op_region else None
+    nparams = func.nparams
+    seen = 0
+
+    def entry(L, S, budget, frame, vm):
+        nonlocal seen
+        r = func.routine
+        if r is None:
+            seen += 1
+            if seen >= HOT and not vm.jit_threshold:
+                r = compile_routine(func, vm)
+        if r:
+            fiber = vm.current
+            F = fiber.frames
+            if len(F) > 1 and vm.max_depth - len(F) >= DEPTH_ROOM and func.routine_vm is vm:
+                done = run_routine(vm, func, r, frame.closure, L[:nparams], budget)
+                if done is not None:
+                    F.pop()
+                    F[-1].stack.append(done[0])
+                    return RELOAD, done[1]
+        elif r is False:
+            # Given up (or never possible for this VM): what was at offset 0 comes back.
+            for code in lists():
+                if code[0] is not None and code[0][1] is entry:
+                    code[0] = prev
+        return fallback(L, S, budget, frame, vm) if fallback else (0, 0)
+
+    entry_tuple = (op_region, entry, plain[0][2])
+    for code in lists():
+        code[0] = entry_tuple
+    return True
