@@ -104,7 +104,12 @@ def find_blocks(plain: list) -> dict:
                         current.succ = [off]
                     current = blocks[off] = Block(off)
                 current.instrs.append((off, op, arg, nx))
-                current.kind, current.succ = "leave", []
+                if op == _CALL:
+                    # A call a routine (vm/routines.py) runs whole continues with the
+                    # block after it; any other call leaves the region.
+                    current.kind, current.succ = "call", [nx]
+                else:
+                    current.kind, current.succ = "leave", []
             current = None
             continue
         if current is None or off in starts:
@@ -145,7 +150,7 @@ def worth_it(region: list) -> bool:
     A call or return counts double: it is the dearest dispatch."""
     head = region[0]
     loops = any(head.start in b.succ for b in region)
-    weight = sum(len(b.instrs) + (b.kind == "leave") for b in region)
+    weight = sum(len(b.instrs) + (b.kind in ("leave", "call")) for b in region)
     return loops or weight >= MIN_INSTRUCTIONS
 
 
@@ -331,22 +336,29 @@ class _Emitter:
                     emit(f"frame.ip = {nx}")
                 func = self.temp()
                 emit(f"{func} = {f}.func")
+                pad = ""
                 if op == _CALL:
-                    # A callee with a routine (vm/routines.py) runs whole, without a frame.
+                    # A callee with a routine (vm/routines.py) runs whole, without a frame,
+                    # and the region goes on after the call; otherwise it pushes the frame.
                     emit(f"if {func}.routine and len(F) + DEPTH_ROOM < vm.max_depth:")
                     emit(f"    done = RUN(vm, {func}, {func}.routine, {f}, [{', '.join(args)}], budget - used - {n})")
-                    emit("    if done is not None:")
-                    emit("        S.append(done[0])")
-                    emit(f"        return {nx}, used + {n} + done[1]")
-                emit(f"new = NEW(Frame)")
-                emit(f"new.closure = {f}")
-                emit(f"new.func = {func}")
-                emit(f"new.code = {func}.decoded")
-                emit(f"new.ip = 0")
-                emit(f"new.stack = []")
-                emit(f"new.locals = [{', '.join(args)}] + {func}.pad if {func}.pad else [{', '.join(args)}]")
-                emit("F.append(new)" if op == _CALL else "F[-1] = new")
-                emit(f"return {RELOAD}, used + {n}")
+                    emit("else:")
+                    emit("    done = None")
+                    emit("if done is None:")
+                    pad = "    "
+                emit(f"{pad}new = NEW(Frame)")
+                emit(f"{pad}new.closure = {f}")
+                emit(f"{pad}new.func = {func}")
+                emit(f"{pad}new.code = {func}.decoded")
+                emit(f"{pad}new.ip = 0")
+                emit(f"{pad}new.stack = []")
+                emit(f"{pad}new.locals = [{', '.join(args)}] + {func}.pad if {func}.pad else [{', '.join(args)}]")
+                emit(pad + ("F.append(new)" if op == _CALL else "F[-1] = new"))
+                emit(f"{pad}return {RELOAD}, used + {n}")
+                if op == _CALL:
+                    emit(f"used += {n} + done[1]")
+                    emit("S.append(done[0])")
+                    lines.extend(self.goto(nx))
                 return lines
             elif op == _RETURN:
                 self.uses_frames = True
