@@ -40,7 +40,7 @@ from __future__ import annotations
 from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import Closure, Frame
-from vm.routines import DEPTH_ROOM, run_routine
+from vm.routines import DEPTH_ROOM, failed
 from vm.values import values_equal
 
 _B = bytecode
@@ -164,7 +164,7 @@ class _Emitter:
         self.by_start: dict = {}
         self.consts: list = []
         self.temps = 0
-        self.uses_globals = self.uses_captures = self.uses_frames = False
+        self.uses_globals = self.uses_captures = self.uses_frames = self.uses_routines = False
 
     def const(self, v) -> str:
         if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
@@ -203,7 +203,16 @@ class _Emitter:
         if self.uses_captures:
             out.append("    C = frame.closure.captures")
         if self.uses_frames:
+            # The region's frame count only changes where it returns, so the depth tests
+            # of its calls are made once.
             out.append("    F = vm.current.frames")
+            out.append("    DEPTH_OK = len(F) < vm.max_depth")
+            out.append("    ROUTINE_OK = len(F) + DEPTH_ROOM < vm.max_depth")
+        if self.uses_routines:
+            # Fixed while the dispatch loop runs this frame (set in VM.limit_for).
+            out.append("    LL = vm.loop_limit")
+            out.append("    RE = vm.routine_end")
+            out.append("    T = vm.routine_budget")
         out.append("    used = 0")
         out.append(f"    b = {head}")
         out.append("    while True:")
@@ -327,7 +336,7 @@ class _Emitter:
                 f = vs[-arg - 1]
                 cond = f"type({f}) is Closure and {f}.func.fast_argc == {arg}"
                 if op == _CALL:
-                    cond += " and len(F) < vm.max_depth"
+                    cond += " and DEPTH_OK"
                 guard(cond, off, i)
                 args = vs[len(vs) - arg:]
                 del vs[-arg - 1:]
@@ -340,11 +349,22 @@ class _Emitter:
                 if op == _CALL:
                     # A callee with a routine (vm/routines.py) runs whole, without a frame,
                     # and the region goes on after the call; otherwise it pushes the frame.
-                    emit(f"if {func}.routine and len(F) + DEPTH_ROOM < vm.max_depth:")
-                    emit(f"    done = RUN(vm, {func}, {func}.routine, {f}, [{', '.join(args)}], budget - used - {n})")
-                    emit("else:")
-                    emit("    done = None")
-                    emit("if done is None:")
+                    # (vm/routines.py run_routine, written out: this is the hot path.)
+                    self.uses_routines = True
+                    r = self.temp()
+                    emit("done = False")
+                    emit(f"{r} = {func}.routine")
+                    emit(f"if {r} and ROUTINE_OK and {func}.routine_vm is vm:")
+                    emit(f"    now = LL - (budget - used - {n})")
+                    emit("    if now >= vm.routine_wait_until:")
+                    emit("        T[0] = room = RE - now")
+                    emit("        if not vm._pause_requested:")
+                    emit("            try:")
+                    emit(f"                value = {r}({', '.join([f] + args)})")
+                    emit("                done = True")
+                    emit("            except Exception as e:")
+                    emit(f"                FAILED(vm, {func}, e, now, room)")
+                    emit("if not done:")
                     pad = "    "
                 emit(f"{pad}new = NEW(Frame)")
                 emit(f"{pad}new.closure = {f}")
@@ -356,8 +376,8 @@ class _Emitter:
                 emit(pad + ("F.append(new)" if op == _CALL else "F[-1] = new"))
                 emit(f"{pad}return {RELOAD}, used + {n}")
                 if op == _CALL:
-                    emit(f"used += {n} + done[1]")
-                    emit("S.append(done[0])")
+                    emit(f"used += {n} + room - T[0]")
+                    emit("S.append(value)")
                     lines.extend(self.goto(nx))
                 return lines
             elif op == _RETURN:
@@ -417,7 +437,7 @@ def compile_region(region: list):
     e = _Emitter(region)
     src = e.source()
     scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
-             "RUN": run_routine, "DEPTH_ROOM": DEPTH_ROOM}
+             "FAILED": failed, "DEPTH_ROOM": DEPTH_ROOM}
     params = ", ".join(f"K{i}" for i in range(len(e.consts)))
     # Constants become closure variables of a maker function: one cell load each.
     maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \

@@ -456,18 +456,22 @@ def run_routine(vm, func, r, closure, args, slice_left):
         return None
     try:
         v = r(closure, *args)
-    except Bail:
+    except Exception as e:
+        failed(vm, func, e, now, room)
+        return None
+    return v, room - T[0]
+
+
+def failed(vm, func, e, now, room):
+    """Bookkeeping after a routine raised `e` instead of returning (nothing else changed)."""
+    if isinstance(e, Bail):
         vm.routine_wait_until = now + room // 2
-        return None
-    except RecursionError:
+    elif isinstance(e, RecursionError):
         func.routine = False
-        return None
-    except Exception:
+    else:
         func.routine_fails += 1
         if func.routine_fails >= GIVE_UP:
             func.routine = False
-        return None
-    return v, room - T[0]
 
 
 def add_entry(func, op_region: int, lists) -> bool:
