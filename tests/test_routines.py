@@ -222,6 +222,9 @@ def test_pause_stops_a_long_routine():
     snap = s.continue_()
     timer.join()
     assert snap.reason == "pause" and snap.function == "fib"
+    # A pause is not the budget running out: routines must not wait afterwards (they did
+    # once, and everything after a pause in the TUI ran 3x slower).
+    assert s.vm.routine_wait_until < s.vm.tick
 
 
 def test_a_watch_cannot_assign_through_a_leaf_routine():

@@ -354,7 +354,7 @@ class _Emitter:
                     r = self.temp()
                     emit("done = False")
                     emit(f"{r} = {func}.routine")
-                    emit(f"if {r} and ROUTINE_OK and {func}.routine_vm is vm:")
+                    emit(f"if {r} and ROUTINE_OK and {func}.routine_vm is vm and not {func}.jit_blocked:")
                     emit(f"    now = LL - (budget - used - {n})")
                     emit("    if now >= vm.routine_wait_until:")
                     emit("        T[0] = room = RE - now")

@@ -222,9 +222,9 @@ class _Emitter:
         emit = lines.append
         n = len(b.instrs)
         emit(f"c = T[0] - {n}")
-        emit("if c < 0:")
-        emit("    raise BAIL")
         emit("T[0] = c")
+        emit("if c < 0:")                 # (stored first: `failed` tells the budget's bail)
+        emit("    raise BAIL")
         vs: list[str] = []
 
         def need(count):
@@ -465,7 +465,10 @@ def run_routine(vm, func, r, closure, args, slice_left):
 def failed(vm, func, e, now, room):
     """Bookkeeping after a routine raised `e` instead of returning (nothing else changed)."""
     if isinstance(e, Bail):
-        vm.routine_wait_until = now + room // 2
+        # Only the budget running out makes routines wait; not a pause (which also makes
+        # the budget negative) nor a callee with a breakpoint.
+        if vm.routine_budget[0] < 0 and not vm._pause_requested:
+            vm.routine_wait_until = now + room // 2
     elif isinstance(e, RecursionError):
         func.routine = False
     else:
