@@ -300,7 +300,11 @@ class _Emitter:
             elif op == _B.OP_Not:
                 vs.append(value(falsy(vs.pop())))
             elif op == _B.OP_IsNil:
-                vs.append(value(f"{vs.pop()} is None"))
+                x = vs.pop()
+                if x == "None" or x in ("True", "False") or x.lstrip("-").isdigit():
+                    vs.append(repr(x == "None"))    # folded: Python warns on `5 is None`
+                else:
+                    vs.append(value(f"{x} is None"))
             elif op == _B.OP_AddInt:
                 x = vs.pop()
                 k = self.const(arg)
