@@ -242,3 +242,15 @@ def test_a_watch_cannot_assign_through_a_leaf_routine():
     assert "cannot assign" in s.snapshot().watches["(counter)"]
     s.remove_breakpoint(1)
     assert s.continue_().output.endswith("501 1000\n")   # the watches changed nothing
+
+
+def test_a_raised_python_recursion_limit_does_not_outrun_the_depth_limit():
+    import sys
+    text = "(defn deep [n] (if (= n 0) 0 (+ 1 (deep (- n 1)))))\n(deep 10)\n(deep 10)\n(println (deep 2500))\n"
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(6000)
+    try:
+        r = run_program(text, "prog.lisp", max_depth=2000)
+    finally:
+        sys.setrecursionlimit(old)
+    assert r.error_kind == "stack-overflow" and r.output == ""

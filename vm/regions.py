@@ -40,7 +40,7 @@ from __future__ import annotations
 from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import Closure, Frame
-from vm.routines import DEPTH_ROOM, failed
+from vm.routines import depth_room, failed
 from vm.values import values_equal
 
 _B = bytecode
@@ -207,7 +207,7 @@ class _Emitter:
             # of its calls are made once.
             out.append("    F = vm.current.frames")
             out.append("    DEPTH_OK = len(F) < vm.max_depth")
-            out.append("    ROUTINE_OK = len(F) + DEPTH_ROOM < vm.max_depth")
+            out.append("    ROUTINE_OK = len(F) + DEPTH_ROOM() < vm.max_depth")
         if self.uses_routines:
             # Fixed while the dispatch loop runs this frame (set in VM.limit_for).
             out.append("    LL = vm.loop_limit")
@@ -437,7 +437,7 @@ def compile_region(region: list):
     e = _Emitter(region)
     src = e.source()
     scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
-             "FAILED": failed, "DEPTH_ROOM": DEPTH_ROOM}
+             "FAILED": failed, "DEPTH_ROOM": depth_room}
     params = ", ".join(f"K{i}" for i in range(len(e.consts)))
     # Constants become closure variables of a maker function: one cell load each.
     maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \

@@ -28,6 +28,13 @@ runs only in the fast loop, never when stepping or near a limit, and breakpoints
 swap in `func.plain` and set `jit_blocked`) turn it off. It runs the call when the frame
 has a caller to return to, hands the value over like Return and tells the loop to reload.
 A pause from another thread sets the budget negative (VM.pause_requested's setter).
+
+Python's stack. A routine's calls nest as Python calls, which DESIGN.md's contract 3 keeps
+Lisp calls off; the nesting is bounded the way the JIT bounds native recursion: a routine
+starts only with at least Python's recursion limit of room below the VM's depth limit,
+and one that reaches Python's limit is given up (RecursionError is a bail). A 10,000-deep
+recursion, a million-iteration tail loop (a self tail call is a `while` loop here) or a
+long chain of fibers still runs in Fiber objects, interpreted.
 """
 
 from __future__ import annotations
@@ -57,9 +64,10 @@ RELOAD = -1
 HOT = 2
 # Given up after this many failed runs (errors, callees that are not routines).
 GIVE_UP = 32
-# A routine runs only with this much room below the VM's depth limit: Python's recursion
-# limit then stops a runaway recursion (a bail) long before the VM's limit would.
-DEPTH_ROOM = sys.getrecursionlimit()
+# A routine runs only with as much room below the VM's depth limit as Python's recursion
+# limit (read at each entry: a program may raise it): Python then stops a deep recursion
+# (a bail) before the VM's limit would, so the VM's stack-overflow error stays exact.
+depth_room = sys.getrecursionlimit
 
 
 class Bail(Exception):
@@ -504,7 +512,7 @@ def add_entry(func, op_region: int, lists) -> bool:
         if r:
             fiber = vm.current
             F = fiber.frames
-            if len(F) > 1 and vm.max_depth - len(F) >= DEPTH_ROOM and func.routine_vm is vm:
+            if len(F) > 1 and vm.max_depth - len(F) >= depth_room() and func.routine_vm is vm:
                 done = run_routine(vm, func, r, frame.closure, L[:nparams], budget)
                 if done is not None:
                     F.pop()
