@@ -11,8 +11,9 @@ import pytest
 from vm import execute
 from vm.api import run_program
 from vm.core import VM
-from vm.values import preview
 from vmdbg.session import Session
+
+from test_regions import stops     # the VM's state at every stop of a run cut into slices
 
 PROGRAMS = {
     "fib": "(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n(println (fib 16))\n",
@@ -74,14 +75,6 @@ PROGRAMS = {
 }
 
 
-def state(vm):
-    fiber = vm.current
-    frames = fiber.frames if fiber is not None else []
-    return (vm.tick, vm.status, len(frames),
-            [(f.func.name, f.ip, [preview(v) for v in f.stack], [preview(v) for v in f.locals])
-             for f in frames])
-
-
 def with_fusion(on, fn):
     old = execute.FUSION
     execute.FUSION = on
@@ -89,20 +82,6 @@ def with_fusion(on, fn):
         return fn()
     finally:
         execute.FUSION = old
-
-
-def stops(text, fusion, strides, **options):
-    def go():
-        vm = VM(**options)
-        vm.load(text, "prog.lisp")
-        seen = []
-        i = 0
-        while not vm.halted:
-            vm.run(vm.tick + strides[i % len(strides)])
-            seen.append(state(vm))
-            i += 1
-        return seen, "".join(vm.output)
-    return with_fusion(fusion, go)
 
 
 def routines_run(text) -> int:
@@ -135,7 +114,8 @@ STRIDES = [500, 37, 2000, 5, 13, 911, 64, 7, 5000, 250]
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_every_stop_is_the_same(name):
-    assert stops(PROGRAMS[name], True, STRIDES) == stops(PROGRAMS[name], False, STRIDES)
+    (on, vm_on), (off, vm_off) = stops(PROGRAMS[name], True, STRIDES), stops(PROGRAMS[name], False, STRIDES)
+    assert on == off and vm_on.output == vm_off.output
 
 
 @pytest.mark.parametrize("fuel", [1, 77, 1000, 5003, 20_000])

@@ -40,7 +40,7 @@ from __future__ import annotations
 from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import Closure, Frame
-from vm.routines import depth_room, failed
+from vm.routines import LITERAL_LOADS, SourceNames, depth_room, failed
 from vm.values import values_equal
 
 _B = bytecode
@@ -154,30 +154,16 @@ def worth_it(region: list) -> bool:
     return loops or weight >= MIN_INSTRUCTIONS
 
 
-class _Emitter:
+class _Emitter(SourceNames):
     """Python source for one region."""
 
     def __init__(self, region: list):
+        super().__init__()
         self.region = region
         self.inside = {b.start for b in region}
         self.inline: set = set()
         self.by_start: dict = {}
-        self.consts: list = []
-        self.temps = 0
         self.uses_globals = self.uses_captures = self.uses_frames = self.uses_routines = False
-
-    def const(self, v) -> str:
-        if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
-            return repr(v)
-        for i, c in enumerate(self.consts):
-            if c is v:
-                return f"K{i}"
-        self.consts.append(v)
-        return f"K{len(self.consts) - 1}"
-
-    def temp(self) -> str:
-        self.temps += 1
-        return f"t{self.temps}"
 
     def source(self) -> str:
         out = ["def region(L, S, budget, frame, vm):"]
@@ -256,12 +242,8 @@ class _Emitter:
             need(stack_effect(_B.OPCODES[op], (arg,))[0])
             if op == _B.OP_LoadConst:
                 vs.append(self.const(arg))
-            elif op == _B.OP_LoadNil:
-                vs.append("None")
-            elif op == _B.OP_LoadTrue:
-                vs.append("True")
-            elif op == _B.OP_LoadFalse:
-                vs.append("False")
+            elif op in LITERAL_LOADS:
+                vs.append(LITERAL_LOADS[op])
             elif op in (_B.OP_LoadLocal, _B.OP_LoadCell, _B.OP_LoadCapture, _B.OP_LoadCaptureCell,
                         _B.OP_LoadGlobal):
                 t = self.temp()
@@ -438,14 +420,7 @@ def compile_region(region: list):
     src = e.source()
     scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
              "FAILED": failed, "DEPTH_ROOM": depth_room}
-    params = ", ".join(f"K{i}" for i in range(len(e.consts)))
-    # Constants become closure variables of a maker function: one cell load each.
-    maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
-        + "    return region\n"
-    exec(compile(maker, f"<region {region[0].start}>", "exec"), scope)
-    fn = scope["make"](*e.consts)
-    fn.source = src
-    return fn
+    return e.build(src, "region", f"<region {region[0].start}>", scope)
 
 
 # A region is compiled the HOT-th time control arrives at its resume point; until then (and

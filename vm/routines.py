@@ -39,7 +39,6 @@ long chain of fibers still runs in Fiber objects, interpreted.
 
 from __future__ import annotations
 
-import re
 import sys
 
 from vm import bytecode
@@ -59,6 +58,8 @@ _ARITH = {_B.OP_Add: ("+", "ADD"), _B.OP_Sub: ("-", "SUB"), _B.OP_Mul: ("*", "MU
 _COMPARE = {_B.OP_Lt: ("<", "LT"), _B.OP_Gt: (">", "GT"), _B.OP_Le: ("<=", "LE"),
             _B.OP_Ge: (">=", "GE")}
 RELOAD = -1
+# Loads of nil and the booleans, as the Python literals generated source writes.
+LITERAL_LOADS = {_B.OP_LoadNil: "None", _B.OP_LoadTrue: "True", _B.OP_LoadFalse: "False"}
 
 # The second arrival at a function's entry compiles its routine (most of `main` runs once).
 HOT = 2
@@ -157,23 +158,14 @@ def _blocks(plain: list) -> dict:
     return blocks
 
 
-class _Emitter:
-    """Python source for one function's routine."""
+class SourceNames:
+    """Names in generated Python source: constants (closure cells of a maker function, so
+    one cell load each; nil, booleans and small integers are written as literals) and temps.
+    Shared by the emitters of routines and of regions (vm/regions.py)."""
 
-    def __init__(self, func):
-        self.func = func
-        self.blocks = _blocks(func.plain)
+    def __init__(self):
         self.consts: list = []
         self.temps = 0
-        self.uses_stack = self.uses_globals = False
-        self.uses_captures = bool(func.captures)
-        self.leaf = kind(func) == "leaf"
-        self.self_tail = False
-        entries: dict = {}
-        for b in self.blocks.values():
-            for s in b.succ:
-                entries[s] = entries.get(s, 0) + 1
-        self.entries = entries
 
     def const(self, v) -> str:
         if v is None or v is True or v is False or (type(v) is int and -2**62 < v < 2**62):
@@ -187,6 +179,35 @@ class _Emitter:
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
+
+    def build(self, src: str, name: str, label: str, scope: dict):
+        """Compile `src` (which defines `name`) inside a maker taking the constants; the
+        function made, with its source attached. SyntaxError if the emitter erred."""
+        params = ", ".join(f"K{i}" for i in range(len(self.consts)))
+        maker = f"def make({params}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
+            + f"    return {name}\n"
+        exec(compile(maker, label, "exec"), scope)
+        fn = scope["make"](*self.consts)
+        fn.source = src
+        return fn
+
+
+class _Emitter(SourceNames):
+    """Python source for one function's routine."""
+
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+        self.blocks = _blocks(func.plain)
+        self.uses_stack = self.uses_globals = False
+        self.uses_captures = bool(func.captures)
+        self.leaf = kind(func) == "leaf"
+        self.self_tail = False
+        entries: dict = {}
+        for b in self.blocks.values():
+            for s in b.succ:
+                entries[s] = entries.get(s, 0) + 1
+        self.entries = entries
 
     def source(self) -> str:
         func = self.func
@@ -271,12 +292,8 @@ class _Emitter:
             need(_B.stack_effect(_B.OPCODES[op], (arg,))[0])
             if op == _B.OP_LoadConst:
                 vs.append(self.const(arg))
-            elif op == _B.OP_LoadNil:
-                vs.append("None")
-            elif op == _B.OP_LoadTrue:
-                vs.append("True")
-            elif op == _B.OP_LoadFalse:
-                vs.append("False")
+            elif op in LITERAL_LOADS:
+                vs.append(LITERAL_LOADS[op])
             elif op == _B.OP_LoadLocal:
                 vs.append(f"l{arg}")
             elif op == _B.OP_LoadGlobal:
@@ -426,23 +443,16 @@ def compile_routine(func, vm):
         func.routine = False
         return False
     e = _Emitter(func)
-    try:
-        src = e.source()
-        names = ", ".join(f"K{i}" for i in range(len(e.consts)))
-        maker = f"def make({names}):\n" + "".join("    " + line + "\n" for line in src.splitlines()) \
-            + "    return R\n"
-        code = compile(maker, f"<routine {func.name}>", "exec")
-    except Exception:               # a shape the emitter does not handle: never a crash
-        func.routine = False
-        return False
-    scope = {"HARD": Hard, "T": vm.routine_budget, "G": vm.globals, "vm": vm, "FN": func, "Closure": Closure,
-             "BAIL": BAIL, "CALLEE": callee, "EQ": values_equal,
+    scope = {"HARD": Hard, "T": vm.routine_budget, "G": vm.globals, "vm": vm, "FN": func,
+             "Closure": Closure, "BAIL": BAIL, "CALLEE": callee, "EQ": values_equal,
              "ADD": PRIMITIVES["+"].fn, "SUB": PRIMITIVES["-"].fn, "MUL": PRIMITIVES["*"].fn,
              "LT": PRIMITIVES["<"].fn, "GT": PRIMITIVES[">"].fn, "LE": PRIMITIVES["<="].fn,
              "GE": PRIMITIVES[">="].fn}
-    exec(code, scope)
-    r = scope["make"](*e.consts)
-    r.source = src
+    try:
+        r = e.build(e.source(), "R", f"<routine {func.name}>", scope)
+    except Exception:               # a shape the emitter does not handle: never a crash
+        func.routine = False
+        return False
     r.leaf = e.leaf
     func.routine = r
     func.routine_vm = vm
