@@ -422,6 +422,24 @@ def test_random_programs_run_cleanly(text):
         assert r.error_text and "Traceback" not in r.error_text
 
 
+@settings(FUZZ, max_examples=max(EXAMPLES // 4, 25))
+@given(programs())
+def test_random_programs_agree_with_and_without_fast_paths(text):
+    """Superinstructions, regions and routines change nothing: the same output, error and
+    ticks with them (a depth limit high enough for routines to run) and without."""
+    from vm import execute
+
+    def run(fusion):
+        old = execute.FUSION
+        execute.FUSION = fusion
+        try:
+            r = run_program(text, "gen.lisp", fuel=FUEL, jit=0, **dict(LIMITS, max_depth=5_000))
+        finally:
+            execute.FUSION = old
+        return r.output, r.status, r.error_kind, r.error_text, r.ticks
+    assert run(True) == run(False), text
+
+
 @pytest.mark.skipif(not HAVE_JIT, reason="no JIT (vm/jit)")
 @settings(FUZZ, max_examples=max(EXAMPLES // 4, 25))
 @given(programs())
