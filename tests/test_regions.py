@@ -68,6 +68,11 @@ PROGRAMS = {
 (println (same? 1 1) (same? 2 3) (same? :k :k) (same? [1] [1]))
 (println (same? a b))
 """,
+    # `not` of a comparison used as an operand: the region once wrote `t + not (0 < 0)`,
+    # a Python SyntaxError (found by the long fuzz).
+    "not as an operand": """
+(println (= (+ (let [@i1 0] (while (< i1 3) (when 0 0) 0 (assign i1 (+ i1 1))) i1) 0) (not (< 0 0))))
+""",
     "recursion": """
 (defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
 (println (fib 14))

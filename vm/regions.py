@@ -275,7 +275,7 @@ class _Emitter(SourceNames):
             elif op == _B.OP_Pop:
                 vs.pop()
             elif op == _B.OP_Not:
-                vs.append(self.falsy(vs.pop()))
+                vs.append(f"({self.falsy(vs.pop())})")   # `not x` must stay one operand
             elif op == _B.OP_IsNil:
                 x = vs.pop()
                 vs.append(repr(x == "None") if self.literal(x) else f"({x} is None)")
@@ -455,7 +455,11 @@ def _stub(region, op_region, nx, lists):
             seen += 1
             if seen < HOT:
                 return start, 0             # not hot yet: the plain instruction runs
-            real = compile_region(region)
+            try:
+                real = compile_region(region)
+            except Exception:       # a shape the emitter gets wrong: the plain code runs
+                def real(L, S, budget, frame, vm):
+                    return start, 0
             entry = (op_region, real, nx)
             for code in lists():
                 if code[start] is not None and code[start][1] is stub:
