@@ -54,9 +54,9 @@ def decode_function(func, jit: bool = False):
     if FUSION:
         func.decoded, func.group_head = fuse(plain)
         add_regions(plain, func.decoded, FUSED_REGION, lambda: (func.decoded, func.fast))
-        func.fast = list(func.decoded)
+        func.fast = list(func.decoded)      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
         if not jit:
-            add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
+            add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))
     else:
         func.decoded, func.group_head = list(plain), {}
     # The call fast path takes closures whose arguments fill the parameters exactly. With
