@@ -14,13 +14,14 @@ from vm.bytecode import iter_instructions
 from vm.call import STOP, SWITCH, jit_enter, push_closure
 from vm.dispatch import HANDLERS
 from vm.errors import LispError, VMBug
-from vm.fiber import Closure, Frame
+from vm.fiber import STATUS_ALIVE, STATUS_PAUSED, Closure, Fiber, Frame
 from vm.fuse import (FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
                      FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, FUSED_REGION,
                      MAX_FUSED, fuse)
 from vm.primitives import PRIMITIVES
-from vm.regions import add_regions
+from vm.regions import RELOAD, add_regions
 from vm.routines import add_entry
+from vm.signals import SIG_ERROR, SIG_HALT
 from vm.values import values_equal
 
 # Opcode of a patched breakpoint; outside the table so it can never be emitted.
@@ -129,6 +130,10 @@ def run_loop(vm):
     GLOBAL_LOCAL_ADDK = FUSED_GLOBAL_LOCAL_ADDK
     LOCAL_ADDK = FUSED_LOCAL_ADDK
     REGION = FUSED_REGION
+    Emit = bytecode.OP_Emit
+    RESUME = PRIMITIVES["fiber/resume"]
+    PAUSED = STATUS_PAUSED
+    ALIVE = STATUS_ALIVE
     new_frame = Frame.__new__
     max_depth = vm.max_depth
     globals_ = vm.globals
@@ -170,6 +175,9 @@ def run_loop(vm):
                         if nx >= 0:
                             ip = nx
                         else:           # it called or returned: reload the frame (RELOAD)
+                            if nx != RELOAD:    # or switched fibers (SWITCHED)
+                                fiber = vm.current
+                                frames = fiber.frames
                             frame = frames[-1]
                             code = frame.code
                             ip = frame.ip
@@ -201,6 +209,48 @@ def run_loop(vm):
                     frame.stack = stack = []
                     frame.locals = locals_ = args
                     frames.append(frame)
+                elif (op == Call and stack[-a - 1] is RESUME and 0 < a < 3
+                      and type(t := stack[-a]) is Fiber and t.status == PAUSED
+                      and t.pending == "emit" and t.waiting_child is None
+                      and t.fuel is None and fiber.fuel is None
+                      and not vm.read_only and not vm.record_events):
+                    # fiber/resume of a fiber paused at an emit, no fuel on either side:
+                    # resume_fiber (vm/call.py) inline, switching the hot state directly.
+                    v = stack.pop() if a == 2 else None
+                    del stack[-2:]
+                    frame.ip = nx
+                    t.parent = fiber
+                    fiber.child = t
+                    t.status = ALIVE
+                    t.pending = None
+                    vm.current = fiber = t
+                    frames = t.frames
+                    frame = frames[-1]
+                    code = frame.code
+                    ip = frame.ip
+                    stack = frame.stack
+                    locals_ = frame.locals
+                    stack.append(v)
+                elif (op == Emit and a & fiber.mask and not a & (SIG_ERROR | SIG_HALT)
+                      and not vm.catch_bits & a and (p := fiber.parent) is not None
+                      and fiber.fuel is None and p.fuel is None and not vm.record_events):
+                    # A signal the emitting fiber catches itself, no fuel on either side:
+                    # emit_signal + deliver_signal (vm/dispatch.py, vm/call.py) inline.
+                    v = stack.pop()
+                    frame.ip = nx
+                    fiber.pending = "emit"
+                    fiber.bits = a
+                    fiber.value = v
+                    fiber.status = PAUSED
+                    fiber.caught_by = p
+                    vm.current = fiber = p
+                    frames = p.frames
+                    frame = frames[-1]
+                    code = frame.code
+                    ip = frame.ip
+                    stack = frame.stack
+                    locals_ = frame.locals
+                    stack.append(v)
                 elif op == Return and len(frames) > 1:
                     v = stack[-1]
                     frames.pop()

@@ -4,7 +4,7 @@ A loop like `(while (< i n) (assign acc (+ acc i)) (assign i (+ i 1)))` is 12 in
 an iteration; even with superinstructions the dispatch loop pays for 4 dispatches of a
 Python-level `if` chain each time round. A region runs such code as straight Python: the
 operand stack lives in Python locals, comparisons feed the branch directly, and the only
-bookkeeping is one tick count per basic block.
+bookkeeping is one budget test per straight stretch of blocks.
 
 What a region covers. "Simple" instructions are the ones that touch only the frame's
 locals and stack, cells, captures and globals, and never call, switch fibers or emit
@@ -16,19 +16,30 @@ end in a Call, TailCall or Return, which the region performs itself when the dis
 loop's fast path would (a closure of matching arity, a caller frame to return to) and
 then returns RELOAD so the loop reloads its frame from the fiber.
 
+Fiber switches. A block may also end in `fiber/resume` of a fiber paused at an emit, or
+in an Emit the emitting fiber's own mask catches, when neither fiber has fuel and no
+catchpoint, watch or event log is on: the region makes the switch the handlers would
+(vm/call.py resume_fiber; vm/dispatch.py emit_signal and vm/call.py deliver_signal) and
+returns SWITCHED, so the loop reloads from vm.current. A resume goes further: it calls the
+resumed fiber's region itself (at most NEST deep), and when that one yields back, the
+resuming region carries on after the resume, so a generator loop never leaves Python code
+for the dispatch loop.
+
 The contract it keeps, the same as the superinstructions' (vm/fuse.py):
 
 - `region(locals, stack, budget, frame, vm) -> (ip, used)`: it runs at most `budget`
   instructions and returns the byte offset of the next instruction and how many
-  original instructions it ran. A block runs only if the whole block fits in what is left
-  of the budget, so a limit (fuel, a step, a pause, the end of a run) always falls on an
-  exact instruction boundary, with the frame's stack and locals exactly as the plain
+  original instructions it ran. It stops only at the start of a block: before a stretch
+  of blocks (a block and the blocks written inside it, up to a call) it tests that the
+  longest path through the stretch fits in what is left of the budget, and returns there
+  if not. So a limit (fuel, a step, a pause, the end of a run) always falls on an exact
+  instruction boundary, with the frame's stack and locals exactly as the plain
   instructions would have left them.
 - Anything but the small-integer case (a float, a string, a bad type, a watch's read-only
   store) stops the region just before that instruction, with the state exactly as before
   it; the interpreter runs the instruction itself, so errors and their locations are the
   plain ones.
-- `used == 0` means nothing ran (the first block did not fit, or its first instruction
+- `used == 0` means nothing ran (the first stretch did not fit, or its first instruction
   needs the interpreter): the caller runs the plain instruction at `ip`.
 
 The region lives in `func.decoded` (which frames run) at its resume point, like a fused
@@ -39,8 +50,11 @@ from __future__ import annotations
 
 from vm import bytecode
 from vm.bytecode import stack_effect
-from vm.fiber import Closure, Frame
+from vm.fiber import STATUS_ALIVE, STATUS_PAUSED, Closure, Fiber, Frame
+from vm.fuse import FUSED_REGION
+from vm.primitives import PRIMITIVES
 from vm.routines import LITERAL_LOADS, SourceNames, depth_room, failed
+from vm.signals import SIG_ERROR, SIG_HALT
 from vm.values import values_equal
 
 _B = bytecode
@@ -53,13 +67,19 @@ SIMPLE = frozenset(getattr(_B, "OP_" + name) for name in (
     "Ge", "Eq", "Jump", "JumpIfFalse", "JumpIfTrue"))
 _JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
 # Instructions a block may end with: the region does the dispatch loop's fast path for them
-# (a closure call with matching arity, a tail call, a return to a caller frame) and tells
-# the loop to reload its frame; anything else (a native, a wrong arity, the depth limit,
+# (a closure call with matching arity, a tail call, a return to a caller frame, a fiber
+# switch) and tells the loop to reload its frame; anything else (a native, a wrong arity, the depth limit,
 # the fiber's last frame) stops the region before it and the interpreter runs it.
-_CALL, _TAIL, _RETURN = _B.OP_Call, _B.OP_TailCall, _B.OP_Return
-TERMINAL = frozenset((_CALL, _TAIL, _RETURN))
+_CALL, _TAIL, _RETURN, _EMIT = _B.OP_Call, _B.OP_TailCall, _B.OP_Return, _B.OP_Emit
+TERMINAL = frozenset((_CALL, _TAIL, _RETURN, _EMIT))
 # `ip` a region returns when it changed frames: the loop reloads from the fiber's top frame.
 RELOAD = -1
+# `ip` a region returns when it switched fibers (a resume, a yield): the loop reloads from
+# vm.current. Regions switch only when neither fiber has fuel, so the loop's limit stands.
+SWITCHED = -2
+RESUME = PRIMITIVES["fiber/resume"]
+# How deep regions may call the regions of the fibers they resume (each a Python call).
+NEST = 8
 _ARITH = {_B.OP_Add: "+", _B.OP_Sub: "-"}
 _COMPARE = {_B.OP_Lt: "<", _B.OP_Gt: ">", _B.OP_Le: "<=", _B.OP_Ge: ">="}
 
@@ -104,7 +124,9 @@ def find_blocks(plain: list) -> dict:
                         current.succ = [off]
                     current = blocks[off] = Block(off)
                 current.instrs.append((off, op, arg, nx))
-                if op == _CALL:
+                if op == _EMIT:
+                    current.kind, current.succ = "leave", []
+                elif op == _CALL:
                     # A call a routine (vm/routines.py) runs whole continues with the
                     # block after it; any other call leaves the region.
                     current.kind, current.succ = "call", [nx]
@@ -163,10 +185,12 @@ class _Emitter(SourceNames):
         self.inside = {b.start for b in region}
         self.inline: set = set()
         self.by_start: dict = {}
-        self.uses_globals = self.uses_captures = self.uses_frames = self.uses_routines = False
+        self.lengths: dict = {}
+        self.uses_globals = self.uses_captures = self.uses_frames = False
+        self.uses_calls = self.uses_routines = self.uses_resume = False
 
     def source(self) -> str:
-        out = ["def region(L, S, budget, frame, vm):"]
+        out = ["def region(L, S, budget, frame, vm, depth=0):"]
         body = []
         head = self.region[0].start
         # A block with one way in (not the head) is written where control goes to it, so
@@ -180,10 +204,15 @@ class _Emitter(SourceNames):
         sections = [b for b in self.region if b.start not in self.inline]
         for b in sections:
             if len(sections) == 1:
-                body.extend(self.block(b))      # b can only ever be the head
+                body.extend(self.block(b, 0, True))      # b can only ever be the head
             else:
                 body.append(f"if b == {b.start}:")
-                body.extend("    " + line for line in self.block(b))
+                body.extend("    " + line for line in self.block(b, 0, True))
+        if self.uses_resume:
+            # Fixed while a region runs (fuel, watches and the event log change between runs).
+            out.append("    cur = vm.current")
+            out.append("    QUIET = (cur.fuel is None and not vm.read_only and not vm.record_events "
+                       "and not vm.catch_bits)")
         if self.uses_globals:
             out.append("    G = vm.globals")
         if self.uses_captures:
@@ -192,9 +221,10 @@ class _Emitter(SourceNames):
             # The region's frame count only changes where it returns, so the depth tests
             # of its calls are made once.
             out.append("    F = vm.current.frames")
+        if self.uses_calls:
             out.append("    DEPTH_OK = len(F) < vm.max_depth")
-            out.append("    ROUTINE_OK = len(F) + DEPTH_ROOM() < vm.max_depth")
         if self.uses_routines:
+            out.append("    ROUTINE_OK = len(F) + DEPTH_ROOM() < vm.max_depth")
             # Fixed while the dispatch loop runs this frame (set in VM.limit_for).
             out.append("    LL = vm.loop_limit")
             out.append("    RE = vm.routine_end")
@@ -206,13 +236,29 @@ class _Emitter(SourceNames):
         out.append("        return b, used")
         return "\n".join(out) + "\n"
 
-    def block(self, b: Block) -> list:
-        """The lines of one block (and of the blocks written inside it)."""
+    def stretch(self, b: Block) -> int:
+        """Instructions on the longest path from the start of `b` through the blocks written
+        inside it, up to a call (which charges what it ran as it goes)."""
+        if b.start in self.lengths:
+            return self.lengths[b.start]
+        self.lengths[b.start] = len(b.instrs)      # (no cycles: inline blocks have one way in)
+        after = [self.stretch(self.by_start[s]) for s in b.succ
+                 if s in self.inline and b.kind != "call"]
+        self.lengths[b.start] = len(b.instrs) + max(after, default=0)
+        return self.lengths[b.start]
+
+    def block(self, b: Block, acc: int, check: bool) -> list:
+        """The lines of one block (and of the blocks written inside it).
+
+        `acc` is how many instructions have run since `used` was last brought up to date;
+        only the code that leaves, loops or calls adds it in. A block with `check` starts
+        a stretch: it tests once that its longest stretch fits in the budget."""
         lines: list[str] = []
         emit = lines.append
         n = len(b.instrs)
-        emit(f"if used + {n} > budget:")
-        emit(f"    return {b.start}, used")
+        if check:
+            emit(f"if used + {self.stretch(b)} > budget:")
+            emit(f"    return {b.start}, used")
         vs: list[str] = []                  # the virtual operand stack: Python expressions
 
         def flush(stack):
@@ -222,7 +268,7 @@ class _Emitter(SourceNames):
         def leave(off, done):
             """Stop before the instruction at `off`, `done` instructions into the block."""
             lines = [f"S.append({e})" for e in vs]
-            lines.append(f"return {off}, used + {done}" if done else f"return {off}, used")
+            lines.append(f"return {off}, used + {acc + done}" if acc + done else f"return {off}, used")
             return lines
 
         def need(count):
@@ -313,9 +359,74 @@ class _Emitter(SourceNames):
                     emit("        " + line)
                 del vs[-2:]
                 vs.append(t)
+            elif op == _CALL and vs[-arg - 1] == self.const(RESUME) and arg in (1, 2):
+                # (fiber/resume fib v?) of a fiber paused at an emit, neither fiber with
+                # fuel: the switch of vm/call.py resume_fiber, written out.
+                t = vs[-arg]
+                v = vs[-1] if arg == 2 else "None"
+                self.uses_resume = True
+                guard(f"type({t}) is Fiber and {t}.status == PAUSED and {t}.pending == 'emit' "
+                      f"and {t}.waiting_child is None and {t}.fuel is None and QUIET", off, i)
+                del vs[-arg - 1:]
+                flush(vs)
+                emit(f"frame.ip = {nx}")
+                emit(f"{t}.parent = cur")
+                emit(f"cur.child = {t}")
+                emit(f"{t}.status = ALIVE")
+                emit(f"{t}.pending = None")
+                emit(f"vm.current = {t}")
+                emit(f"tf = {t}.frames[-1]")
+                emit(f"tf.stack.append({v})")
+                # The fiber's own region, called from here rather than from the dispatch
+                # loop (nested at most NEST deep): when it yields back to this fiber, this
+                # region goes on after the resume without returning to the loop.
+                emit("e = tf.code[tf.ip]")
+                emit("if e[0] == REGION and depth < NEST:")
+                emit(f"    tnx, u = e[1](tf.locals, tf.stack, budget - used - {acc + n}, tf, vm, depth + 1)")
+                emit("    if u:")
+                emit(f"        used += {acc + n} + u")
+                emit("        if tnx >= 0:")
+                emit("            tf.ip = tnx")
+                emit(f"        elif tnx == {SWITCHED} and vm.current is cur:")
+                for line in self.goto(nx, 0, True):
+                    emit("            " + line)
+                emit(f"        return {SWITCHED}, used")
+                emit(f"return {SWITCHED}, used + {acc + n}")
+                return lines
+            elif op == _EMIT:
+                if arg & (SIG_ERROR | SIG_HALT):
+                    for line in leave(off, i):
+                        emit(line)
+                    return lines
+                # A signal the emitting fiber catches for its resumer, neither fiber with
+                # fuel: vm/dispatch.py emit_signal and vm/call.py deliver_signal, written out.
+                # Run in place by a resuming region (depth > 0), the resumer has checked
+                # everything but the mask: no fuel on either side, no catchpoint, no log.
+                emit("cur = vm.current")
+                emit("p = cur.parent")
+                guard(f"cur.mask & {arg} and (depth or (not vm.catch_bits & {arg} and p is not None "
+                      f"and cur.fuel is None and p.fuel is None and not vm.record_events))", off, i)
+                v = vs.pop()
+                flush(vs)
+                emit(f"frame.ip = {nx}")
+                emit("cur.pending = 'emit'")
+                emit(f"cur.bits = {arg}")
+                emit(f"cur.value = {v}")
+                emit("cur.status = PAUSED")
+                emit("cur.caught_by = p")
+                emit("vm.current = p")
+                emit(f"p.frames[-1].stack.append({v})")
+                emit(f"return {SWITCHED}, used + {acc + n}")
+                return lines
             elif op in (_CALL, _TAIL):
-                self.uses_frames = True
                 f = vs[-arg - 1]
+                if self.never_closure(f):
+                    # A native the compiler folded to a constant (fiber/resume, print...),
+                    # or a literal: the interpreter calls it.
+                    for line in leave(off, i):
+                        emit(line)
+                    return lines
+                self.uses_frames = self.uses_calls = True
                 cond = f"type({f}) is Closure and {f}.func.fast_argc == {arg}"
                 if op == _CALL:
                     cond += " and DEPTH_OK"
@@ -324,7 +435,6 @@ class _Emitter(SourceNames):
                 del vs[-arg - 1:]
                 if op == _CALL:
                     flush(vs)           # what lies under the callee stays in the caller's stack
-                    emit(f"frame.ip = {nx}")
                 func = self.temp()
                 emit(f"{func} = {f}.func")
                 pad = ""
@@ -337,7 +447,7 @@ class _Emitter(SourceNames):
                     emit("done = False")
                     emit(f"{r} = {func}.routine")
                     emit(f"if {r} and ROUTINE_OK and {func}.routine_vm is vm and not {func}.jit_blocked:")
-                    emit(f"    now = LL - (budget - used - {n})")
+                    emit(f"    now = LL - (budget - used - {acc + n})")
                     emit("    if now >= vm.routine_wait_until:")
                     emit("        T[0] = room = RE - now")
                     emit("        if not vm._pause_requested:")
@@ -348,6 +458,8 @@ class _Emitter(SourceNames):
                     emit(f"                FAILED(vm, {func}, e, now, room)")
                     emit("if not done:")
                     pad = "    "
+                if op == _CALL:
+                    emit(f"{pad}frame.ip = {nx}")
                 emit(f"{pad}new = NEW(Frame)")
                 emit(f"{pad}new.closure = {f}")
                 emit(f"{pad}new.func = {func}")
@@ -356,35 +468,37 @@ class _Emitter(SourceNames):
                 emit(f"{pad}new.stack = []")
                 emit(f"{pad}new.locals = [{', '.join(args)}] + {func}.pad if {func}.pad else [{', '.join(args)}]")
                 emit(pad + ("F.append(new)" if op == _CALL else "F[-1] = new"))
-                emit(f"{pad}return {RELOAD}, used + {n}")
+                emit(f"{pad}return {RELOAD}, used + {acc + n}")
                 if op == _CALL:
-                    emit(f"used += {n} + room - T[0]")
+                    emit(f"used += {acc + n} + room - T[0]")
                     emit("S.append(value)")
-                    lines.extend(self.goto(nx))
+                    lines.extend(self.goto(nx, 0, True))
                 return lines
             elif op == _RETURN:
                 self.uses_frames = True
                 guard("len(F) > 1", off, i)
                 emit("F.pop()")
                 emit(f"F[-1].stack.append({vs[-1]})")
-                emit(f"return {RELOAD}, used + {n}")
+                emit(f"return {RELOAD}, used + {acc + n}")
                 return lines
             elif op == _B.OP_Jump:
                 pass
             elif op in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue):
                 c = vs.pop()
                 flush(vs)
-                emit(f"used += {n}")
                 falsy = self.falsy(c)
+                if falsy in ("True", "False"):     # a literal condition: one way only
+                    taken = (falsy == "True") == (op == _B.OP_JumpIfFalse)
+                    lines.extend(self.goto(arg if taken else nx, acc + n))
+                    return lines
                 taken = falsy if op == _B.OP_JumpIfFalse else f"not {falsy}"
                 emit(f"if {taken}:")
-                for line in self.goto(arg):
+                for line in self.goto(arg, acc + n):
                     emit("    " + line)
-                lines.extend(self.goto(nx))
+                lines.extend(self.goto(nx, acc + n))
                 return lines
         flush(vs)
-        emit(f"used += {n}")
-        lines.extend(self.goto(b.succ[0]))
+        lines.extend(self.goto(b.succ[0], acc + n))
         return lines
 
     @staticmethod
@@ -406,19 +520,22 @@ class _Emitter(SourceNames):
             return "True"
         return f"type({expr}) is int"
 
-    def goto(self, off) -> list:
+    def goto(self, off, acc: int, check: bool = False) -> list:
+        """Go on at `off`, `acc` instructions since `used` was brought up to date."""
         if off in self.inline:
-            return self.block(self.by_start[off])
+            return self.block(self.by_start[off], acc, check)
+        charge = [f"used += {acc}"] if acc else []
         if off in self.inside:
-            return [f"b = {off}", "continue"]
-        return [f"return {off}, used"]
+            return charge + [f"b = {off}", "continue"]
+        return [f"return {off}, used + {acc}" if acc else f"return {off}, used"]
 
 
 def compile_region(region: list):
     """The Python function for one region (see the module docstring)."""
     e = _Emitter(region)
     src = e.source()
-    scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
+    scope = {"EQ": values_equal, "Closure": Closure, "Fiber": Fiber, "PAUSED": STATUS_PAUSED,
+             "ALIVE": STATUS_ALIVE, "REGION": FUSED_REGION, "NEST": NEST, "Frame": Frame, "NEW": Frame.__new__,
              "FAILED": failed, "DEPTH_ROOM": depth_room}
     return e.build(src, "region", f"<region {region[0].start}>", scope)
 
@@ -449,7 +566,7 @@ def _stub(region, op_region, nx, lists):
     seen = 0
     real = None
 
-    def stub(L, S, budget, frame, vm):
+    def stub(L, S, budget, frame, vm, depth=0):
         nonlocal seen, real
         if real is None:
             seen += 1
@@ -458,11 +575,11 @@ def _stub(region, op_region, nx, lists):
             try:
                 real = compile_region(region)
             except Exception:       # a shape the emitter gets wrong: the plain code runs
-                def real(L, S, budget, frame, vm):
+                def real(L, S, budget, frame, vm, depth=0):
                     return start, 0
             entry = (op_region, real, nx)
             for code in lists():
                 if code[start] is not None and code[start][1] is stub:
                     code[start] = entry
-        return real(L, S, budget, frame, vm)
+        return real(L, S, budget, frame, vm, depth)
     return stub

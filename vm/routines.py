@@ -176,6 +176,12 @@ class SourceNames:
         self.consts.append(v)
         return f"K{len(self.consts) - 1}"
 
+    def never_closure(self, expr: str) -> bool:
+        """`expr` is a constant or literal that is not a closure (a folded native, say)."""
+        if expr.startswith("K") and expr[1:].isdigit():
+            return type(self.consts[int(expr[1:])]) is not Closure
+        return expr in ("None", "True", "False") or expr.lstrip("-").isdigit()
+
     def temp(self) -> str:
         self.temps += 1
         return f"t{self.temps}"
@@ -512,7 +518,7 @@ def add_entry(func, op_region: int, lists) -> bool:
     nparams = func.nparams
     seen = 0
 
-    def entry(L, S, budget, frame, vm):
+    def entry(L, S, budget, frame, vm, depth=0):
         nonlocal seen
         r = func.routine
         if r is None:
@@ -533,7 +539,7 @@ def add_entry(func, op_region: int, lists) -> bool:
             for code in lists():
                 if code[0] is not None and code[0][1] is entry:
                     code[0] = prev
-        return fallback(L, S, budget, frame, vm) if fallback else (0, 0)
+        return fallback(L, S, budget, frame, vm, depth) if fallback else (0, 0)
 
     entry_tuple = (op_region, entry, plain[0][2])
     for code in lists():

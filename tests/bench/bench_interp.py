@@ -3,8 +3,10 @@
     python tests/bench/bench_interp.py            # every row
     python tests/bench/bench_interp.py --quick    # smaller sizes
 
-Each row runs this project's workload and the reference in the same process, best of
-REPEAT runs each, and prints the ratio (this project / reference; lower is better).
+Each row runs this project's workload and the reference in the same process, taking turns
+(ours, the reference, ours, ...) so a change in the machine's load hits both alike, and
+prints the best of --repeat runs each and their ratio (this project / reference; lower is
+better).
 """
 
 from __future__ import annotations
@@ -114,14 +116,21 @@ def py_pingpong(n):
     return total
 
 
-def best(fn, repeat):
-    times = []
-    value = None
+def timed(fn):
+    t = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t, value
+
+
+def side_by_side(ours, ref, repeat):
+    """Best times of `ours` and `ref`, run in turns; and the values they returned."""
+    mine, theirs = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), value
+        t, v1 = timed(ours)
+        mine.append(t)
+        t, v2 = timed(ref)
+        theirs.append(t)
+    return min(mine), v1, min(theirs), v2
 
 
 def lisp(source):
@@ -178,7 +187,7 @@ def session_lines_bp(n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     q = args.quick
     fib_n = 20 if q else 25
@@ -195,8 +204,7 @@ def main():
           f"Python {platform.python_version()}")
     print(f"{'workload':<40} {'vmdbg':>10} {'reference':>10} {'ratio':>7} {'target':>7}  reference")
     for name, ours, ref, ref_name, target in rows:
-        t_ours, v1 = best(ours, args.repeat)
-        t_ref, v2 = best(ref, args.repeat)
+        t_ours, v1, t_ref, v2 = side_by_side(ours, ref, args.repeat)
         if v1 != v2:
             print(f"  !! results differ: {v1} vs {v2}")
         ratio = t_ours / t_ref
