@@ -272,3 +272,63 @@ def test_stepping_through_hot_switches_shows_one_running_fiber_at_a_time():
         seen.add(snap.fiber_id)
     assert seen == {0, 1}
     assert s.continue_().output == "44850\n"
+
+
+# Random generator loops: the shapes above, mixed. Each program has a generator (maybe
+# nested in another, maybe shared, maybe with fuel or an error partway) resumed in a loop;
+# every stop of runs cut into random slices must match the plain handlers'.
+import os  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+# As tests/test_fuzz.py: more with VMDBG_FUZZ_LONG=1, or exactly VMDBG_FUZZ_EXAMPLES.
+EXAMPLES = int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0)) or (5000 if os.environ.get("VMDBG_FUZZ_LONG") else 40)
+
+YIELDS = ["(yield i)", "(yield (* 0.5 i))", "(yield :k)", "(emit :error i)", "(twice i)",
+          "(assign i (+ i (yield i)))", "(yield (fiber/resume inner))"]
+MASKS = [":yield", "|:yield :error|", ":error", "0", "|:yield :fuel|"]
+
+
+@st.composite
+def generator_programs(draw):
+    y = draw(st.sampled_from(YIELDS))
+    mask = draw(st.sampled_from(MASKS))
+    stop_at = draw(st.sampled_from([None, 3, 17]))
+    body = f"(while true {y} (assign i (+ i 1))"
+    if stop_at is not None:
+        body += f" (when (= i {stop_at}) {draw(st.sampled_from(['(/ 1 0)', '(break)', ':done']))})"
+    body += ")"
+    outer = draw(st.booleans())            # the generator runs inside a catching fiber
+    fuel = draw(st.sampled_from([None, None, 7, 40, 100000]))
+    n = draw(st.integers(1, 60))
+    resume = draw(st.sampled_from(["(fiber/resume g)", "(fiber/resume g k)"]))
+    lines = [
+        "(defn twice [x] (yield x) (yield (+ x 1)))",
+        f"(def inner (fiber/new {GEN} :yield))",
+        f"(def g (fiber/new (fn [] (var i 0) {body} i) {mask}))",
+    ]
+    if fuel is not None:
+        lines.append(f"(fiber/set-fuel g {fuel})")
+    step = (f"(let [v {resume}] (when (number? v) (assign s (+ s v))) "
+            f"(when (= (fiber/status g) :dead) (break)))")
+    loop = f"(var k 0) (var s 0) (while (< k {n}) {step} (assign k (+ k 1)))"
+    if outer:
+        lines.append(f"(def o (fiber/new (fn [] {loop} s) |:yield :error :fuel|))")
+        lines.append(f"(var t 0) (while (< t 3) (println (protect (fiber/resume o))) (assign t (+ t 1)))")
+    else:
+        lines.append(f"(defn run [] {loop} s)")
+        lines.append("(println (protect (run)))")
+    lines.append("(println (fiber/status g) (fiber/status inner))")
+    strides = draw(st.lists(st.integers(1, 120), min_size=1, max_size=6))
+    return "\n".join(lines) + "\n", strides
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(generator_programs())
+def test_random_generator_loops_stop_the_same_with_and_without_fast_switches(case):
+    text, strides = case
+    on, vm_on = stops(text, True, strides)
+    off, vm_off = stops(text, False, strides)
+    assert on == off, text
+    assert "".join(vm_on.output) == "".join(vm_off.output)
+
