@@ -359,3 +359,66 @@ def test_a_jit_that_cannot_start_falls_back(monkeypatch):
     r = run_program(FIB + "(println (fib 15))", "t.lisp", jit=1)
     assert r.output == "610\n" and r.status == 0 and r.vm.jit_threshold == 0
     assert "JIT unavailable" in func_named(r.vm, "fib").jit_state.reason
+
+
+# -- calls from regions (vm/regions.py goes into compiled code without the loop) ----------
+
+# `drive` reads a mutable global, so the JIT rejects it: its loop is an interpreted region
+# that calls the compiled `inc1`.
+DRIVE = """(def @step 1)
+(defn inc1 [x] (+ x 1))
+(defn drive [n] (var i 0) (var s 0) (while (< i n) (assign s (inc1 s)) (assign i (+ i step))) s)
+(println (drive {n}))
+"""
+
+
+def test_a_hot_interpreted_loop_calls_compiled_code_from_its_region_counting_each_call(monkeypatch):
+    from vm import execute
+    through_the_loop = []
+    enter = execute.jit_enter
+    monkeypatch.setattr(execute, "jit_enter", lambda *a: through_the_loop.append(1) or enter(*a))
+    r = run_both(DRIVE.format(n=1500))
+    assert len(through_the_loop) < 5     # the first calls, before the loop's region is hot
+    assert r.output == "1500\n"
+    s = stats(r)
+    assert s["drive"]["state"] == "rejected"
+    # Every call counted once, and the 1,000 calls after compiling promoted it to tier 2.
+    assert (s["inc1"]["calls"], s["inc1"]["tier"]) == (1500, "jit2")
+    drive = func_named(r.vm, "drive")
+    sources = [e[1].source for e in drive.decoded if e is not None and hasattr(e[1], "source")]
+    assert any("RUN_COMPILED" in src for src in sources), "the loop's region never called native code"
+
+
+def test_compiled_code_called_from_a_region_bails_to_the_interpreter_exactly():
+    """inc1 overflows 64 bits partway: the bail re-runs that call interpreted, and from then
+    on the result is a big integer the compiled code does not take."""
+    src = DRIVE.replace("(var s 0)", "(var s 9223372036854775800)").format(n=40)
+    r = run_both(src)
+    assert r.output == "9223372036854775840\n"
+    assert stats(r)["inc1"]["bails"]
+
+
+@pytest.mark.parametrize("fuel", [7, 50, 333, 1000])
+def test_fuel_pauses_in_a_region_calling_compiled_code_match_the_interpreter(fuel):
+    src = DRIVE.format(n=300).replace(
+        "(println (drive 300))",
+        f"(def f (fiber/new (fn [] (drive 300)) :fuel))\n"
+        f"(var seen @[])\n"
+        f"(while (not= (fiber/status f) :dead) (fiber/set-fuel f {fuel}) (fiber/resume f) (push seen (fiber/fuel f)))\n"
+        f"(println (fiber/value f) \" \" (length seen))")
+    r = run_both(src)
+    assert r.output.startswith("300 ")
+
+
+def test_a_breakpoint_in_compiled_code_called_from_a_hot_region_is_hit_every_time():
+    from vmdbg.session import Session
+    s = Session.from_source(DRIVE.format(n=200) + "(println (drive 20))\n", "t.lisp", jit=1)
+    bp = s.add_breakpoint(line=5)       # the second (drive 20): the loop has run hot
+    assert s.continue_().reason == "breakpoint"
+    s.remove_breakpoint(bp.id)
+    bp = s.add_breakpoint(function="inc1")
+    hits = 0
+    while (snap := s.continue_()).reason == "breakpoint":
+        assert snap.frames[0].function == "inc1"
+        hits += 1
+    assert hits == 20 and snap.output == "200\n20\n"

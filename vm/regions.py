@@ -52,6 +52,7 @@ from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import STATUS_ALIVE, STATUS_PAUSED, Closure, Fiber, Frame
 from vm.fuse import FUSED_REGION
+from vm.jit.code import JitCode, run_compiled
 from vm.primitives import PRIMITIVES
 from vm.routines import LITERAL_LOADS, SourceNames, depth_room, failed
 from vm.signals import SIG_ERROR, SIG_HALT
@@ -229,6 +230,7 @@ class _Emitter(SourceNames):
             out.append("    LL = vm.loop_limit")
             out.append("    RE = vm.routine_end")
             out.append("    T = vm.routine_budget")
+            out.append("    JIT_ROOM = vm.max_depth - len(F) - 1")
         out.append("    used = 0")
         out.append(f"    b = {head}")
         out.append("    while True:")
@@ -247,7 +249,7 @@ class _Emitter(SourceNames):
         self.lengths[b.start] = len(b.instrs) + max(after, default=0)
         return self.lengths[b.start]
 
-    def block(self, b: Block, acc: int, check: bool) -> list:
+    def block(self, b: Block, acc: int, check: bool, carry: tuple = ()) -> list:
         """The lines of one block (and of the blocks written inside it).
 
         `acc` is how many instructions have run since `used` was last brought up to date;
@@ -258,8 +260,11 @@ class _Emitter(SourceNames):
         n = len(b.instrs)
         if check:
             emit(f"if used + {self.stretch(b)} > budget:")
+            for e in carry:
+                emit(f"    S.append({e})")
             emit(f"    return {b.start}, used")
-        vs: list[str] = []                  # the virtual operand stack: Python expressions
+        # The virtual operand stack: Python expressions (`carry`: what control brought along).
+        vs: list[str] = list(carry)
 
         def flush(stack):
             for e in stack:
@@ -427,9 +432,10 @@ class _Emitter(SourceNames):
                         emit(line)
                     return lines
                 self.uses_frames = self.uses_calls = True
-                cond = f"type({f}) is Closure and {f}.func.fast_argc == {arg}"
                 if op == _CALL:
-                    cond += " and DEPTH_OK"
+                    cond = f"type({f}) is Closure and DEPTH_OK"
+                else:
+                    cond = f"type({f}) is Closure and {f}.func.fast_argc == {arg}"
                 guard(cond, off, i)
                 args = vs[len(vs) - arg:]
                 del vs[-arg - 1:]
@@ -439,26 +445,39 @@ class _Emitter(SourceNames):
                 emit(f"{func} = {f}.func")
                 pad = ""
                 if op == _CALL:
-                    # A callee with a routine (vm/routines.py) runs whole, without a frame,
-                    # and the region goes on after the call; otherwise it pushes the frame.
-                    # (vm/routines.py run_routine, written out: this is the hot path.)
+                    # A callee with a routine (vm/routines.py) or native code (vm/jit) runs
+                    # whole, without a frame, and the region goes on after the call;
+                    # otherwise it pushes the frame. (vm/routines.py run_routine, written
+                    # out: this is the hot path.)
                     self.uses_routines = True
                     r = self.temp()
                     emit("done = False")
-                    emit(f"{r} = {func}.routine")
-                    emit(f"if {r} and ROUTINE_OK and {func}.routine_vm is vm and not {func}.jit_blocked:")
+                    emit(f"if {func}.fast_argc == {arg}:")
+                    emit(f"    {r} = {func}.routine")
+                    emit(f"    if {r} and ROUTINE_OK and {func}.routine_vm is vm and not {func}.jit_blocked:")
+                    emit(f"        now = LL - (budget - used - {acc + n})")
+                    emit("        if now >= vm.routine_wait_until:")
+                    emit("            T[0] = room = RE - now")
+                    emit("            if not vm._pause_requested:")
+                    emit("                try:")
+                    emit(f"                    value = {r}({', '.join([f] + args)})")
+                    emit("                    ran = room - T[0]")
+                    emit("                    done = True")
+                    emit("                except Exception as e:")
+                    emit(f"                    FAILED(vm, {func}, e, now, room)")
+                    # Compiled: vm/jit/code.py enter without what the region knows already.
+                    emit(f"elif ({r} := {func}.jit_state).__class__ is JitCode and {r}.nparams == {arg}:")
                     emit(f"    now = LL - (budget - used - {acc + n})")
-                    emit("    if now >= vm.routine_wait_until:")
-                    emit("        T[0] = room = RE - now")
-                    emit("        if not vm._pause_requested:")
-                    emit("            try:")
-                    emit(f"                value = {r}({', '.join([f] + args)})")
-                    emit("                done = True")
-                    emit("            except Exception as e:")
-                    emit(f"                FAILED(vm, {func}, e, now, room)")
+                    emit(f"    got = RUN_COMPILED(vm, {r}, now, RE - now, JIT_ROOM, ({''.join(a + ', ' for a in args)}))")
+                    emit("    if got is not None:")
+                    emit("        value, ran = got")
+                    emit("        done = True")
+                    # Not compiled yet (the interpreter counts the call), or not exact arity.
+                    emit("else:")
+                    for line in [f"S.append({e})" for e in [f] + args] + [f"return {off}, used + {acc + i}"]:
+                        emit("    " + line)
                     emit("if not done:")
                     pad = "    "
-                if op == _CALL:
                     emit(f"{pad}frame.ip = {nx}")
                 emit(f"{pad}new = NEW(Frame)")
                 emit(f"{pad}new.closure = {f}")
@@ -470,9 +489,10 @@ class _Emitter(SourceNames):
                 emit(pad + ("F.append(new)" if op == _CALL else "F[-1] = new"))
                 emit(f"{pad}return {RELOAD}, used + {acc + n}")
                 if op == _CALL:
-                    emit(f"used += {acc + n} + room - T[0]")
-                    emit("S.append(value)")
-                    lines.extend(self.goto(nx, 0, True))
+                    emit(f"used += {acc + n} + ran")
+                    value = self.temp()
+                    emit(f"{value} = value")
+                    lines.extend(self.goto(nx, 0, True, (value,)))
                 return lines
             elif op == _RETURN:
                 self.uses_frames = True
@@ -520,21 +540,22 @@ class _Emitter(SourceNames):
             return "True"
         return f"type({expr}) is int"
 
-    def goto(self, off, acc: int, check: bool = False) -> list:
-        """Go on at `off`, `acc` instructions since `used` was brought up to date."""
+    def goto(self, off, acc: int, check: bool = False, carry: tuple = ()) -> list:
+        """Go on at `off`, `acc` instructions since `used` was brought up to date, with the
+        expressions `carry` on top of the operand stack."""
         if off in self.inline:
-            return self.block(self.by_start[off], acc, check)
-        charge = [f"used += {acc}"] if acc else []
+            return self.block(self.by_start[off], acc, check, carry)
+        pushes = [f"S.append({e})" for e in carry]
         if off in self.inside:
-            return charge + [f"b = {off}", "continue"]
-        return [f"return {off}, used + {acc}" if acc else f"return {off}, used"]
+            return pushes + ([f"used += {acc}"] if acc else []) + [f"b = {off}", "continue"]
+        return pushes + [f"return {off}, used + {acc}" if acc else f"return {off}, used"]
 
 
 def compile_region(region: list):
     """The Python function for one region (see the module docstring)."""
     e = _Emitter(region)
     src = e.source()
-    scope = {"EQ": values_equal, "Closure": Closure, "Fiber": Fiber, "PAUSED": STATUS_PAUSED,
+    scope = {"RUN_COMPILED": run_compiled, "JitCode": JitCode, "EQ": values_equal, "Closure": Closure, "Fiber": Fiber, "PAUSED": STATUS_PAUSED,
              "ALIVE": STATUS_ALIVE, "REGION": FUSED_REGION, "NEST": NEST, "Frame": Frame, "NEW": Frame.__new__,
              "FAILED": failed, "DEPTH_ROOM": depth_room}
     return e.build(src, "region", f"<region {region[0].start}>", scope)

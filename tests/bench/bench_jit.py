@@ -283,12 +283,11 @@ def table(r) -> str:
               ("a call into compiled code < 1 us", f"{r['call_native']:,.0f} ns", r["call_native"] < 1000)]
     for goal, value, met in goals:
         lines.append(f"| {goal} | {value} | {'yes' if met else 'no'} |")
-    lines += ["", "Where the time goes. A call into compiled code leaves the dispatch loop's inline "
-              "call path (the JIT sets `fast_argc = -1` so calls can be counted) for its JIT "
-              "branch, which calls `vm/jit/code.py:enter` (counting, breakpoint and global guards, "
-              "depth room, fuel budget) before the native entry, which itself costs the last row; "
-              "an interpreted call of a small function stays in the loop, and in the loop's region "
-              "(vm/regions.py), which a call into compiled code ends. Compiled fib "
+    lines += ["", "Where the time goes. A hot interpreted loop runs as a region (vm/regions.py), "
+              "which calls compiled code itself through `vm/jit/code.py:run_compiled` (counting, "
+              "tier-2 promotion, breakpoint and global guards, depth room, the bail horizon) and "
+              "goes on after the call without returning to the dispatch loop; the native entry "
+              "itself costs the last row. Compiled fib "
               "pays per call for the fuel charge of each block, the depth check, the bail check "
               "after each call and the full register save (the fuel refill call on the base path "
               "keeps LLVM from shrink-wrapping it); gcc -O2 also halves the calls by inlining the "

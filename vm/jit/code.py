@@ -121,13 +121,32 @@ def enter(vm, fiber, closure, args: list, tail: bool):
         code = consider(vm, closure.func, args)
         if code is None:
             return None
-    native = code.native
-    if native is None or vm.stepping or len(args) != code.nparams:
+    if code.native is None or len(args) != code.nparams:
+        return None
+    tick = vm.tick
+    budget = vm.run_target - tick
+    if fiber.fuel is not None:
+        fuel = vm.live_fuel(fiber)
+        if fuel < budget:
+            budget = fuel
+    r = run_compiled(vm, code, tick, budget, vm.max_depth - len(fiber.frames) - (0 if tail else 1), args)
+    if r is not None:
+        vm.tick = tick + r[1]
+    return r
+
+
+def run_compiled(vm, code, tick: int, budget: int, room: int, args):
+    """Run one call of compiled `code` at `tick`, with `budget` ticks to the run's target or
+    the fiber's fuel and `room` frames below the depth limit: (value, ticks), or None when it
+    declined or bailed (the interpreter runs the call; nothing was charged). The dispatch
+    loop comes here through `enter`, regions (vm/regions.py) directly; the call is counted."""
+    if vm.stepping:
         return None
     calls = code.calls = code.calls + 1
     if calls == code.promote_at:
         code = vm.jit_engine().promote(code.func)
-        native = code.native
+        if code.native is None:
+            return None
     for f in code.blockers:
         if f.jit_blocked:
             return None
@@ -140,23 +159,15 @@ def enter(vm, fiber, closure, args: list, tail: bool):
                     return None
             elif not same_constant(v, expected):
                 return None
-    room = vm.max_depth - len(fiber.frames) - (0 if tail else 1)
     if room <= code.depth_floor:      # includes room < 0: the interpreter raises the overflow
         return None
-    tick = vm.tick
-    budget = vm.run_target - tick
-    if fiber.fuel is not None:
-        fuel = vm.live_fuel(fiber)
-        if fuel < budget:
-            budget = fuel
     if budget <= 0:
         return None
     engine = code.engine
     if tick + budget == engine.bail_horizon and budget * 2 > engine.bail_budget:
         return None
-    r = native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
+    r = code.native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
-        vm.tick = tick + r[1]
         return r
     if r == BAIL_FUEL:
         # The interpreter now runs this call up to the fuel (or run) limit, and every call
