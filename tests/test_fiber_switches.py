@@ -6,6 +6,8 @@ the debugger's catchpoints, fuel and watches behave as before."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from vm import execute
@@ -14,6 +16,8 @@ from vm.core import VM
 from vm.regions import NEST
 from vm.values import preview
 from vmdbg.session import Session
+
+from test_regions import stops as region_stops  # the VM state at every stop of a sliced run
 
 GEN = "(fn [] (var i 0) (while true (yield i) (assign i (+ i 1))))"
 
@@ -147,21 +151,7 @@ def state(vm):
 
 def stops(text, fusion, strides):
     """Every fiber's state at every stop of a run cut into slices of the given lengths."""
-    old = execute.FUSION
-    execute.FUSION = fusion
-    try:
-        vm = VM()
-        vm.load(text, "prog.lisp")
-        seen = []
-        i = 0
-        while not vm.halted:
-            vm.run(vm.tick + strides[i % len(strides)])
-            seen.append(state(vm))
-            i += 1
-            assert i < 50_000
-        return seen, vm
-    finally:
-        execute.FUSION = old
+    return region_stops(text, fusion, strides, state=state, most=50_000)
 
 
 STRIDES = [5, 6, 7, 9, 13, 8, 11, 17, 10, 23, 12, 31, 14, 6, 19, 47, 15, 101, 64]
@@ -277,8 +267,6 @@ def test_stepping_through_hot_switches_shows_one_running_fiber_at_a_time():
 # Random generator loops: the shapes above, mixed. Each program has a generator (maybe
 # nested in another, maybe shared, maybe with fuel or an error partway) resumed in a loop;
 # every stop of runs cut into random slices must match the plain handlers'.
-import os  # noqa: E402
-
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 # As tests/test_fuzz.py: more with VMDBG_FUZZ_LONG=1, or exactly VMDBG_FUZZ_EXAMPLES.

@@ -88,8 +88,9 @@ def state(vm):
              for f in frames])
 
 
-def stops(text, fusion, strides):
-    """The VM's state at every stop of a run cut into slices of the given lengths."""
+def stops(text, fusion, strides, state=state, most=20_000):
+    """The VM's state (as `state` sees it) at every stop of a run cut into slices of the
+    given lengths."""
     old = execute.FUSION
     execute.FUSION = fusion
     try:
@@ -101,7 +102,7 @@ def stops(text, fusion, strides):
             vm.run(vm.tick + strides[i % len(strides)])
             seen.append(state(vm))
             i += 1
-            assert i < 20_000
+            assert i < most
         return seen, vm
     finally:
         execute.FUSION = old
