@@ -422,3 +422,52 @@ def test_a_breakpoint_in_compiled_code_called_from_a_hot_region_is_hit_every_tim
         assert snap.frames[0].function == "inc1"
         hits += 1
     assert hits == 20 and snap.output == "200\n20\n"
+
+
+# -- what a function's calls of itself return -------------------------------------------
+
+def plan_of(src: str, name: str, args):
+    from vm.jit.analyse import analyse, resolver_for
+    from vm.jit.compiler import speculated_types
+    vm = VM(jit=0)
+    vm.load(src, "t.lisp")
+    vm.run()
+    func = func_named(vm, name)
+    return analyse(func, resolver_for(vm), speculated_types(args))
+
+
+def test_fib_is_proved_to_return_an_int_from_its_own_calls():
+    from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT
+    assert plan_of(FIB, "fib", [10]).self_return == TAG_INT
+    # Without the speculation on n there is nothing to prove.
+    assert plan_of(FIB, "fib", None).self_return is None
+    halves = "(defn h [x] (if (< x 1.0) x (+ (h (- x 1.0)) 0.5)))"
+    assert plan_of(halves, "h", [3.5]).self_return == TAG_FLOAT
+    parity = "(defn b [n] (if (< n 1) (= n 0) (not (b (- n 1)))))"
+    assert plan_of(parity, "b", [7]).self_return == TAG_BOOL
+
+
+@pytest.mark.parametrize("src, name", [
+    # Returns an int on one path and a float on another: no single type.
+    ("(defn g [n] (if (< n 1) 1 (if (< n 5) 2.5 (+ 0 (g (- n 1))))))", "g"),
+    # Assuming the keyword it returns at the bottom, the + above it gives no single type:
+    # the second flow refutes the assumption.
+    ("(defn k [n] (if (< n 1) :k (+ 1 (k (- n 1)))))", "k"),
+])
+def test_mixed_results_are_not_assumed(src, name):
+    assert plan_of(src, name, [7]).self_return is None
+
+
+@pytest.mark.parametrize("body, call", [
+    ("(defn g [n] (if (< n 1) 1 (if (< n 5) 2.5 (+ 0 (g (- n 1))))))", "(g 40)"),
+    # Doubling overflows 64 bits partway: the bail re-runs the whole call with big integers.
+    ("(defn d [n] (if (= n 0) 1 (let [x (d (- n 1))] (+ x x))))", "(d 70)"),
+    ("(defn d [n] (if (= n 0) 1 (* 2 (d (- n 1)))))", "(d 80)"),
+    ("(defn h [x] (if (< x 1.0) x (+ (h (- x 1.0)) 0.5)))", "(h 30.25)"),
+    ("(defn t [n] (if (< n 2) n (- (t (- n 1)) (t (- n 2)))))", "(t 25)"),
+    ("(defn b [n] (if (< n 1) (= n 0) (not (b (- n 1)))))", "(b 301)"),
+    ("(defn k [n] (if (< n 1) :k (+ 1 (k (- n 1)))))", "(protect (k 5))"),
+])
+def test_self_calls_with_proved_results_agree_with_the_interpreter(body, call):
+    r = run_both(f"{body}\n(println {call})")
+    assert r.status == 0

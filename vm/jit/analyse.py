@@ -108,6 +108,7 @@ class Plan:
         self.global_fns: dict = {}       # global index -> CompiledFunction of the closure it holds
         self.global_consts: dict = {}    # global index -> constant value read
         self.max_stack = 0
+        self.self_return = None          # the type tag its own calls return (None: not known)
 
     @property
     def callees(self) -> set:
@@ -124,6 +125,18 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
     param_types = tuple(param_types or (None,) * func.nparams)
     shapes, local_types = flow(func, insts, resolve_global, param_types)
     plan = Plan(func, param_types)
+    # What a call of this function from itself returns. Assume one type for those calls
+    # and flow again: if every return then has that type, the assumption holds (by
+    # induction on the depth of the call: arguments are checked against param_types at
+    # entry, and a call either bails or returns what every return returns), so the code
+    # after a self call knows its result's type (fib: an int, so no tag test at the +).
+    returned = return_types(insts, shapes)
+    if len(returned - {None}) == 1:
+        assumed = next(iter(returned - {None}))
+        again = flow(func, insts, resolve_global, param_types, assumed)
+        if return_types(insts, again[0]) == {assumed}:
+            shapes, local_types = again
+            plan.self_return = assumed
     plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
     plan.blocks = split_blocks(insts, shapes, local_types)
     for inst in insts.values():
@@ -194,7 +207,12 @@ def classify_constant(v):
                  "numbers, booleans, nil and keywords only")
 
 
-def flow(func, insts: dict, resolve_global, param_types) -> tuple:
+def return_types(insts: dict, shapes: dict) -> set:
+    """The types (None: any) of the values the reachable returns return."""
+    return {shapes[off][-1] for off, inst in insts.items() if inst.name == "Return" and off in shapes}
+
+
+def flow(func, insts: dict, resolve_global, param_types, self_return=None) -> tuple:
     """(offset -> stack shape, offset -> local types) before every reachable instruction.
 
     Also follows which local slots hold cells. A function that makes no closures (those
@@ -213,7 +231,7 @@ def flow(func, insts: dict, resolve_global, param_types) -> tuple:
             raise Reject(f"jumps into the middle of an instruction (offset {off})")
         now = track_cells(inst, cells[off])
         types = list(locals_[off])
-        for nxt, shape in step(func, inst, list(shapes[off]), types, resolve_global):
+        for nxt, shape in step(func, inst, list(shapes[off]), types, resolve_global, self_return):
             new_locals = tuple(types)
             if nxt not in shapes:
                 shapes[nxt], locals_[nxt], cells[nxt] = shape, new_locals, now
@@ -277,9 +295,10 @@ def describe_static(e: Static) -> str:
     return e.target.name
 
 
-def step(func, inst: Inst, stack: list, types: list, resolve_global):
+def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return=None):
     """[(successor offset, shape)] after `inst`, updating `types` (the locals' types) in
-    place; rejects what compiled code cannot hold."""
+    place; rejects what compiled code cannot hold. A call of `func` itself returns a
+    `self_return` (None: any)."""
     name = inst.name
     if name == "LoadConst":
         stack.append(classify_constant(inst.arg))
@@ -306,7 +325,10 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global):
         callee = check_call(func, stack, inst.arg)
         if name == "TailCall":
             return []
-        stack.append(NATIVE_RESULT_TYPES.get(callee.name) if type(callee) is Native else None)
+        if type(callee) is Native:
+            stack.append(NATIVE_RESULT_TYPES.get(callee.name))
+        else:
+            stack.append(self_return if callee is func else None)
     elif name == "Return":
         pop_value(stack, "returns")
         return []

@@ -320,8 +320,12 @@ class FunctionTranslator(NumericOps):
         return r
 
     def call_compiled(self, target, args) -> Val:
-        """A native call whose bail-out propagates."""
-        return self.unpack(self.call_body(target, args))
+        """A native call whose bail-out propagates. A call of this function itself returns
+        the type the analysis proved (Plan.self_return), so its tag is a constant."""
+        v = self.unpack(self.call_body(target, args))
+        if target is self.func and self.plan.self_return is not None:
+            return Val(i64(self.plan.self_return), v.bits)
+        return v
 
     def unpack(self, r) -> Val:
         """The Val of a body's or helper's result, leaving through the exit if it is a bail."""
