@@ -302,11 +302,13 @@ def table(r) -> str:
               "which calls compiled code itself through `vm/jit/code.py:run_compiled` (counting, "
               "tier-2 promotion, breakpoint and global guards, depth room, the bail horizon) and "
               "goes on after the call without returning to the dispatch loop; the native entry "
-              "itself costs the last row. Compiled fib "
-              "pays per call for the fuel charge of each block, the depth check, the bail check "
-              "after each call and the full register save (the fuel refill call on the base path "
-              "keeps LLVM from shrink-wrapping it); gcc -O2 also halves the calls by inlining the "
-              "recursion once, which tier 2 does too."]
+              "itself costs the last row. Compiled fib at tier 1 pays per call for the argument's "
+              "type check, the depth check, a bail test after each call, one budget test before "
+              "returning, and the save of five callee-saved registers, also on the base case "
+              "(LLVM does not shrink-wrap it); the analysis proves that fib's calls of itself "
+              "return integers, so the + tests no tags. gcc -O2 also halves the calls by "
+              "inlining the recursion once, which tier 2 does too; doing it at tier 1 measured "
+              "fib(27) 1.28 -> 1.05 ms but fib's compile 9.4 -> 15-17 ms, over the 15 ms goal."]
     return "\n".join(lines)
 
 
