@@ -270,7 +270,8 @@ def test_stepping_through_hot_switches_shows_one_running_fiber_at_a_time():
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 # As tests/test_fuzz.py: more with VMDBG_FUZZ_LONG=1, or exactly VMDBG_FUZZ_EXAMPLES.
-EXAMPLES = int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0)) or (5000 if os.environ.get("VMDBG_FUZZ_LONG") else 40)
+EXAMPLES = (int(os.environ.get("VMDBG_FUZZ_EXAMPLES", 0))
+            or (5000 if os.environ.get("VMDBG_FUZZ_LONG") else 40))
 
 YIELDS = ["(yield i)", "(yield (* 0.5 i))", "(yield :k)", "(emit :error i)", "(twice i)",
           "(assign i (+ i (yield i)))", "(yield (fiber/resume inner))"]

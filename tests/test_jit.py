@@ -404,7 +404,8 @@ def test_fuel_pauses_in_a_region_calling_compiled_code_match_the_interpreter(fue
         "(println (drive 300))",
         f"(def f (fiber/new (fn [] (drive 300)) :fuel))\n"
         f"(var seen @[])\n"
-        f"(while (not= (fiber/status f) :dead) (fiber/set-fuel f {fuel}) (fiber/resume f) (push seen (fiber/fuel f)))\n"
+        f"(while (not= (fiber/status f) :dead)\n"
+        f"  (fiber/set-fuel f {fuel}) (fiber/resume f) (push seen (fiber/fuel f)))\n"
         f"(println (fiber/value f) \" \" (length seen))")
     r = run_both(src)
     assert r.output.startswith("300 ")
@@ -471,3 +472,53 @@ def test_mixed_results_are_not_assumed(src, name):
 def test_self_calls_with_proved_results_agree_with_the_interpreter(body, call):
     r = run_both(f"{body}\n(println {call})")
     assert r.status == 0
+
+
+# -- `(+ x (f ...))` returned: a turn of a loop at tier 1 -----------------------------------
+
+def test_fib_s_last_call_is_a_turn_of_a_loop_in_tier_1():
+    r = run_both(FIB + "(println (fib 22))")
+    asm = r.vm.jit.listings(func_named(r.vm, "fib"))[2]
+    assert asm.count("call") < 4, asm      # one recursive call left (plus the refill)
+    assert r.output == "17711\n"
+
+
+ACCUMULATING = [
+    ("(defn cnt [n] (if (< n 1) 0 (+ 1 (cnt (- n 1)))))", "(cnt 150)"),
+    ("(defn tri [n] (if (= n 0) 0 (+ n (tri (- n 1)))))", "(tri 180)"),
+    # The put-aside sum overflows 64 bits partway: the bail re-runs the call with big integers.
+    ("(defn big [n] (if (= n 0) 0 (+ 4611686018427387904 (big (- n 1)))))", "(big 9)"),
+    ("(defn big [n] (if (= n 0) 0 (+ -4611686018427387904 (big (- n 1)))))", "(big 9)"),
+    # Both calls feed the sum, and the base case is not zero.
+    ("(defn fib3 [n] (if (< n 3) 1 (+ (fib3 (- n 1)) (+ (fib3 (- n 2)) (fib3 (- n 3))))))", "(fib3 18)"),
+    ("(defn g [n] (if (< n 2) (* n 3) (+ (g (- n 2)) (g (- n 1)))))", "(g 19)"),
+]
+
+
+@pytest.mark.parametrize("body, call", ACCUMULATING)
+def test_accumulating_self_calls_agree_with_the_interpreter(body, call):
+    r = run_both(f"{body}\n(println {call})")
+    assert r.status == 0
+
+
+@pytest.mark.parametrize("depth", [5, 40, 149, 150, 151, 200])
+def test_the_depth_limit_falls_where_the_calls_would_have_reached_it(depth):
+    """cnt's calls become turns of a loop; the VM's depth limit must still stop it at the
+    same call, with the same error, as the interpreter's frames would."""
+    r = run_both("(defn cnt [n] (if (< n 1) 0 (+ 1 (cnt (- n 1)))))\n(println (cnt 150))",
+                 max_depth=depth)
+    if depth > 151:
+        assert r.output == "150\n"
+    else:
+        assert r.error_kind == "stack-overflow"
+
+
+@pytest.mark.parametrize("fuel", [9, 100, 777, 5000])
+def test_fuel_pauses_inside_accumulating_calls_match_the_interpreter(fuel):
+    src = (FIB + f"(def f (fiber/new (fn [] (fib 16)) :fuel))\n"
+           f"(var seen @[])\n"
+           f"(while (not= (fiber/status f) :dead) (fiber/set-fuel f {fuel}) (fiber/resume f) "
+           f"(push seen (fiber/fuel f)))\n"
+           f"(println (fiber/value f) \" \" (length seen) \" \" (get seen 0))")
+    r = run_both(src)
+    assert r.output.startswith("987 ")

@@ -468,7 +468,8 @@ class _Emitter(SourceNames):
                     # Compiled: vm/jit/code.py enter without what the region knows already.
                     emit(f"elif ({r} := {func}.jit_state).__class__ is JitCode and {r}.nparams == {arg}:")
                     emit(f"    now = LL - (budget - used - {acc + n})")
-                    emit(f"    got = RUN_COMPILED(vm, {r}, now, RE - now, JIT_ROOM, ({''.join(a + ', ' for a in args)}))")
+                    packed = "".join(a + ", " for a in args)
+                    emit(f"    got = RUN_COMPILED(vm, {r}, now, RE - now, JIT_ROOM, ({packed}))")
                     emit("    if got is not None:")
                     emit("        value, ran = got")
                     emit("        done = True")
