@@ -102,3 +102,38 @@ def test_fuel_pauses_agree(fuel, n):
            f" (fiber/set-fuel fb {fuel}) (assign r (fiber/resume fb)))\n(println r pauses)")
     agree(src)
     agree(src, fuel=fuel * 7)
+
+
+INT_BINARY = ["+", "-", "*", "%add", "%sub", "%mul", "min", "max"]
+
+
+def int_expressions(leaves):
+    """Expressions that stay integers (or overflow into big integers): what tier 1 turns
+    into the loop of `(+ x (f ...))` needs x to be known as an int."""
+    def extend(inner):
+        return st.one_of(
+            st.tuples(st.sampled_from(INT_BINARY), inner, inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(TESTS), inner, inner, inner, inner).map(
+                lambda t: f"(if ({t[0]} {t[1]} {t[2]}) {t[3]} {t[4]})"),
+        )
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+small_ints = st.one_of(st.sampled_from(INT_EDGES), st.integers(-50, 300)).map(str)
+
+
+@SETTINGS
+@given(int_expressions(st.one_of(st.sampled_from(["n", "a"]), small_ints)),
+       int_expressions(st.one_of(st.sampled_from(["n", "a"]), small_ints)),
+       st.lists(st.tuples(st.integers(-2, 60).map(str), small_ints), min_size=1, max_size=3),
+       st.sampled_from([10_000, 30, 7]))
+def test_sums_of_self_calls_agree(x, base, pairs, depth):
+    """`(+ x (s ...))` and fib-like double recursion, with random int addends and bases,
+    overflow, and depth limits that the recursion may reach."""
+    src = (f"(defn s [n a] (if (<= n 0) {base} (+ {x} (s (- n 1) a))))\n"
+           f"(defn d [n a] (if (< n 2) {base} (+ (d (- n 1) a) (d (- n 2) a))))\n"
+           f"{calls('s', pairs)}\n{calls('d', [(min(int(n), 16), a) for n, a in pairs])}")
+    a = run_program(src, "p.lisp", jit=0, max_depth=depth)
+    b = run_program(src, "p.lisp", jit=1, max_depth=depth)
+    assert (a.output, a.status, a.error_kind, a.error_text, a.ticks) == \
+           (b.output, b.status, b.error_kind, b.error_text, b.ticks), src
