@@ -183,8 +183,9 @@ class FunctionTranslator(NumericOps):
         if len(self.stack) < argc + 2:
             return False
         callee = self.stack[-argc - 1]
+        x = self.stack[-argc - 2]
         return (type(callee) is Static and not callee.is_native and callee.target is self.func
-                and static_tag(self.stack[-argc - 2]) == TAG_INT)
+                and type(x) is Val and static_tag(x) == TAG_INT)
 
     def accumulate(self, inst):
         """`x + f(args)`, returned: put x aside and go round again with args, one call deeper
