@@ -21,8 +21,8 @@ PAIR = ir.LiteralStructType([I64, I64])
 # The run context shared by one native call tree: reserve (ticks beyond the budget's
 # chunk), the thread state saved while the GIL is released (null while it is held), and
 # the engine's pause flag.
-CTX = ir.LiteralStructType([I64, PTR, PTR])
-CTX_RESERVE, CTX_TSTATE, CTX_FLAG = 0, 1, 2
+CTX = ir.LiteralStructType([I64, PTR, PTR, PTR])
+CTX_RESERVE, CTX_TSTATE, CTX_FLAG, CTX_REFILL = 0, 1, 2, 3
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1

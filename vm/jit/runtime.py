@@ -275,6 +275,8 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
     b.store(ir.Constant(PTR, None), ts_ptr)
     b.store(flag, U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"))
+    # Bodies call the refill through the context (see FunctionTranslator.charge).
+    b.store(U.declare(module, "vmjit_refill", PAIR, [PTR, I64]), U.ctx_field(b, ctx, U.CTX_REFILL, "refill.ptr"))
     call_args = [ctx, first, room]
     for v in values:
         call_args += [v.tag, v.bits]

@@ -219,7 +219,12 @@ class FunctionTranslator(NumericOps):
         run = b.append_basic_block("run")
         U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
-        r = b.call(self.helpers["refill"], [self.ctx, left], name="refill")
+        # Through the context, not a constant address: LLVM would hoist a constant out of
+        # loops into a callee-saved register, saved and restored by every call.
+        refill = self.helpers["refill"]
+        fn = b.load(U.ctx_field(b, self.ctx, U.CTX_REFILL, "refill.ptr"),
+                    typ=refill.function_type.as_pointer(), name="refill.fn")
+        r = b.call(fn, [self.ctx, left], name="refill", cconv=refill.calling_convention)
         why = b.extract_value(r, 0, name="why")
         b.store(b.extract_value(r, 1, name="budget.refilled"), self.budget)
         self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
