@@ -522,3 +522,16 @@ def test_fuel_pauses_inside_accumulating_calls_match_the_interpreter(fuel):
            f"(println (fiber/value f) \" \" (length seen) \" \" (get seen 0))")
     r = run_both(src)
     assert r.output.startswith("987 ")
+
+
+@pytest.mark.parametrize("depth", [60, 149, 151])
+def test_tier_2_keeps_the_turns_and_the_depth_limit(depth):
+    """After 1,000 calls from the interpreter cnt is compiled again at tier 2, which runs
+    the same turns (not the unrolled copy tier 2 makes of other recursive functions)."""
+    src = ("(defn cnt [n] (if (< n 1) 0 (+ 1 (cnt (- n 1)))))\n"
+           "(var i 0) (var s 0) (while (< i 1100) (assign s (+ s (cnt 3))) (assign i (+ i 1)))\n"
+           "(println s (protect (cnt 150)))")
+    r = run_both(src, max_depth=depth)
+    code = func_named(r.vm, "cnt").jit_state
+    assert code.level == 2 and "_r" not in code.ir_text
+    assert r.output.startswith("3300")

@@ -30,7 +30,7 @@ from vm.jit.code import BAIL_NAMES, JitCode, Rejection
 from vm.jit.irutil import fits_i64
 from vm.jit.listing import function_assembly, function_ir
 from vm.jit.runtime import body_type, get_runtime
-from vm.jit.translate import FunctionTranslator
+from vm.jit.translate import FunctionTranslator, may_accumulate
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
@@ -195,7 +195,7 @@ class Engine:
                 if g not in symbols:
                     symbols[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
         for f, plan in plans.items():
-            if tier == 2 and self_recursive(plan):
+            if tier == 2 and self_recursive(plan) and not may_accumulate(plan):
                 self.emit_unrolled(module, plan, symbols)
             else:
                 FunctionTranslator(module, plan, symbols, compact=tier == 1).translate()

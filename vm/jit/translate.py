@@ -50,6 +50,15 @@ from vm.jit.runtime import Helpers
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
+def may_accumulate(plan) -> bool:
+    """The function's `return x + f(...)` may run as turns of a loop (see accumulate): its
+    calls of itself are proved to return integers and it has no tail calls."""
+    blocks = plan.blocks
+    return (plan.self_return == TAG_INT
+            and not any(i.name == "TailCall" for blk in blocks for i in blk.insts)
+            and any([i.name for i in blk.insts[-3:]] == ["Call", "Add", "Return"] for blk in blocks))
+
+
 def checkpoints(blocks) -> set:
     """Starts of the blocks that check the budget as they take their charge: every block
     that ends in a backward edge or a tail call, so every cycle (a loop, or a self tail
@@ -97,12 +106,11 @@ class FunctionTranslator(NumericOps):
         b.store(args[1], self.budget)
         self.room_ptr = U.opaque_alloca(b, I64, "room")
         b.store(args[2], self.room_ptr)
-        # Tier 1, a function proved to return integers from its own calls, without tail
-        # calls: `(+ x (f ...))` returning the call's sum is a turn of a loop (see
-        # accumulate), and every return adds what the turns have put aside.
+        # A function proved to return integers from its own calls, without tail calls:
+        # `(+ x (f ...))` returning the call's sum is a turn of a loop (see accumulate),
+        # and every return adds what the turns have put aside.
         self.acc = None
-        if self.compact and self.plan.self_return == TAG_INT and not any(
-                i.name == "TailCall" for blk in self.plan.blocks for i in blk.insts):
+        if may_accumulate(self.plan):
             self.acc = U.opaque_alloca(b, I64, "acc")
             b.store(i64(0), self.acc)
         for i in range(self.func.nparams):
