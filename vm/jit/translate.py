@@ -20,8 +20,9 @@ slots and the budget live in allocas (mem2reg makes them SSA). Sketch:
                     spill the stack to its slots; branch
     return:       below zero: refill or bail; ret {tag, payload, budget left}
 
-Tier 1 also runs `return x + f(...)`, f the function itself, as a turn of a loop when the
-analysis proved that f's calls return integers: x is put aside (summed; each return adds
+`return x + f(...)`, f the function itself, runs as a turn of a loop when the analysis
+proved that f's calls return integers (at both tiers; tier 2 unrolls other self-recursive
+functions instead, emit_unrolled in compiler.py): x is put aside (summed; each return adds
 the sum), the arguments become the parameters, and control goes back to op.0, with the
 call's depth test against a room that shrinks each turn. fib then makes half its calls,
 as gcc -O2's fib does. Ticks are the same instructions, charged by the same blocks.
