@@ -400,15 +400,19 @@ def test_compiled_code_called_from_a_region_bails_to_the_interpreter_exactly():
 
 @pytest.mark.parametrize("fuel", [7, 50, 333, 1000])
 def test_fuel_pauses_in_a_region_calling_compiled_code_match_the_interpreter(fuel):
-    src = DRIVE.format(n=300).replace(
-        "(println (drive 300))",
-        f"(def f (fiber/new (fn [] (drive 300)) :fuel))\n"
-        f"(var seen @[])\n"
-        f"(while (not= (fiber/status f) :dead)\n"
-        f"  (fiber/set-fuel f {fuel}) (fiber/resume f) (push seen (fiber/fuel f)))\n"
-        f"(println (fiber/value f) \" \" (length seen))")
+    src = DRIVE.format(n=300).replace("(println (drive 300))", in_fuel_slices("(drive 300)", fuel))
     r = run_both(src)
     assert r.output.startswith("300 ")
+
+
+def in_fuel_slices(call: str, fuel: int) -> str:
+    """Run `call` in a fiber given `fuel` at a time until it is done; print its value, the
+    number of slices and the fuel left after the first."""
+    return (f"(def f (fiber/new (fn [] {call}) :fuel))\n"
+            f"(var seen @[])\n"
+            f"(while (not= (fiber/status f) :dead)\n"
+            f"  (fiber/set-fuel f {fuel}) (fiber/resume f) (push seen (fiber/fuel f)))\n"
+            f"(println (fiber/value f) \" \" (length seen) \" \" (get seen 0))")
 
 
 def test_a_breakpoint_in_compiled_code_called_from_a_hot_region_is_hit_every_time():
@@ -515,12 +519,7 @@ def test_the_depth_limit_falls_where_the_calls_would_have_reached_it(depth):
 
 @pytest.mark.parametrize("fuel", [9, 100, 777, 5000])
 def test_fuel_pauses_inside_accumulating_calls_match_the_interpreter(fuel):
-    src = (FIB + f"(def f (fiber/new (fn [] (fib 16)) :fuel))\n"
-           f"(var seen @[])\n"
-           f"(while (not= (fiber/status f) :dead) (fiber/set-fuel f {fuel}) (fiber/resume f) "
-           f"(push seen (fiber/fuel f)))\n"
-           f"(println (fiber/value f) \" \" (length seen) \" \" (get seen 0))")
-    r = run_both(src)
+    r = run_both(FIB + in_fuel_slices("(fib 16)", fuel))
     assert r.output.startswith("987 ")
 
 
