@@ -69,8 +69,9 @@ SIMPLE = frozenset(getattr(_B, "OP_" + name) for name in (
 _JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
 # Instructions a block may end with: the region does the dispatch loop's fast path for them
 # (a closure call with matching arity, a tail call, a return to a caller frame, a fiber
-# switch) and tells the loop to reload its frame; anything else (a native, a wrong arity, the depth limit,
-# the fiber's last frame) stops the region before it and the interpreter runs it.
+# switch) and tells the loop to reload its frame; anything else (a native, a wrong arity,
+# the depth limit, the fiber's last frame) stops the region before it and the interpreter
+# runs it.
 _CALL, _TAIL, _RETURN, _EMIT = _B.OP_Call, _B.OP_TailCall, _B.OP_Return, _B.OP_Emit
 TERMINAL = frozenset((_CALL, _TAIL, _RETURN, _EMIT))
 # `ip` a region returns when it changed frames: the loop reloads from the fiber's top frame.
@@ -364,7 +365,7 @@ class _Emitter(SourceNames):
                     emit("        " + line)
                 del vs[-2:]
                 vs.append(t)
-            elif op == _CALL and vs[-arg - 1] == self.const(RESUME) and arg in (1, 2):
+            elif op == _CALL and self.constant(vs[-arg - 1]) is RESUME and arg in (1, 2):
                 # (fiber/resume fib v?) of a fiber paused at an emit, neither fiber with
                 # fuel: the switch of vm/call.py resume_fiber, written out.
                 t = vs[-arg]
@@ -522,11 +523,6 @@ class _Emitter(SourceNames):
         lines.extend(self.goto(b.succ[0], acc + n))
         return lines
 
-    @staticmethod
-    def literal(expr: str) -> bool:
-        """A Python literal the emitter wrote (nil, booleans, small integers)."""
-        return expr in ("None", "True", "False") or expr.lstrip("-").isdigit()
-
     def falsy(self, expr: str) -> str:
         """A boolean expression: `expr` is nil or false (folded for literals, which Python
         would otherwise warn about in `is` tests)."""
@@ -556,9 +552,10 @@ def compile_region(region: list):
     """The Python function for one region (see the module docstring)."""
     e = _Emitter(region)
     src = e.source()
-    scope = {"RUN_COMPILED": run_compiled, "JitCode": JitCode, "EQ": values_equal, "Closure": Closure, "Fiber": Fiber, "PAUSED": STATUS_PAUSED,
-             "ALIVE": STATUS_ALIVE, "REGION": FUSED_REGION, "NEST": NEST, "Frame": Frame, "NEW": Frame.__new__,
-             "FAILED": failed, "DEPTH_ROOM": depth_room}
+    scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
+             "FAILED": failed, "DEPTH_ROOM": depth_room, "RUN_COMPILED": run_compiled,
+             "JitCode": JitCode, "Fiber": Fiber, "PAUSED": STATUS_PAUSED, "ALIVE": STATUS_ALIVE,
+             "REGION": FUSED_REGION, "NEST": NEST}
     return e.build(src, "region", f"<region {region[0].start}>", scope)
 
 

@@ -176,11 +176,24 @@ class SourceNames:
         self.consts.append(v)
         return f"K{len(self.consts) - 1}"
 
+    @staticmethod
+    def literal(expr: str) -> bool:
+        """A Python literal the emitter wrote (nil, booleans, small integers)."""
+        return expr in ("None", "True", "False") or expr.lstrip("-").isdigit()
+
+    def constant(self, expr: str, missing=None):
+        """The value behind a constant's name (`K3`), or `missing` for any other expression."""
+        if expr.startswith("K") and expr[1:].isdigit():
+            return self.consts[int(expr[1:])]
+        return missing
+
     def never_closure(self, expr: str) -> bool:
         """`expr` is a constant or literal that is not a closure (a folded native, say)."""
-        if expr.startswith("K") and expr[1:].isdigit():
-            return type(self.consts[int(expr[1:])]) is not Closure
-        return expr in ("None", "True", "False") or expr.lstrip("-").isdigit()
+        if self.literal(expr):
+            return True
+        missing = object()
+        v = self.constant(expr, missing)
+        return v is not missing and type(v) is not Closure
 
     def temp(self) -> str:
         self.temps += 1
@@ -332,7 +345,7 @@ class _Emitter(SourceNames):
                 vs.append(value(falsy(vs.pop())))
             elif op == _B.OP_IsNil:
                 x = vs.pop()
-                if x == "None" or x in ("True", "False") or x.lstrip("-").isdigit():
+                if self.literal(x):
                     vs.append(repr(x == "None"))    # folded: Python warns on `5 is None`
                 else:
                     vs.append(value(f"{x} is None"))

@@ -19,6 +19,7 @@ slots and the budget live in allocas (mem2reg makes them SSA). Sketch:
                     ... its instructions, on a compile-time stack of Val ...
                     spill the stack to its slots; branch
     return:       below zero: refill or bail; ret {tag, payload, budget left}
+    bail:         ret {reason, 0}, the reason from a phi over every bail site
 
 `return x + f(...)`, f the function itself, runs as a turn of a loop when the analysis
 proved that f's calls return integers (at both tiers; tier 2 unrolls other self-recursive
@@ -26,7 +27,6 @@ functions instead, emit_unrolled in compiler.py): x is put aside (summed; each r
 the sum), the arguments become the parameters, and control goes back to op.0, with the
 call's depth test against a room that shrinks each turn. fib then makes half its calls,
 as gcc -O2's fib does. Ticks are the same instructions, charged by the same blocks.
-    bail:         ret {reason, 0}, the reason from a phi over every bail site
 
 A budget that goes below zero between checks only means the call ran on credit: the
 code has no side effects, and a bail re-runs the whole call interpreted, so checking at
@@ -51,13 +51,18 @@ from vm.jit.runtime import Helpers
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
+def ends_in_sum_of_call(insts) -> bool:
+    """The instructions end `Call; Add; Return`: a returned sum whose last addend is a call."""
+    return [i.name for i in insts[-3:]] == ["Call", "Add", "Return"]
+
+
 def may_accumulate(plan) -> bool:
     """The function's `return x + f(...)` may run as turns of a loop (see accumulate): its
     calls of itself are proved to return integers and it has no tail calls."""
     blocks = plan.blocks
     return (plan.self_return == TAG_INT
             and not any(i.name == "TailCall" for blk in blocks for i in blk.insts)
-            and any([i.name for i in blk.insts[-3:]] == ["Call", "Add", "Return"] for blk in blocks))
+            and any(ends_in_sum_of_call(blk.insts) for blk in blocks))
 
 
 def checkpoints(blocks) -> set:
@@ -71,7 +76,7 @@ def checkpoints(blocks) -> set:
         if last.name == "TailCall" or (last.name in ("Jump", "JumpIfFalse", "JumpIfTrue")
                                        and last.arg <= blk.start):
             out.add(blk.start)
-        elif [i.name for i in blk.insts[-3:]] == ["Call", "Add", "Return"]:
+        elif ends_in_sum_of_call(blk.insts):
             out.add(blk.start)          # it may go round again (FunctionTranslator.accumulate)
     return out
 
@@ -186,7 +191,7 @@ class FunctionTranslator(NumericOps):
 
     def accumulates(self, tail) -> bool:
         """The block ends `Call f; Add; Return`, f this function, the other addend an int."""
-        if self.acc is None or [i.name for i in tail] != ["Call", "Add", "Return"]:
+        if self.acc is None or len(tail) != 3 or not ends_in_sum_of_call(tail):
             return False
         argc = tail[0].arg
         if len(self.stack) < argc + 2:
