@@ -1383,3 +1383,19 @@ def test_checkpoints_copy_deeply_nested_and_shared_values(no_gc):
     s.goto_tick(snap.tick)
     assert s.evaluate("(get table [1 2])") == (True, ":pair")   # a dict keyed by an array
     assert s.evaluate('(identical? (get (get table "s") 0) nest)') == (True, "true")
+
+
+def test_reverse_continue_finds_a_catchpoint_stop_at_a_checkpoint(no_gc):
+    """With a checkpoint at every chance, one is taken at a catchpoint's tick just after the
+    signal is delivered: going back must still stop there, with the signal in flight."""
+    s = session(MIXED, checkpoint_interval=1, max_checkpoints=100_000)
+    s.add_breakpoint(signal=":note")
+    s.add_breakpoint(line=line_of(MIXED, "print"))
+    forward = []
+    while (snap := s.continue_()).reason in ("breakpoint", "signal"):
+        forward.append((snap.reason, snap.tick, snap.signal))
+    assert any(tick in {cp.tick for cp in s.history.checkpoints}
+               for reason, tick, _ in forward if reason == "signal")
+    for reason, tick, signal in reversed(forward):
+        snap = s.reverse_continue()
+        assert (snap.reason, snap.tick, snap.signal) == (reason, tick, signal)

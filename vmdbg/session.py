@@ -629,7 +629,9 @@ class Session:
         hold: the last instruction runs with the catchpoints armed (landing on a
         catchpoint stop, signal in flight)."""
         vm = self.vm
-        cp = self.history.before(tick)
+        # Held: from a checkpoint before `tick`. One at `tick` itself was taken after that
+        # tick's signal was delivered, so the signal could not be caught in flight from it.
+        cp = self.history.before(tick - 1 if hold and tick > 0 else tick)
         self.history.restore(vm, cp)
         lifted = self.patches.lift_all()
         catch = vm.catch_bits
@@ -735,11 +737,14 @@ class Session:
             return self.snapshot()
         end = now
         start = self.history.before(now - 1).tick
+        at_end = False
         while True:
-            stops = self._stop_ticks(start, end)
+            stops = self._stop_ticks(start, end, at_end)
             if stops or start == 0:
                 break
-            end = start
+            # A catchpoint stop at `start` itself is seen only from an earlier checkpoint
+            # (the one at `start` was taken after its signal was delivered).
+            end, at_end = start, True
             start = self.history.before(start - 1).tick
         if not stops:
             self._replay_to(0)
@@ -749,9 +754,10 @@ class Session:
         self._replay_to(tick, hold=kind == "signal")
         return self._finish(kind)
 
-    def _stop_ticks(self, start_tick: int, end_tick: int) -> list:
+    def _stop_ticks(self, start_tick: int, end_tick: int, signal_at_end: bool = False) -> list:
         """(tick, "breakpoint" or "signal") of every stop in [start_tick, end_tick) that a
-        continue would make. Hit counts are put back and log messages not written."""
+        continue would make, and a catchpoint stop at end_tick too if `signal_at_end`. Hit
+        counts are put back and log messages not written."""
         vm = self.vm
         self._replay_to(start_tick)
         saved_hits = {bp.id: bp.hits for bp in self.breakpoints.values()}
@@ -763,9 +769,11 @@ class Session:
             if vm.tick < end_tick and self._arrived() is not None:
                 out.append((vm.tick, "breakpoint"))
             r = self._step_past_break()
-            while vm.tick < end_tick and not vm.halted:
+            # A signal stop at end_tick comes from the instruction that starts there.
+            run_to = end_tick + 1 if signal_at_end else end_tick
+            while vm.tick < run_to and not vm.halted:
                 if r is None or r in ("limit", "pause"):
-                    r = vm.run(end_tick)
+                    r = vm.run(run_to)
                 elif r == "breakpoint":
                     if self._breakpoint_stops() is not None:
                         out.append((vm.tick, "breakpoint"))
@@ -780,7 +788,8 @@ class Session:
             self._scanning = False
             for bp in self.breakpoints.values():
                 bp.hits = saved_hits.get(bp.id, bp.hits)
-        return [(t, kind) for t, kind in out if t < end_tick]
+        return [(t, kind) for t, kind in out
+                if t < end_tick or (signal_at_end and t == end_tick and kind == "signal")]
 
     # -- restart, selection, watches --------------------------------------------------
 
