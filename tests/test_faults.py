@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from vm.api import run_program
-from vmdbg.session import Session
+from vmdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 # Error programs and the examples (but the million-iteration tail loop: several full runs

@@ -15,7 +15,7 @@ from vm.api import run_program
 from vm.core import VM
 from vm.regions import NEST
 from vm.values import preview
-from vmdbg.session import Session
+from vmdbg.core.session import Session
 
 from test_regions import stops as region_stops  # the VM state at every stop of a sliced run
 

@@ -416,7 +416,7 @@ def in_fuel_slices(call: str, fuel: int) -> str:
 
 
 def test_a_breakpoint_in_compiled_code_called_from_a_hot_region_is_hit_every_time():
-    from vmdbg.session import Session
+    from vmdbg.core.session import Session
     s = Session.from_source(DRIVE.format(n=200) + "(println (drive 20))\n", "t.lisp", jit=1)
     bp = s.add_breakpoint(line=5)       # the second (drive 20): the loop has run hot
     assert s.continue_().reason == "breakpoint"

@@ -15,7 +15,7 @@ import pytest
 
 from vm.api import run_program
 from vmdbg.cli import main
-from vmdbg.session import Session
+from vmdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 

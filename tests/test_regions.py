@@ -11,7 +11,7 @@ from vm.api import run_program
 from vm.core import VM
 from vm.regions import find_blocks, reachable, worth_it
 from vm.values import preview
-from vmdbg.session import Session
+from vmdbg.core.session import Session
 
 PROGRAMS = {
     "int loop": """

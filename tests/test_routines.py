@@ -11,7 +11,7 @@ import pytest
 from vm import execute
 from vm.api import run_program
 from vm.core import VM
-from vmdbg.session import Session
+from vmdbg.core.session import Session
 
 from test_regions import stops     # the VM's state at every stop of a run cut into slices
 

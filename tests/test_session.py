@@ -20,8 +20,8 @@ import pytest
 
 from vm.api import run_program
 from vm.errors import SourceError
-from vmdbg.session import Session
-from vmdbg.snapshot import MAX_FRAMES, MAX_STACK, PREVIEW
+from vmdbg.core.session import Session
+from vmdbg.core.snapshot import MAX_FRAMES, MAX_STACK, PREVIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "vmdbg" / "examples"
@@ -1228,13 +1228,8 @@ def test_step_over_a_long_one_line_loop():
     # A loop that never leaves its line: the step gives up with a pause and a message.
     s = session(SPIN)
     s.step_line()
-    import vmdbg.session as session_module
-    saved = session_module.STEP_BUDGET
-    session_module.STEP_BUDGET = 20_000
-    try:
-        snap = s.step_line()
-    finally:
-        session_module.STEP_BUDGET = saved
+    s.step_budget = 20_000
+    snap = s.step_line()
     assert snap.reason == "pause" and "same line" in snap.message
 
 

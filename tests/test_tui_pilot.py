@@ -12,18 +12,18 @@ import time
 
 import pytest
 
-from vmdbg.app import DebuggerApp
-from vmdbg.keys import GLOBAL_KEYS
-from vmdbg.screens import BreakpointEditor, HelpScreen, WatchPrompt
-from vmdbg.session import Session
+from vmdbg.tui.app import DebuggerApp
+from vmdbg.tui.keys import GLOBAL_KEYS
+from vmdbg.tui.screens import BreakpointEditor, HelpScreen, WatchPrompt
+from vmdbg.core.session import Session
 from vmdbg.testing import _hops, press, send_keys as send, settle, stopped_app
-from vmdbg.widgets.bytecode import BytecodeView
-from vmdbg.widgets.fibers import FibersView
-from vmdbg.widgets.frames import FramesView
-from vmdbg.widgets.jit import JitView
-from vmdbg.widgets.source import SourceView
-from vmdbg.widgets.status import StatusLine
-from vmdbg.widgets.watches import WatchesView
+from vmdbg.tui.widgets.bytecode import BytecodeView
+from vmdbg.tui.widgets.fibers import FibersView
+from vmdbg.tui.widgets.frames import FramesView
+from vmdbg.tui.widgets.jit import JitView
+from vmdbg.tui.widgets.source import SourceView
+from vmdbg.tui.widgets.status import StatusLine
+from vmdbg.tui.widgets.watches import WatchesView
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "vmdbg", "examples")
 DEMO = os.path.join(EXAMPLES, "demo.lisp")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from vm.values import Keyword, Struct, kw
+# LispError and make_error live with the values they carry (vm.values sits below this
+# module); they are re-exported here, where a reader looks for the error families.
+from vm.values import Keyword, LispError, Struct, display, kw, make_error, preview  # noqa: F401
 
 
 class SourceError(Exception):
@@ -34,31 +36,8 @@ class CompileError(SourceError):
         super().__init__("compile", message, file, line, col)
 
 
-class LispError(Exception):
-    """A runtime error of the guest program, raised by primitives and handlers.
-
-    The VM turns it into an `:error` signal whose payload is the struct
-    `{:error :kind :message "..."}` (or `value`, when a program raised its own)."""
-
-    def __init__(self, kind: str, message: str, value=None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.value = value
-
-    def payload(self):
-        if self.value is not None:
-            return self.value
-        return make_error(self.kind, self.message)
-
-
 class VMBug(Exception):
     """An invariant of the VM failed: a bug in vmdbg, never the guest program's fault."""
-
-
-def make_error(kind: str, message: str) -> Struct:
-    """Build the error struct primitives raise: `{:error :kind :message "..."}`."""
-    return Struct({kw("error"): kw(kind), kw("message"): message})
 
 
 def error_kind(payload) -> str:
@@ -86,7 +65,6 @@ def error_message(payload) -> str:
 
 def _display(v) -> str:
     """display(v), or a bounded preview when v is nested too deeply to print whole."""
-    from vm.values import display, preview
     try:
         return display(v)
     except RecursionError:

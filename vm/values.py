@@ -387,7 +387,6 @@ def values_equal(a, b) -> bool:
     except RecursionError:
         # Deep nesting (or an @array that contains itself): a catchable guest error,
         # whichever opcode or primitive compared (the run loop turns LispError into :error).
-        from vm.errors import LispError
         raise LispError("stack-overflow", "=: value nested too deeply (or it contains itself)") from None
 
 
@@ -591,3 +590,26 @@ class Native:
 
     def __deepcopy__(self, memo):
         return self
+
+
+class LispError(Exception):
+    """A runtime error of the guest program, raised by primitives and handlers.
+
+    The VM turns it into an `:error` signal whose payload is the struct
+    `{:error :kind :message "..."}` (or `value`, when a program raised its own)."""
+
+    def __init__(self, kind: str, message: str, value=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.value = value
+
+    def payload(self):
+        if self.value is not None:
+            return self.value
+        return make_error(self.kind, self.message)
+
+
+def make_error(kind: str, message: str) -> Struct:
+    """Build the error struct primitives raise: `{:error :kind :message "..."}`."""
+    return Struct({kw("error"): kw(kind), kw("message"): message})

@@ -8,47 +8,8 @@ import signal
 import sys
 import time
 
-EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130
-
-
-class SourceFileError(Exception):
-    """A file that cannot be used as a program: missing, unreadable, not UTF-8."""
-
-
-def demo_path() -> str:
-    return os.path.join(os.path.dirname(__file__), "examples", "demo.lisp")
-
-
-def read_source(path: str) -> str:
-    """The file's text, or SourceFileError with a message in the user's terms."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise SourceFileError(f"{path}: no such file")
-    except IsADirectoryError:
-        raise SourceFileError(f"{path}: is a directory, not a program file")
-    except OSError as e:
-        raise SourceFileError(f"{path}: cannot read: {e.strerror or e}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        before = data[: e.start]
-        line = before.count(b"\n") + 1
-        col = e.start - (before.rfind(b"\n") + 1) + 1
-        raise SourceFileError(f"{path}:{line}:{col}: read error: the file is not valid UTF-8 "
-                              f"(byte 0x{data[e.start]:02x})")
-
-
-def positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {n}")
-    return n
+from vmdbg.core.source import (EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,  # noqa: F401
+                               SourceFileError, demo_path, positive_int, read_source)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,8 +194,32 @@ def cmd_default(argv) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
-    from vmdbg.app import run_app
-    return run_app(args.file or demo_path(), jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
+    return open_debugger(args.file or demo_path(), jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
+
+
+def open_debugger(path: str, **options) -> int:
+    """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run)."""
+    from vm.errors import SourceError
+    from vmdbg.core.session import Session
+    try:
+        session = Session.from_file(path, **options)
+    except SourceFileError as e:
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except SourceError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:      # a compiler bug (VerifyError...) is reported, not a traceback
+        print(f"vmdbg: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    from vmdbg.tui.app import DebuggerApp
+    app = DebuggerApp(session)
+    app.run()
+    if app.driver.busy:
+        # One endless instruction ignores pause; do not wait for it at interpreter exit.
+        sys.stdout.flush()
+        os._exit(EXIT_OK)
+    return EXIT_OK
 
 
 def cmd_jit(args) -> int:

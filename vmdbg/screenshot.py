@@ -16,9 +16,7 @@ import asyncio
 import os
 import sys
 
-from vmdbg.cli import EXIT_OK, EXIT_USAGE, SourceFileError, demo_path, positive_int
-
-EXAMPLES = os.path.join(os.path.dirname(__file__), "examples")
+from vmdbg.core.source import EXAMPLES, EXIT_OK, EXIT_USAGE, SourceFileError, demo_path, positive_int
 
 # name -> (program, stop arguments, session options, keys, size): the README's pictures.
 SCENES = {

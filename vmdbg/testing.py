@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 from typing import Iterable
 
-from vmdbg import commands
-from vmdbg.driver import Job
+from vmdbg.tui import commands
+from vmdbg.tui.driver import Job
 
 STEP_COMMANDS = {"into": "step_line", "over": "step_over", "out": "step_out",
                  "instruction": "step_instruction", "back": "step_back_line"}
@@ -58,8 +58,8 @@ def stopped_app(path: str | None = None, *, source: str | None = None, filename:
     `stop` takes the arguments of startup_jobs: breakpoints=[12, {"function": "f"}],
     catch=[":yield"], continues=2, steps=3, step="over", tick=500, watches=["(+ a 1)"],
     frame=1, fiber=2. Session options (jit=, fuel=, max_depth=) go in session_options."""
-    from vmdbg.app import DebuggerApp
-    from vmdbg.session import Session
+    from vmdbg.tui.app import DebuggerApp
+    from vmdbg.core.session import Session
     options = session_options or {}
     if source is not None:
         session = Session.from_source(source, filename, **options)

@@ -142,7 +142,7 @@ def lisp(source):
 
 
 def session_with_breakpoints(source):
-    from vmdbg.session import Session
+    from vmdbg.core.session import Session
 
     def go():
         s = Session.from_source(source, "bench.lisp")
@@ -165,7 +165,7 @@ def session_source(n):
 
 
 def session_lines_bp(n):
-    from vmdbg.session import Session
+    from vmdbg.core.session import Session
     src = session_source(n)
 
     def go():

@@ -28,7 +28,7 @@ import tracemalloc
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from vm.api import run_program  # noqa: E402
-from vmdbg.session import Session  # noqa: E402
+from vmdbg.core.session import Session  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 DEMO = os.path.join(ROOT, "vmdbg", "examples", "demo.lisp")
@@ -215,7 +215,7 @@ def bench_history(n, settings, peak: bool):
     """Memory held by the checkpoints after an n-instruction run. tracemalloc measures the
     bytes of a fresh copy of every checkpoint (what they hold); --peak also traces the whole
     run (slow: tracemalloc sees every allocation the VM makes)."""
-    from vmdbg.statecopy import copy_state
+    from vmdbg.core.statecopy import copy_state
     # Iterations for about n instructions: (instructions per iteration, instructions before).
     shapes = (("small heap", LONG, 27, 0), ("100,000-element @array", BIGHEAP, 16, 1_300_000))
     for label, template, per_iteration, before in shapes:

@@ -64,8 +64,8 @@ import time
 t0 = time.perf_counter()
 import asyncio, sys
 sys.path.insert(0, ROOT)
-from vmdbg.app import DebuggerApp
-from vmdbg.session import Session
+from vmdbg.tui.app import DebuggerApp
+from vmdbg.core.session import Session
 session = Session.from_file(DEMO)
 app = DebuggerApp(session, user_keys=False)
 display = app._display

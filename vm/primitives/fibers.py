@@ -5,7 +5,7 @@ from __future__ import annotations
 from vm.call import SWITCH, call_value, deliver_signal, resume_fiber
 from vm.errors import LispError
 from vm.fiber import STATUS_ERROR, STATUS_NEW, STATUS_PAUSED, Closure, Fiber
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.signals import SIG_ERROR
 from vm.values import EMPTY, Array, Pair, preview
 

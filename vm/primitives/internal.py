@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vm.errors import LispError
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.values import (EMPTY, Array, EmptyList, LSet, Pair, Struct, list_from, preview,
                        sorted_members, unkey)
 

@@ -8,7 +8,7 @@ import re
 import sys
 
 from vm.errors import LispError
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.primitives.types import (argument_error, expect_int, expect_number, guard_depth, show,
                                  type_error)
 from vm.values import Keyword, is_truthy, values_equal

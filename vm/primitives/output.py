@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.primitives.types import guard_depth
 from vm.values import display
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.primitives.types import (argument_error, ensure_size, expect_string, guard_depth,
                                  type_error)
 from vm.values import EmptyList, Array, Pair, display

@@ -6,7 +6,7 @@ import functools
 import sys
 
 from vm.errors import LispError
-from vm.primitives import primitive
+from vm.primitives.registry import primitive
 from vm.values import (Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, display,
                        is_truthy, preview, type_name)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import RowsView, clean
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import RowsView, clean
 
 MAX_LINES = 100_000
 

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from vmdbg.snapshot import Snapshot
+from vmdbg.core.snapshot import Snapshot
 
 # Program data can hold any character; these would reach the terminal as control codes.
 _CONTROL = {c: 0x2400 + c for c in range(32)} | {127: 0x2421}

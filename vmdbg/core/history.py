@@ -6,7 +6,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from vmdbg.statecopy import copy_state
+from vmdbg.core.statecopy import copy_state
 
 
 # Checkpoints may take at most about this share of the running time.

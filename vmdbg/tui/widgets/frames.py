@@ -6,9 +6,9 @@ import os
 
 from rich.text import Text
 
-from vmdbg.messages import SelectFrame
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, changed_rows, clean, retitle
+from vmdbg.tui.messages import SelectFrame
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import CursorRowsView, changed_rows, clean, retitle
 
 
 class FramesView(CursorRowsView):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import RowsView, changed_rows, clean, same_frame
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import RowsView, changed_rows, clean, same_frame
 
 
 class StackView(RowsView):

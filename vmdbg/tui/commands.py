@@ -5,9 +5,9 @@ Nothing here runs on the UI thread; the app builds these and hands them to the d
 
 from __future__ import annotations
 
-from vmdbg.breakpoints import program_functions
-from vmdbg.messages import JitListing
-from vmdbg.snapshot import Snapshot
+from vmdbg.core.breakpoints import program_functions
+from vmdbg.tui.messages import JitListing
+from vmdbg.core.snapshot import Snapshot
 
 
 def snapshot(session):
@@ -37,7 +37,7 @@ def toggle_line(line: int):
 
 def edit_breakpoint(request):
     """Carry out a BreakpointRequest from the breakpoint editor."""
-    from vmdbg.screens import parse_where
+    from vmdbg.tui.screens import parse_where
 
     def run(session):
         session.message = ""

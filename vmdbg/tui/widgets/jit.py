@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
-from vmdbg.messages import ShowJitFunction
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, Panel, clean, retitle
+from vmdbg.tui.messages import ShowJitFunction
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import CursorRowsView, Panel, clean, retitle
 
 
 class ListingView(CursorRowsView):

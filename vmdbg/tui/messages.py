@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from vmdbg.snapshot import Snapshot
+from vmdbg.core.snapshot import Snapshot
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Tree
 
-from vmdbg.messages import SelectFiber
-from vmdbg.snapshot import FiberInfo, Snapshot
-from vmdbg.widgets.rows import Panel, clean, component_style, retitle
+from vmdbg.tui.messages import SelectFiber
+from vmdbg.core.snapshot import FiberInfo, Snapshot
+from vmdbg.tui.widgets.rows import Panel, clean, component_style, retitle
 
 # Deeper fibers hang under their ancestor at this depth, so guides never eat the panel.
 MAX_DEPTH = 12

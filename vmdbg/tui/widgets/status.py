@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import clean, component_style
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import clean, component_style
 
 REASONS = {
     "entry": "at the start", "step": "step", "breakpoint": "breakpoint", "signal": "catchpoint",

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
-from vmdbg.keys import GLOBAL_KEYS, config_path
-from vmdbg.snapshot import Snapshot
+from vmdbg.tui.keys import GLOBAL_KEYS, config_path
+from vmdbg.core.snapshot import Snapshot
 
 MOUSE_HELP = (
     ("click the Source gutter", "toggle a breakpoint there"),

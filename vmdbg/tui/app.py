@@ -12,27 +12,27 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from vmdbg import commands
-from vmdbg.driver import Job, SessionDriver
-from vmdbg.keys import GLOBAL_KEYS, global_bindings, load_keymap
-from vmdbg.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
+from vmdbg.tui import commands
+from vmdbg.tui.driver import Job, SessionDriver
+from vmdbg.tui.keys import GLOBAL_KEYS, global_bindings, load_keymap
+from vmdbg.tui.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
                             SelectFrame, ShowJitFunction, Stopped, ToggleBreakpoint)
-from vmdbg.screens import BreakpointEditor, BreakpointRequest, HelpScreen, WatchPrompt
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.bytecode import BytecodeView
-from vmdbg.widgets.fibers import FibersView
-from vmdbg.widgets.frames import FramesView
-from vmdbg.widgets.fuel import FuelView
-from vmdbg.widgets.jit import JitView
-from vmdbg.widgets.locals import LocalsView
-from vmdbg.widgets.output import OutputView
-from vmdbg.widgets.pagebar import COMPACT_PAGES, WIDE_PAGES, PageBar
-from vmdbg.widgets.rows import Panel
-from vmdbg.widgets.signals import SignalsView
-from vmdbg.widgets.source import SourceView
-from vmdbg.widgets.stack import StackView
-from vmdbg.widgets.status import StatusLine
-from vmdbg.widgets.watches import WatchesView
+from vmdbg.tui.screens import BreakpointEditor, BreakpointRequest, HelpScreen, WatchPrompt
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.bytecode import BytecodeView
+from vmdbg.tui.widgets.fibers import FibersView
+from vmdbg.tui.widgets.frames import FramesView
+from vmdbg.tui.widgets.fuel import FuelView
+from vmdbg.tui.widgets.jit import JitView
+from vmdbg.tui.widgets.locals import LocalsView
+from vmdbg.tui.widgets.output import OutputView
+from vmdbg.tui.widgets.pagebar import COMPACT_PAGES, WIDE_PAGES, PageBar
+from vmdbg.tui.widgets.rows import Panel
+from vmdbg.tui.widgets.signals import SignalsView
+from vmdbg.tui.widgets.source import SourceView
+from vmdbg.tui.widgets.stack import StackView
+from vmdbg.tui.widgets.status import StatusLine
+from vmdbg.tui.widgets.watches import WatchesView
 
 # Below this the panels switch to pages; below MIN_SIZE a message asks for more room.
 COMPACT_BELOW = (110, 34)
@@ -315,29 +315,3 @@ class DebuggerApp(App):
         from textual.binding import Binding
         return self.get_key_display(Binding(key, ""))
 
-
-def run_app(path: str, **options) -> int:
-    """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run)."""
-    import sys
-
-    from vm.errors import SourceError
-    from vmdbg.cli import EXIT_OK, EXIT_USAGE, SourceFileError
-    from vmdbg.session import Session
-    try:
-        session = Session.from_file(path, **options)
-    except SourceFileError as e:
-        print(f"vmdbg: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except SourceError as e:
-        print(str(e), file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as e:      # a compiler bug (VerifyError...) is reported, not a traceback
-        print(f"vmdbg: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    app = DebuggerApp(session)
-    app.run()
-    if app.driver.busy:
-        # One endless instruction ignores pause; do not wait for it at interpreter exit.
-        sys.stdout.flush()
-        os._exit(EXIT_OK)
-    return EXIT_OK

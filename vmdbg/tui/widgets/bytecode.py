@@ -6,8 +6,8 @@ import re
 
 from rich.text import Text
 
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean, retitle
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import CursorRowsView, clean, retitle
 
 _JUMP = re.compile(r"-> (\d+)")
 _LINE = re.compile(r"^(\d+) (.{4}) (\S+)(.*)$")   # offset, source line or |, opcode, operands

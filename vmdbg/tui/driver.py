@@ -17,7 +17,7 @@ from typing import Callable
 
 from textual.message import Message
 
-from vmdbg.messages import CommandFailed, Progress, Stopped
+from vmdbg.tui.messages import CommandFailed, Progress, Stopped
 
 MAX_PENDING = 8
 PROGRESS_INTERVAL = 0.05        # seconds between live snapshots: 20 frames per second

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from vmdbg.messages import RemoveWatch
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, changed_rows, clean
+from vmdbg.tui.messages import RemoveWatch
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import CursorRowsView, changed_rows, clean
 
 
 class WatchesView(CursorRowsView):

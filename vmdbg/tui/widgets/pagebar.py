@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.events import Click
 from textual.widgets import Static
 
-from vmdbg.widgets.rows import component_style
+from vmdbg.tui.widgets.rows import component_style
 
 # Wide terminals show every panel on one page; small ones split them.
 WIDE_PAGES = (("all", "Debugger"), ("jit", "JIT"))

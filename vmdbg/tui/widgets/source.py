@@ -10,9 +10,9 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 from rich.text import Text
 from textual.binding import Binding
 
-from vmdbg.messages import ToggleBreakpoint
-from vmdbg.snapshot import Snapshot
-from vmdbg.widgets.rows import CursorRowsView, clean, retitle
+from vmdbg.tui.messages import ToggleBreakpoint
+from vmdbg.core.snapshot import Snapshot
+from vmdbg.tui.widgets.rows import CursorRowsView, clean, retitle
 
 # Pygments token type -> component class; the stylesheet picks the colours.
 TOKEN_CLASSES = (

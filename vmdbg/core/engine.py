@@ -1,0 +1,269 @@
+"""The forward engine a Session's commands share: run until a stop the user should see.
+
+Forward execution uses the VM's cheap trap (limits and patched BREAK instructions). A
+breakpoint is evaluated (condition, hit count, log message) whenever forward execution
+arrives at it: a run hits its patched BREAK, a single step lands on it. Leaving a stop
+never evaluates it again. Internal stops (run_to's line, the frame a step_over or step_out
+waits for) are patched like breakpoints but never count hits."""
+
+from __future__ import annotations
+
+import time
+
+from vm.call import will_catch
+from vm.execute import OP_BREAK
+from vm.signals import SIG_ERROR, SIG_FUEL
+from vm.values import display, preview
+from vmdbg.core.breakpoints import Breakpoint
+from vmdbg.core.snapshot import PREVIEW, SignalInfo, Snapshot
+from vmdbg.core.watch import evaluate
+
+
+
+
+class ForwardEngine:
+    """Session part: runs the VM forward, evaluating breakpoints and catchpoints."""
+
+    # A step that stays on one line gives up (and reports a pause) after this many
+    # instructions.
+    step_budget = 20_000_000
+    # After this many single steps on one line (a loop), step_line and step_over patch the
+    # places where they could stop and run at full speed instead.
+    fast_after = 500
+
+    def _begin(self):
+        """Start a command: clear the message and any pause asked for while stopped."""
+        self.message = ""
+        self._pause.clear()
+        self.vm.pause_requested = False
+
+    def _step_past_break(self) -> str | None:
+        """If the next instruction is a patched breakpoint, run its original once."""
+        vm = self.vm
+        fiber = vm.current
+        if vm.halted or fiber is None or not fiber.frames or vm.held_signal is not None:
+            return None
+        frame = fiber.frames[-1]
+        code, ip = frame.code, frame.ip
+        entry = code[ip]
+        if entry is None or entry[0] != OP_BREAK:
+            return None
+        code[ip] = entry[1]
+        try:
+            return vm.run(vm.tick + 1)
+        finally:
+            code[ip] = entry
+
+    def _run(self, until_tick: int | None = None) -> str:
+        """Run forward, taking checkpoints, until a stop the user should see."""
+        vm = self.vm
+        history = self.history
+        last_progress = [time.perf_counter()]
+
+        def between() -> bool:
+            # Between slices of vm.run: checkpoints here, and back to this loop for a
+            # pause or a progress report (which evaluates watches, so not inside the run).
+            history.maybe_take(vm)
+            return self._pause.is_set() or (self.progress is not None and
+                                            time.perf_counter() - last_progress[0] > self.progress_interval)
+
+        r = self._step_past_break()
+        while True:
+            # Also checked here, not only by vm.run: a pause asked for while a condition
+            # or a watch was being evaluated is put back by the evaluation.
+            if self._pause.is_set() and r != "finished" and r != "error":
+                return "pause"
+            if r is None or r == "limit" or r == "slice":
+                if until_tick is not None and vm.tick >= until_tick:
+                    return "limit"
+                history.maybe_take(vm)
+                if self.progress is not None and time.perf_counter() - last_progress[0] > self.progress_interval:
+                    last_progress[0] = time.perf_counter()
+                    self.progress(self.snapshot("running"))
+                r = vm.run(until_tick, between)
+            elif r == "breakpoint":
+                why = self._breakpoint_stops()
+                if why is not None:
+                    return why
+                r = self._step_past_break()
+            elif r == "signal":
+                if self._signal_stops():
+                    return "signal"
+                r = None                    # the next vm.run delivers the held signal
+            else:
+                return r                    # pause, finished, error
+
+    def _stopped_bps(self) -> list[Breakpoint]:
+        fiber = self.vm.current
+        frame = fiber.frames[-1]
+        return [bp for bp in self.breakpoints.values()
+                if bp.enabled and any(f is frame.func and off == frame.ip for f, off in bp.locations)]
+
+    def _breakpoint_stops(self) -> str | None:
+        """At a patched instruction: "breakpoint" if a user breakpoint fires (after its
+        condition, hit count and log message), "step" for an internal stop, else None."""
+        internal = self._internal is not None and self._internal()
+        fired = False
+        for bp in self._stopped_bps():
+            if self._bp_fires(bp):
+                fired = True
+        if fired:
+            return "breakpoint"
+        return "step" if internal else None
+
+    def _arrived(self) -> str | None:
+        """After a single step: evaluate a user breakpoint at the new position."""
+        vm = self.vm
+        fiber = vm.current
+        if vm.halted or fiber is None or not fiber.frames or vm.held_signal is not None:
+            return None
+        frame = fiber.frames[-1]
+        entry = frame.code[frame.ip]
+        if entry is None or entry[0] != OP_BREAK:
+            return None
+        fired = [bp for bp in self._stopped_bps() if self._bp_fires(bp)]
+        return "breakpoint" if fired else None
+
+    def _bp_fires(self, bp: Breakpoint) -> bool:
+        vm = self.vm
+        frame = vm.current.frames[-1]
+        if bp.condition:
+            ok, value = evaluate(vm, frame, bp.condition, self._lift_patches)
+            if not ok or value is None or value is False:
+                return False
+        bp.hits += 1
+        if not self._scanning:
+            bp.hit_ticks.append(vm.tick)
+        if bp.hit_count and bp.hits < bp.hit_count:
+            return False
+        if bp.log_message:
+            if not self._scanning:
+                self._log(self._interpolate(bp.log_message, frame) + "\n")
+            return False
+        return True
+
+    def _log(self, text: str):
+        """A log message: part of the output at this tick (rolls back with it), but never
+        in the program's own output stream, so replays stay exact."""
+        vm = self.vm
+        self.logs.append((vm.tick, len(vm.output), text))
+
+    def _interpolate(self, text: str, frame) -> str:
+        """Replace each {expr} in a log message by the expression's value."""
+        out, i = [], 0
+        while i < len(text):
+            j = text.find("{", i)
+            k = text.find("}", j + 1) if j >= 0 else -1
+            if j < 0 or k < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:j])
+            ok, value = evaluate(self.vm, frame, text[j + 1:k], self._lift_patches)
+            out.append(display(value) if ok else f"<{value}>")
+            i = k + 1
+        return "".join(out)
+
+    def _signal_info(self, fiber, bits, payload, held: bool) -> SignalInfo:
+        catcher = will_catch(fiber, bits) if held else None
+        return SignalInfo(fiber.id, bits, tuple(self.vm.registry.names(bits)), preview(payload, PREVIEW),
+                          catcher.id if catcher is not None else None, catcher is None)
+
+    def _signal_stops(self) -> bool:
+        """A catchpoint's bits were emitted (the signal is held, before the mask decides)."""
+        vm = self.vm
+        fiber, bits, payload = vm.held_signal
+        self._last_signal = self._signal_info(fiber, bits, payload, True)
+        frame = fiber.frames[-1] if fiber.frames else None
+        stop = False
+        for bp in self.breakpoints.values():
+            if bp.kind == "signal" and bp.enabled and bp.bits & bits:
+                if frame is None or self._bp_fires(bp):
+                    stop = True
+        return stop
+
+    def _lift_patches(self):
+        return self.patches
+
+    def _finish(self, reason: str) -> "Snapshot":
+        vm = self.vm
+        if reason == "limit":
+            reason = "step"
+        if vm.halted and reason not in ("finished",):
+            if vm.status == "finished":
+                reason = "finished"
+            elif vm.uncaught is not None and vm.uncaught[1] & SIG_FUEL and not vm.uncaught[1] & SIG_ERROR:
+                reason = "fuel"
+            else:
+                reason = "error"
+        if vm.held_signal is not None:
+            self._last_signal = self._signal_info(*vm.held_signal, True)
+        elif vm.halted and vm.uncaught is not None:
+            self._last_signal = self._signal_info(*vm.uncaught, False)
+        else:
+            self._last_signal = None
+        if self.logs and self.logs[-1][0] > vm.tick:
+            self.logs = [entry for entry in self.logs if entry[0] <= vm.tick]
+        for bp in self.breakpoints.values():
+            bp.forget_after(vm.tick)
+        self.reason = reason
+        self.selected_frame = 0
+        self.selected_fiber = None
+        self.history.maybe_take(vm)
+        return self.snapshot()
+
+    def _single_step_until(self, done, deliver_first: bool = True, trap=None) -> str:
+        """Step instruction by instruction until done(position) or a stop.
+
+        A signal held for a catchpoint that does not stop is delivered at once, so done()
+        sees where control goes (the delivery costs no tick). After fast_after steps,
+        `trap()` (if given) names the spots where done() can first become true; the rest
+        runs at full speed with those spots patched."""
+        vm = self.vm
+        for count in range(self.step_budget):
+            if vm.halted:
+                return vm.status
+            if self._pause.is_set():
+                return "pause"
+            if count == self.fast_after and trap is not None:
+                return self._trap_until(trap(), lambda: done(self._position()), self.step_budget)
+            if vm.held_signal is not None and deliver_first:
+                vm.release_held_signal()
+                r = "limit"
+            else:
+                r = self._step_past_break()
+                if r is None:
+                    r = vm.run(vm.tick + 1)
+            if r == "signal":
+                if self._signal_stops():
+                    return "signal"
+                vm.release_held_signal()
+                r = "limit"
+            if vm.halted:
+                return vm.status
+            if r not in ("limit", "breakpoint"):
+                return r
+            self.history.maybe_take(vm)
+            why = self._arrived()
+            if why is not None:
+                return why
+            if done(self._position()):
+                return "step"
+        self.message = f"no stop after {self.step_budget:,} instructions"
+        return "pause"
+
+    def _trap_until(self, spots, stop, budget: int | None = None) -> str:
+        """Run at full speed with `spots` patched until stop() is true at one of them (or a
+        breakpoint, a catchpoint, a pause, the end, or `budget` instructions)."""
+        for func, off in spots:
+            self.patches.add(func, off)
+        self._internal = stop
+        try:
+            r = self._run(None if budget is None else self.vm.tick + budget)
+            if r == "limit":
+                self.message = f"still on the same line after {budget:,} more instructions"
+                r = "pause"
+            return r
+        finally:
+            self._internal = None
+            for func, off in spots:
+                self.patches.remove(func, off)

@@ -1,0 +1,1 @@
+"""The Debug Adapter Protocol server: a client of vmdbg.core, beside the TUI."""
