@@ -239,6 +239,11 @@ class VM:
         limit = self.run_limit
         end = self.run_target
         if fiber.fuel is not None:
+            if self.fuel_tick is not None:
+                # Ticks since the last settle are charged first: the loop may have stopped
+                # without settling (at a breakpoint, a held signal, a pause), and the fuel
+                # a fiber has must not depend on where the debugger cut the run.
+                fiber.fuel -= tick - self.fuel_tick
             self.fuel_tick = tick
             if tick + fiber.fuel < limit:
                 limit = tick + fiber.fuel

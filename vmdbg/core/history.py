@@ -133,6 +133,9 @@ _FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal",
 
 
 def capture(vm) -> tuple:
+    # The current fiber's fuel is charged lazily; a checkpoint holds it charged, since a
+    # restore starts counting afresh (fuel_tick None).
+    vm.settle_fuel()
     fibers = list(vm.fibers.values())
     live = (tuple(getattr(vm, f) for f in _FIELDS), list(vm.globals), fibers, dict(vm.registry.bits),
             vm.registry.next_user)
