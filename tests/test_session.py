@@ -269,9 +269,22 @@ def test_condition_hit_count_and_log_message():
     s.add_breakpoint(line=body, condition="(> i 3)", log_message="late {i}")
     assert [ln for ln in s.continue_().output.splitlines()] == ["late 4", "late 5", "15"]
 
+    # A condition that cannot be evaluated stops and says why (gdb: "Error in testing
+    # condition"), whether it does not compile or raises.
     s = session(LOOP)
     s.add_breakpoint(line=body, condition="(this is not valid")
-    assert s.continue_().reason == "finished"                # a broken condition never stops
+    snap = s.continue_()
+    assert (snap.reason, snap.line) == ("breakpoint", body)
+    assert snap.message.startswith(f"error in the condition of breakpoint 1 (line {body}): (this is not valid: ")
+    s = session(LOOP)
+    s.add_breakpoint(line=body, condition='(+ i "a")')
+    snap = s.continue_()
+    assert (snap.reason, snap.frames[0].locals["i"]) == ("breakpoint", "0")
+    assert snap.message.endswith('(+ i "a"): type-error: +: expected a number, got "a"'), snap.message
+    assert s.continue_().frames[0].locals["i"] == "1"       # and at every arrival after
+    snap = s.continue_()
+    snap = s.reverse_continue()                              # going back says it again
+    assert snap.frames[0].locals["i"] == "1" and "type-error" in snap.message
 
 
 def test_enable_disable_and_remove():

@@ -86,6 +86,7 @@ class VM:
         self.fuel_dirty = False                    # current fiber's fuel changed mid-run
         self.catch_bits = 0                        # signal catchpoints (the debugger's)
         self.held_signal = None                    # a signal stopped at by a catchpoint
+        self.held_ip = None                        # offset of the instruction that raised it (None: fuel)
         self.stop_reason = None                    # why the last run stopped early
         self.pause_requested = False               # set from any thread
         self.max_instructions = None               # program fuel: tick at which every fiber stops (set_fuel)
@@ -194,7 +195,7 @@ class VM:
         """The program's fuel (--fuel, run_program(fuel=), Session(fuel=)): the root fiber's
         fuel, and a cap on the instructions all fibers together may run from now on, so
         fibers without fuel of their own (protect, try, each over a fiber...) cannot outrun it."""
-        self.root.fuel = fuel
+        self.root.fuel = self.root.fuel_given = fuel
         self.max_instructions = None if fuel is None else self.tick + fuel
 
     def out_of_fuel(self):
@@ -279,6 +280,7 @@ class VM:
             fiber.pending = "fuel"
             if self.catch_bits & SIG_FUEL:
                 self.held_signal = (fiber, SIG_FUEL, None)
+                self.held_ip = None
                 self.stop_reason = "signal"
                 return False
             return deliver_signal(self, fiber, SIG_FUEL, None) == SWITCH
@@ -305,6 +307,7 @@ class VM:
         fiber.pending = None
         if self.catch_bits & SIG_ERROR:
             self.held_signal = (fiber, SIG_ERROR, payload)
+            self.held_ip = ip
             self.stop_reason = "signal"
             return STOP
         r = deliver_signal(self, fiber, SIG_ERROR, payload)

@@ -320,11 +320,15 @@ def emit_signal(vm, fiber, frame, bits, payload, nx):
     """The fiber emits: a later resume continues after the Emit with the resume value."""
     if bits & SIG_ERROR:
         vm.record_error_site(fiber, frame.ip)
+    if vm.catch_bits & bits:
+        # Held for a catchpoint: the debugger shows the Emit (held_ip) with its payload.
+        vm.held_signal = (fiber, bits, payload)
+        vm.held_ip = frame.ip
+        frame.ip = nx
+        fiber.pending = "emit"
+        return STOP
     frame.ip = nx
     fiber.pending = "emit"
-    if vm.catch_bits & bits:
-        vm.held_signal = (fiber, bits, payload)
-        return STOP
     return deliver_signal(vm, fiber, bits, payload)
 
 

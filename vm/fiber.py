@@ -63,7 +63,7 @@ class Fiber:
     """An execution context with its own frames; fibers form the tree the debugger shows."""
 
     __slots__ = ("id", "closure", "status", "mask", "frames", "creator", "parent", "child",
-                 "fuel", "bits", "value", "pending", "waiting_child", "caught_by",
+                 "fuel", "fuel_given", "bits", "value", "pending", "waiting_child", "caught_by",
                  "error_site", "__weakref__")
     type_name = "fiber"
 
@@ -77,6 +77,7 @@ class Fiber:
         self.parent = None              # fiber that last resumed this one
         self.child = None               # fiber this one last resumed
         self.fuel = None                # instructions left, or None for unlimited
+        self.fuel_given = None          # the budget last set (fiber/set-fuel, --fuel): the gauge's full mark
         self.bits = 0                   # bits of the last signal (0 after a return)
         self.value = None               # last signal payload or return value
         # How a resume continues a paused fiber: "emit" pushes the resume value as the

@@ -150,15 +150,39 @@ def cmd_dis(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from vm.disasm import disassemble_instruction
-    from vm.values import preview
     lines: list[str] = []
     vm, status = load(args, lambda text: lines.append(text))
     if vm is None:
         return status
     out = sys.stdout
     count = 0
-    while not vm.halted and count < args.limit:
+    interrupted = []
+
+    def on_sigint(signum, frame):
+        interrupted.append(True)
+        vm.pause_requested = True
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        count = trace_steps(vm, args.limit, out, lines, interrupted)
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if interrupted:
+        out.flush()
+        print(f"interrupted at {where(vm)} (tick {vm.tick})", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not vm.halted:
+        out.write(f"-- stopped after {count} instructions (--limit {args.limit})\n")
+        return EXIT_OK
+    return report_end(vm)
+
+
+def trace_steps(vm, limit: int, out, lines: list, interrupted: list) -> int:
+    """Trace up to `limit` instructions (fewer if ctrl+c is pressed); how many ran."""
+    from vm.disasm import disassemble_instruction
+    from vm.values import preview
+    count = 0
+    while not vm.halted and count < limit and not interrupted:
         fiber = vm.current
         frame = fiber.frames[-1]
         prefix = f"{vm.tick:>7} f{fiber.id}"
@@ -177,10 +201,7 @@ def cmd_trace(args) -> int:
         count += 1
         if reason in ("pause",):
             break
-    if not vm.halted:
-        out.write(f"-- stopped after {count} instructions (--limit {args.limit})\n")
-        return EXIT_OK
-    return report_end(vm)
+    return count
 
 
 def cmd_default(argv) -> int:
@@ -236,8 +257,11 @@ def cmd_jit(args) -> int:
     funcs = [f for f in vm.main.all_functions() if engine is not None and engine.listings(f) is not None]
     if engine is not None:
         funcs += [f for f in engine.seen if f not in funcs and engine.listings(f) is not None]
+    if reason == "pause":
+        print(f"interrupted at {where(vm)} (tick {vm.tick})", file=sys.stderr)
     if not funcs:
-        print("vmdbg: no function was compiled" + (" (--jit 0)" if not args.jit else ""), file=sys.stderr)
+        what = "interrupted before any function was compiled" if reason == "pause" else "no function was compiled"
+        print(f"vmdbg: {what}" + (" (--jit 0)" if not args.jit else ""), file=sys.stderr)
     for func in funcs:
         bytecode, ir_text, asm = engine.listings(func)
         s = engine.function_stats(func)
@@ -274,6 +298,9 @@ def main(argv=None) -> int:
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:           # ctrl+c outside a run (loading, printing)
+        print("vmdbg: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except RecursionError:
         print("vmdbg: internal error: value nested too deeply", file=sys.stderr)
         return EXIT_RUNTIME

@@ -81,7 +81,7 @@ def _set_fuel(vm, f, fuel):
     if f is vm.current:
         vm.settle_fuel()
         vm.fuel_dirty = True
-    f.fuel = fuel
+    f.fuel = f.fuel_given = fuel
     vm.current.frames[-1].stack.append(f)
     return SWITCH
 

@@ -129,7 +129,13 @@ class ForwardEngine:
         frame = vm.current.frames[-1]
         if bp.condition:
             ok, value = evaluate(vm, frame, bp.condition, self._lift_patches)
-            if not ok or value is None or value is False:
+            if not ok:
+                # As gdb does ("Error in testing condition"): stop and say why, rather
+                # than take an error for false and never stop.
+                if not self._scanning:
+                    self._note(condition_error(bp, value))
+                return True
+            if value is None or value is False:
                 return False
         bp.hits += 1
         if not self._scanning:
@@ -141,6 +147,20 @@ class ForwardEngine:
                 self._log(self._interpolate(bp.log_message, frame) + "\n")
             return False
         return True
+
+    def _explain_condition_errors(self):
+        """At a breakpoint stop reached without evaluating (a reverse continue): say which
+        conditions fail here, as the forward stop did."""
+        frame = self.vm.current.frames[-1]
+        for bp in self._stopped_bps():
+            if bp.condition:
+                ok, value = evaluate(self.vm, frame, bp.condition, self._lift_patches)
+                if not ok:
+                    self._note(condition_error(bp, value))
+
+    def _note(self, text: str):
+        """Add a line to the message the stop will show."""
+        self.message = f"{self.message}; {text}" if self.message else text
 
     def _log(self, text: str):
         """A log message: part of the output at this tick (rolls back with it), but never
@@ -267,3 +287,8 @@ class ForwardEngine:
             self._internal = None
             for func, off in spots:
                 self.patches.remove(func, off)
+
+
+def condition_error(bp: Breakpoint, error: str) -> str:
+    """The stop message for a condition that raised (gdb: "Error in testing condition")."""
+    return f"error in the condition of breakpoint {bp.id} ({bp.describe()}): {bp.condition}: {error}"

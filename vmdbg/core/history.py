@@ -128,7 +128,7 @@ class History:
         return total
 
 
-_FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal",
+_FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal", "held_ip",
            "halted", "status", "tick", "next_fiber_id")
 
 

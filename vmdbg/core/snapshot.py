@@ -52,6 +52,8 @@ class FiberInfo:
     depth: int                  # number of frames
     caught_by: int | None
     is_current: bool = False
+    fuel_budget: int | None = None  # the budget last given (fiber/set-fuel, --fuel)
+    waiting_for: int | None = None  # the fiber it waits on in fiber/resume (it runs, or one below it)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class Snapshot:
     code_tier: str = "interp"   # the shown function's tier: interp / jit1 / jit2
     source: str = ""            # the text of `file` (the program, or the prelude), shared not copied
     signal_names: tuple = ()    # ((name, bit), ...) every known signal, lowest bit first
+    jit_threshold: int = 0      # calls before a function compiles (0: the JIT is off)
 
 
 def explain(info, operands, func=None, next_offset=0, registry=None) -> str:
@@ -174,14 +177,29 @@ def describe_frame(index: int, frame: Frame, innermost: bool) -> FrameInfo:
                      locals_of(frame), "interp", len(frame.stack))
 
 
-def describe_instruction(frame: Frame, registry) -> tuple[str, str]:
+def describe_instruction(frame: Frame, registry, ip: int | None = None) -> tuple[str, str]:
+    """(disassembly, explanation) of the instruction at `ip` (default: the frame's next)."""
     from vm.bytecode import decode_at
     func = frame.func
-    if frame.ip >= len(func.code):
+    ip = frame.ip if ip is None else ip
+    if ip >= len(func.code):
         return "", ""
-    text, _ = disassemble_instruction(func, frame.ip, None, registry)
-    info, ops, nxt = decode_at(func.code, frame.ip)
+    text, _ = disassemble_instruction(func, ip, None, registry)
+    info, ops, nxt = decode_at(func.code, ip)
     return text, explain(info, ops, func, nxt, registry)
+
+
+def describe_delivery(op: str, signal: SignalInfo, resumer: int | None) -> str:
+    """The explanation line at a catchpoint: the instruction that raised the signal, its
+    payload, and what delivering it will do. `resumer` resumed the catching fiber."""
+    names = " ".join(f":{n}" for n in signal.names) or str(signal.bits)
+    if signal.will_propagate:
+        where = "no mask catches it, so it ends the program"
+    elif resumer is not None:
+        where = f"fiber #{signal.caught_by}'s mask catches it; fiber #{resumer}'s fiber/resume returns it"
+    else:
+        where = f"fiber #{signal.caught_by}'s mask catches it"
+    return f"{op} {names} with payload {signal.payload}: next, {where}"
 
 
 OPCODE_DOCS = {info.name: info.doc for info in OPCODES}

@@ -22,9 +22,10 @@ class Stepping(ForwardEngine):
         return self._finish(self._run())
 
     def step_instruction(self) -> "Snapshot":
-        """Run one instruction (a held signal is delivered first, at no tick)."""
+        """Run one instruction. At a catchpoint the stop shows the instruction that raised
+        the signal: stepping it is the delivery (at no tick), to wherever the mask sends it."""
         self._begin()
-        return self._finish(self._single_step_until(lambda pos: True, deliver_first=False))
+        return self._finish(self._single_step_until(lambda pos: True))
 
     def _position(self):
         vm = self.vm

@@ -152,6 +152,8 @@ class TimeTravel:
             return self._finish("entry")
         tick, kind = stops[-1]
         self._replay_to(tick, hold=kind == "signal")
+        if kind == "breakpoint":
+            self._explain_condition_errors()
         return self._finish(kind)
 
     def _stop_ticks(self, start_tick: int, end_tick: int, signal_at_end: bool = False) -> list:

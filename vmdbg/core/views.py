@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vm.api import format_uncaught
+from vm.bytecode import OPCODES
 from vm.core import span_before
 from vm.disasm import disassemble_lines
 from vm.values import preview
 from vmdbg.core.breakpoints import Breakpoint
 from vmdbg.core.snapshot import (MAX_FIBERS, MAX_FRAMES, MAX_STACK, PREVIEW, BreakpointInfo,
-                                 FiberInfo, Snapshot, describe_frame, describe_instruction)
+                                 FiberInfo, Snapshot, describe_delivery, describe_frame,
+                                 describe_instruction)
 from vmdbg.core.watch import evaluate
 
 
@@ -49,14 +53,31 @@ class Views:
         frame = self._selected_frame_obj()
         infos = tuple(describe_frame(i, fr, i == 0)
                       for i, fr in enumerate(reversed(frames[-MAX_FRAMES:])))
+        held_ip, in_flight = self._held_at(fiber)
+        ip = frame.ip if frame is not None else None
         if frame is not None:
-            span = span_before(frame.func, frame.ip if frame is frames[-1] else max(frame.ip - 1, 0))
-            instruction, explanation = describe_instruction(frames[-1], vm.registry) if frames else ("", "")
+            top = frame is frames[-1]
+            if top and held_ip is not None:
+                ip = held_ip
+            span = span_before(frame.func, ip if top else max(frame.ip - 1, 0))
+            instruction, explanation = describe_instruction(frames[-1], vm.registry, held_ip)
             stack_items = frame.stack[-MAX_STACK:]
             stack = tuple(preview(v, PREVIEW) for v in stack_items)
             stack_size = len(frame.stack)
+            if top and in_flight:
+                stack, stack_size = stack + in_flight, stack_size + 1
+            signal = self._last_signal
+            if held_ip is not None and signal is not None:
+                catcher = vm.fibers.get(signal.caught_by) if signal.caught_by is not None else None
+                resumer = catcher.parent.id if catcher is not None and catcher.parent is not None else None
+                op = OPCODES[frames[-1].func.code[held_ip]].name
+                explanation = describe_delivery(op, signal, resumer)
         else:
             span, instruction, explanation, stack, stack_size = None, "", "", (), 0
+        if held_ip is not None and infos:
+            at = span_before(frames[-1].func, held_ip)
+            infos = (replace(infos[0], ip=held_ip, line=at.line if at else None,
+                             column=at.col if at else None),) + infos[1:]
         status = {"finished": "finished", "error": "error", "running": "running"}.get(vm.status, "paused")
         if reason == "running":
             status = "running"
@@ -72,7 +93,7 @@ class Views:
             file=span.file if span else None, line=span.line if span else None,
             column=span.col if span else None, end_line=span.end_line if span else None,
             end_column=span.end_col if span else None,
-            ip=frame.ip if frame is not None else None,
+            ip=ip,
             instruction=instruction, explanation=explanation,
             stack=stack, stack_size=stack_size, frames=infos, frame_count=len(frames),
             selected_frame=self.selected_frame, fibers=self._fiber_infos(),
@@ -85,7 +106,21 @@ class Views:
             code_breaks=self._code_breaks(frame.func) if frame is not None else (),
             code_tier=self._tier_of(frame.func) if frame is not None else "interp",
             source=vm.sources.get(span.file, "") if span else "",
-            signal_names=tuple(sorted(vm.registry.bits.items(), key=lambda kv: kv[1])))
+            signal_names=tuple(sorted(vm.registry.bits.items(), key=lambda kv: kv[1])),
+            jit_threshold=vm.jit_threshold)
+
+    def _held_at(self, fiber) -> tuple:
+        """(offset, in-flight stack) of the instruction whose signal a catchpoint holds,
+        when `fiber` raised it: the stop is shown *at* that instruction, an Emit's payload
+        still on the stack. (None, ()) otherwise (no held signal, or fuel ran out)."""
+        vm = self.vm
+        held = vm.held_signal
+        if held is None or held[0] is not fiber or vm.held_ip is None or not fiber.frames:
+            return None, ()
+        func = fiber.frames[-1].func
+        entry = func.decoded[vm.held_ip] if vm.held_ip < len(func.decoded) else None
+        emits = entry is not None and OPCODES[func.code[vm.held_ip]].name in ("Emit", "EmitWide")
+        return vm.held_ip, ((preview(held[2], PREVIEW),) if emits else ())
 
     def _code_lines(self, func) -> tuple:
         """The disassembly of `func`, computed once per function."""
@@ -136,9 +171,15 @@ class Views:
             tp = f.parent if f.parent is not None else f.creator
             if tp is not None:
                 children.setdefault(tp.id, []).append(f.id)
+        # The fibers blocked in fiber/resume: every resumer up the chain from the running one.
+        waiting = {}
+        g = vm.current
+        while g is not None and g.parent is not None and g.parent.child is g:
+            waiting[g.parent.id] = g.id
+            g = g.parent
         out = []
+        names = vm.registry.names
         for f in fibers:
-            names = vm.registry.names
             out.append(FiberInfo(
                 f.id, f.function_name, f.status, f.mask, tuple(names(f.mask)), vm.live_fuel(f),
                 f.bits, tuple(names(f.bits)), preview(f.value, 80),
@@ -146,7 +187,7 @@ class Views:
                 f.creator.id if f.creator is not None else None,
                 tuple(children.get(f.id, ())), f.child.id if f.child is not None else None,
                 len(f.frames), f.caught_by.id if f.caught_by is not None else None,
-                f is vm.current))
+                f is vm.current, f.fuel_given, waiting.get(f.id)))
         return tuple(out)
 
     def _bp_info(self, bp: Breakpoint) -> BreakpointInfo:
@@ -156,7 +197,12 @@ class Views:
                               bp.line if bp.kind == "line" else None)
 
     def _function_tiers(self) -> tuple:
-        jit = self.vm.jit
+        vm = self.vm
+        jit = vm.jit
+        if jit is None and vm.jit_threshold and vm.main is not None:
+            # The engine is made at the first compile: until then every function waits.
+            return tuple((f.name, "interp", f"{f.calls} of {vm.jit_threshold} calls before it compiles")
+                         for f in vm.main.all_functions() if f is not vm.main)
         if jit is None or not hasattr(jit, "stats"):
             return ()
         try:

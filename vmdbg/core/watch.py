@@ -12,7 +12,7 @@ WATCH_FUEL = 100_000
 
 # VM fields a watch run may disturb; saved before and put back after.
 _SAVED = ("current", "tick", "fuel_tick", "fuel_dirty", "halted", "status", "result", "uncaught",
-          "error_site", "held_signal", "catch_bits", "stop_reason", "next_fiber_id", "run_limit",
+          "error_site", "held_signal", "held_ip", "catch_bits", "stop_reason", "next_fiber_id", "run_limit",
           "output_size", "pause_requested", "run_target", "max_instructions")
 
 
@@ -58,7 +58,9 @@ def evaluate(vm, frame, expression: str, patches_of=None):
     saved_signals = (dict(registry.bits), registry.next_user)
     try:
         main = compile_watch(vm, expression, names)
-    except SourceError as e:
+    except Exception as e:          # SourceError, or the verifier refusing the code
+        if not isinstance(e, SourceError):
+            return False, f"internal error: {type(e).__name__}: {e}"
         if "cannot assign to immutable binding" in e.message and any(f"'{n}'" in e.message for n in names):
             return False, "watch-error: a watch cannot assign a local"
         return False, f"{e.phase} error: {e.message}"

@@ -71,6 +71,9 @@ def jit_listing(name: str):
     def run(session):
         jit = session.vm.jit
         if jit is None or not hasattr(jit, "listings"):
+            if session.vm.jit_threshold:
+                return JitListing(name, None, f"{name} has not compiled yet: it compiles at call "
+                                              f"{session.vm.jit_threshold}")
             return JitListing(name, None, "no listings: the JIT is off (start with --jit N)")
         funcs = [f for f in program_functions(session.vm) if f.name == name]
         for func in funcs:

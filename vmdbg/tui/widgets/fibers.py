@@ -125,6 +125,10 @@ class FibersView(Tree, Panel):
         text.append(f"#{f.id} {clean(f.function, 24)}",
                     component_style(self, name_style) if name_style else "")
         self._part(text, f" {f.status}", f"fibers--status-{f.status}", before and before.status != f.status)
+        if f.waiting_for is not None:
+            # Alive but not running: blocked in fiber/resume until that fiber yields or ends.
+            self._part(text, f" waiting on #{f.waiting_for}", "fibers--dim",
+                       before and before.waiting_for != f.waiting_for)
         if f.fuel is not None:
             self._part(text, f" fuel {f.fuel}", "fibers--fuel", before and before.fuel != f.fuel)
         if f.mask:

@@ -39,7 +39,10 @@ class FuelHistory:
                     series.pop()
                 series.append((tick, fuel))
                 del series[:-MAX_SAMPLES]
-            self.budget[fid] = max(self.budget.get(fid, 0), fuel)
+        for f in snapshot.fibers:
+            if f.fuel is not None:
+                # The budget the program set; a fuel above it (set again) raises the mark.
+                self.budget[f.id] = max(f.fuel_budget or 0, f.fuel)
         shown = snapshot.fiber_id
         if shown in fuels:
             self.tracked = shown

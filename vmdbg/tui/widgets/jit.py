@@ -48,6 +48,7 @@ class JitView(Vertical, Panel):
         super().__init__(**kwargs)
         self.border_title = "JIT"
         self.functions: tuple | None = None
+        self.threshold: int | None = None
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="jit-functions", cursor_type="row", zebra_stripes=True)
@@ -56,16 +57,19 @@ class JitView(Vertical, Panel):
         yield ListingView(id="jit-listing")
 
     def show(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
-        if snapshot.functions == self.functions:
+        if snapshot.functions == self.functions and snapshot.jit_threshold == self.threshold:
             return
+        self.threshold = snapshot.jit_threshold
         self.functions = snapshot.functions
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
         for name, tier, reason in snapshot.functions:
             table.add_row(clean(name, 40), tier, clean(reason, 200))
-        if not snapshot.functions:
+        if not snapshot.jit_threshold:
             retitle(self, subtitle="the JIT is off: start with  vmdbg FILE --jit 10")
+        elif not snapshot.functions:
+            retitle(self, subtitle=f"the JIT is on (--jit {snapshot.jit_threshold}): no function yet")
         else:
             compiled = sum(1 for _, tier, _ in snapshot.functions if tier != "interp")
             retitle(self, subtitle=f"{compiled} of {len(snapshot.functions)} compiled")
