@@ -77,6 +77,7 @@ class BreakpointTable:
         self.vm.catch_bits = bits
 
     def remove_breakpoint(self, bp_id: int) -> bool:
+        """Remove breakpoint `bp_id`; False if there is none."""
         bp = self.breakpoints.pop(bp_id, None)
         if bp is None:
             return False
@@ -87,6 +88,7 @@ class BreakpointTable:
         return True
 
     def enable_breakpoint(self, bp_id: int, enabled: bool = True) -> bool:
+        """Enable or disable breakpoint `bp_id` (it keeps its hits); False if there is none."""
         bp = self.breakpoints.get(bp_id)
         if bp is None or bp.enabled == enabled:
             return bp is not None

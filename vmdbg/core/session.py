@@ -62,11 +62,13 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
 
     @classmethod
     def from_file(cls, path: str, **options) -> "Session":
-        """Load a program file; raises SourceError (read/compile) or OSError/UnicodeError."""
+        """Load a program file; raises SourceFileError (missing, unreadable, not UTF-8) or
+        SourceError (read or compile error, FILE:LINE:COL)."""
         return cls(read_source(path), path, path=path, **options)
 
     @classmethod
     def from_source(cls, text: str, filename: str = "<source>", **options) -> "Session":
+        """Load program text; raises SourceError (read or compile error, FILE:LINE:COL)."""
         return cls(text, filename, **options)
 
     def _make_vm(self, text: str) -> VM:
@@ -115,12 +117,14 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         return self.snapshot()
 
     def select_frame(self, index: int) -> "Snapshot":
+        """Show frame `index` (0: innermost) of the shown fiber: locals, stack and source."""
         fiber = self._shown_fiber()
         n = len(fiber.frames) if fiber is not None else 0
         self.selected_frame = max(0, min(int(index), max(n - 1, 0)))
         return self.snapshot()
 
     def select_fiber(self, fiber_id: int | None) -> "Snapshot":
+        """Inspect fiber `fiber_id` (None: the running one); its innermost frame is shown."""
         vm = self.vm
         if fiber_id is None or (vm.current is not None and fiber_id == vm.current.id):
             self.selected_fiber = None
@@ -132,12 +136,14 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         return self.snapshot()
 
     def add_watch(self, expression: str) -> "Snapshot":
+        """Evaluate `expression` at every stop (in a throwaway fiber; it never changes the program)."""
         expression = expression.strip()
         if expression and expression not in self.watches:
             self.watches.append(expression)
         return self.snapshot()
 
     def remove_watch(self, expression: str) -> "Snapshot":
+        """Stop evaluating `expression` at every stop."""
         if expression in self.watches:
             self.watches.remove(expression)
         return self.snapshot()
@@ -149,4 +155,5 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         return ok, (preview(value, PREVIEW) if ok else value)
 
     def source_lines(self) -> list[str]:
+        """The program's source, a line at a time."""
         return self.text.splitlines()

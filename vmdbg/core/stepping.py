@@ -13,6 +13,7 @@ class Stepping(ForwardEngine):
     """Session part: the forward commands."""
 
     def continue_(self) -> "Snapshot":
+        """Run until a breakpoint, a catchpoint, a pause or the end."""
         self._begin()
         if self.reason == "entry" and self.vm.tick == 0:
             # The program starts here: a breakpoint on its first instruction counts.

@@ -49,6 +49,7 @@ class TimeTravel:
             self.patches.reapply(lifted)
 
     def step_back(self) -> "Snapshot":
+        """Go back one instruction (one tick)."""
         if self.vm.tick == 0:
             self.message = "already at the start"
             return self.snapshot()
