@@ -221,7 +221,7 @@ class LSet:
         return values_equal(self, other)
 
     def __hash__(self):
-        return hash(frozenset(self.s))
+        return _bounded_hash(self, _HASH_DEPTH)
 
     def __repr__(self) -> str:
         return preview(self)
@@ -260,26 +260,37 @@ class BoolKey:
 _HASH_DEPTH = 32
 
 
-def _bounded_hash(v, depth: int) -> int:
+def _bounded_hash(v, depth: int, memo: dict | None = None) -> int:
+    # memo: (id, depth) -> hash for this one computation, so a value that shares its parts
+    # (`(push a a)` twice, a tower of [d d]) costs its distinct nodes, not its paths.
     t = type(v)
+    if depth <= 0:
+        return 0x5E9 if t is not Struct else 0x5B7
+    if memo is None:
+        memo = {}
+    key = (id(v), depth)
+    h = memo.get(key)
+    if h is not None:
+        return h
     if t is Pair or t is Array:
-        if depth <= 0:
-            return 0x5E9
         items = v.items if t is Array else v
-        return hash(tuple(_hash_part(x, depth - 1) for x in items))
-    if t is Struct:
-        if depth <= 0:
-            return 0x5B7
-        return hash(frozenset((_hash_part(k, depth - 1), _hash_part(x, depth - 1))
-                              for k, x in v.d.items()))
-    return hash(hash_key(v))
+        h = hash(tuple(_hash_part(x, depth - 1, memo) for x in items))
+    elif t is Struct:
+        h = hash(frozenset((_hash_part(k, depth - 1, memo), _hash_part(x, depth - 1, memo))
+                           for k, x in v.d.items()))
+    elif t is LSet:
+        h = hash(frozenset(_hash_part(k, depth - 1, memo) for k in v.s))
+    else:
+        h = hash(hash_key(v))
+    memo[key] = h
+    return h
 
 
-def _hash_part(v, depth: int):
+def _hash_part(v, depth: int, memo: dict):
     """What stands for `v` inside a container's hash: itself, or its bounded hash."""
     t = type(v)
-    if t is Pair or t is Array or t is Struct:
-        return _bounded_hash(v, depth)
+    if t is Pair or t is Array or t is Struct or t is LSet:
+        return _bounded_hash(v, depth, memo)
     return hash_key(v)
 
 
@@ -298,9 +309,30 @@ def sorted_members(s) -> list:
     iterating a set gives the same result in every run despite hash randomisation."""
     items = [unkey(k) for k in s]
     try:
-        return sorted(items, key=_order_key)
+        return _with_order_memo(_sort_members, items)
     except RecursionError:
         return items
+
+
+def _sort_members(items: list) -> list:
+    return sorted(items, key=_order_key)
+
+
+# id -> order key of the containers met while one value is printed or sorted (see
+# _with_order_memo): each container is previewed for ordering once, not once per path.
+_order_memo: dict | None = None
+
+
+def _with_order_memo(fn, *args):
+    """Run fn(*args) with the order-key memo on (the outermost call owns and drops it)."""
+    global _order_memo
+    if _order_memo is not None:
+        return fn(*args)
+    _order_memo = {}
+    try:
+        return fn(*args)
+    finally:
+        _order_memo = None
 
 
 def _order_key(v):
@@ -318,7 +350,13 @@ def _order_key(v):
         return (4, v.name)
     if t is Symbol:
         return (5, v.name)
-    return (6, preview(v, 200))
+    memo = _order_memo
+    if memo is None:
+        return (6, preview(v, 200))
+    key = memo.get(id(v))
+    if key is None:
+        key = memo[id(v)] = (6, preview(v, 200))
+    return key
 
 
 def unkey(k):
@@ -390,7 +428,11 @@ def values_equal(a, b) -> bool:
         raise LispError("stack-overflow", "=: value nested too deeply (or it contains itself)") from None
 
 
-def _equal(a, b) -> bool:
+def _equal(a, b, same: set | None = None) -> bool:
+    # same: (id, id) pairs already found equal in this comparison, so values that share
+    # their parts compare in time proportional to their distinct nodes. Only finished
+    # comparisons are remembered: a value that contains itself still recurses until the
+    # RecursionError values_equal turns into :stack-overflow.
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return a is b
@@ -398,24 +440,33 @@ def _equal(a, b) -> bool:
         return a == b
     if a is b:
         return True
-    if ta is Array and tb is Array:
-        x, y = a.items, b.items
-        return len(x) == len(y) and all(_equal(p, q) for p, q in zip(x, y))
-    if ta is Pair and tb is Pair:
-        while type(a) is Pair and type(b) is Pair:
-            if not _equal(a.first, b.first):
-                return False
-            a, b = a.rest, b.rest
-        return _equal(a, b)
-    if ta is Struct and tb is Struct:
-        if a.d.keys() != b.d.keys():
-            return False
-        return all(_equal(v, b.d[k]) for k, v in a.d.items())
-    if ta is LSet and tb is LSet:
-        return a.s == b.s
     if ta is str and tb is str:
         return a == b
-    return False
+    if ta is not tb or ta not in _CONTAINERS:
+        return False
+    if same is None:
+        same = set()
+    pair = (id(a), id(b))
+    if pair in same:
+        return True
+    if ta is Array:
+        x, y = a.items, b.items
+        equal = len(x) == len(y) and all(_equal(p, q, same) for p, q in zip(x, y))
+    elif ta is Pair:
+        equal = True
+        while type(a) is Pair and type(b) is Pair:
+            if not _equal(a.first, b.first, same):
+                equal = False
+                break
+            a, b = a.rest, b.rest
+        equal = equal and _equal(a, b, same)
+    elif ta is Struct:
+        equal = a.d.keys() == b.d.keys() and all(_equal(v, b.d[k], same) for k, v in a.d.items())
+    else:
+        equal = a.s == b.s
+    if equal:
+        same.add(pair)
+    return equal
 
 
 _CONTAINERS = (Array, Pair, Struct, LSet)
@@ -445,14 +496,19 @@ def _fmt_float(f: float) -> str:
     return r
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None), Keyword, Symbol))
+
+
 def display(v) -> str:
     """The display form used by `print`, `println` and `string` (Elle's rules)."""
-    return _print(v, False, None)
+    if type(v) in _SCALARS:
+        return _print(v, False, None)
+    return _with_order_memo(_print, v, False, None)
 
 
 def literal(v) -> str:
     """The literal form: strings quoted, keywords with colons (used by debugger previews)."""
-    return _print(v, True, None)
+    return _with_order_memo(_print, v, True, None)
 
 
 def preview(v, limit: int = 200) -> str:
@@ -461,7 +517,7 @@ def preview(v, limit: int = 200) -> str:
     Printing stops early once the budget is used, so previewing a 1,000,000-element
     array costs the same as a 3-element one."""
     budget = [limit]
-    s = _print(v, True, budget)
+    s = _with_order_memo(_print, v, True, budget)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

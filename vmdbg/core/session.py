@@ -73,7 +73,12 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
 
     def _make_vm(self, text: str) -> VM:
         vm = VM(max_depth=self.max_depth, jit=self.jit, **self.vm_options)
-        vm.load(text, self.filename)
+        try:
+            vm.load(text, self.filename)
+        except VMBug as e:
+            # The verifier refused what the compiler made (a compiler bug): still the
+            # documented SourceError, so no front end shows a traceback.
+            raise SourceError("compile", f"internal error: {e}", self.filename, 1, 1) from e
         if self.fuel is not None:
             vm.set_fuel(self.fuel)
         self.history.clear()
