@@ -177,6 +177,8 @@ class ControlForms:
         if bits is None:
             self.compile_call(form, tail)
             return
+        if bits == 0:
+            self.error_at(items[1], "emit: no signal bits (name at least one signal, like :yield)")
         fs = self.fs
         if len(items) == 3:
             self.compile(items[2])

@@ -39,6 +39,7 @@ class Compiler(ControlForms):
         self.primitives = primitives
         self.fs: FunctionState | None = None
         self.special = {name: getattr(self, "compile_" + name) for name in SPECIAL_FORMS}
+        self.def_mutable = False        # the def being compiled is a var (store_def_name)
 
     # -- entry -------------------------------------------------------------
 
@@ -343,6 +344,9 @@ class Compiler(ControlForms):
         target = items[1]
         if target.kind == "atom" and type(target.value) is not Symbol:
             self.malformed(form, items[0].value.name, f"({items[0].value.name} name value)")
+        if target.is_symbol("&") or target.is_symbol("&opt"):
+            self.error_at(target, f"{items[0].value.name}: {target.value.name} cannot be a name")
+        self.def_mutable = items[0].is_symbol("var")
         if len(items) == 3:
             value = items[2]
             if target.is_symbol() and value.kind == "list" and value.value and value.value[0].is_symbol("fn"):
@@ -363,7 +367,9 @@ class Compiler(ControlForms):
         fs = self.fs
         name = name.lstrip("@")
         if fs.enclosing is None and len(fs.scopes) == 1:
-            g = self.module.lookup(name)
+            # Top-level defs were declared before compiling; one inside an expression
+            # (`(println (def x 1))`, a begin in a def's value) is declared here.
+            g = self.module.globals.get(name) or self.module.define(name, self.def_mutable)
             fs.emit("StoreGlobal", g.index)
             return
         b = fs.lookup_here(name)

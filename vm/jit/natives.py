@@ -40,7 +40,12 @@ def fold(t, op, start: Val, args) -> Val:
 
 
 def native_add(t, args):
-    return fold(t, lambda x, y: t.arith("add", x, y), U.const_int(0), args)
+    # From the first argument, as the interpreter sums: 0 + -0.0 would lose the sign.
+    if not args:
+        return U.const_int(0)
+    if len(args) == 1:
+        return t.int_or_float("pos", args[0], U.const_int(0), lambda a, _: a, lambda a, _: a)
+    return fold(t, lambda x, y: t.arith("add", x, y), args[0], args[1:])
 
 
 def native_mul(t, args):

@@ -41,6 +41,8 @@ def qq_append(vm, *parts):
 
 @primitive("%list->array", 2, 2)
 def list_to_array(vm, lst, mutable):
+    if lst is not EMPTY and type(lst) is not Pair:
+        raise LispError("type-error", f"%list->array: expected a list, got {preview(lst, 60)}")
     return Array(list(lst), mutable is True)
 
 
@@ -48,6 +50,8 @@ def list_to_array(vm, lst, mutable):
 def shape_like(vm, model, out):
     """Give `out` (an @array) the shape of `model`: a list for lists, else an array of
     the model's mutability."""
+    if type(out) is not Array:
+        raise LispError("type-error", f"%shape-like: expected an array, got {preview(out, 60)}")
     if model is EMPTY or type(model) is Pair:
         return list_from(out.items)
     if type(model) is Array and model.mutable:
