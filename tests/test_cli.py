@@ -150,3 +150,31 @@ def test_every_example_runs_clean(name, capsys):
         pytest.skip("not a program")
     status, out, err = run_cli(capsys, "run", os.path.join(ROOT, "vmdbg", "examples", name))
     assert status == 0, err
+
+
+def test_version_names_the_package_and_its_runtime(capsys):
+    status, out, err = run_cli(capsys, "--version")
+    assert status == 0 and out.startswith("vmdbg 0.") and "textual " in out and "llvmlite " in out
+
+
+def test_subcommand_help_shows_its_own_usage_and_true_defaults(capsys):
+    status, out, err = run_cli(capsys, "jit", "-h")
+    assert status == 0
+    assert out.startswith("usage: vmdbg jit [-h]")
+    assert "default 1)" in " ".join(out.split())          # --jit's default for `vmdbg jit`
+    status, out, err = run_cli(capsys, "run", "--fuel", "x", "f.lisp")
+    assert status == 2 and err.startswith("usage: vmdbg run ")
+    status, out, err = run_cli(capsys, "--help")
+    assert "takes --jit N (default 0), --fuel N" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("program, status", [("(println 1)", 0), ("(println (/ 1 0))", 1)])
+def test_the_debugger_exits_with_the_programs_status(tmp_path, monkeypatch, program, status):
+    from vmdbg.cli import open_debugger
+    from vmdbg.tui.app import DebuggerApp
+
+    def run_to_the_end_and_quit(app):          # what a user does: continue, then q
+        app.session.continue_()
+
+    monkeypatch.setattr(DebuggerApp, "run", run_to_the_end_and_quit)
+    assert open_debugger(write(tmp_path, "p.lisp", program)) == status

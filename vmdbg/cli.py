@@ -12,10 +12,28 @@ from vmdbg.core.source import (EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USA
                                SourceFileError, demo_path, positive_int, read_source)
 
 
+def version_text() -> str:
+    """`vmdbg --version`: this package's version and the runtime libraries it uses."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    python = ".".join(str(n) for n in sys.version_info[:3])
+    return (f"vmdbg {of('vmdbg')} (Python {python}, textual {of('textual')}, "
+            f"llvmlite {of('llvmlite')}, pygments {of('pygments')})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.",
                                 usage="vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]   (the debugger)\n"
-                                      "       vmdbg {run,dis,trace,jit,screenshot} ...")
+                                      "       vmdbg {run,dis,trace,jit,screenshot,dap} ...")
+    p.add_argument("--version", action="version", version=version_text())
+    p.epilog = ("the debugger (vmdbg [FILE]) takes --jit N (default 0), --fuel N and --max-depth N; "
+                "each command has its own --help")
     sub = p.add_subparsers(dest="command")
 
     def common(sp, jit=0):
@@ -35,18 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     # `run` tiers up at the 10th call (DESIGN's default); `trace` shows every instruction,
     # so it stays interpreted unless asked.
-    common(sub.add_parser("run", help="run a program headless; its output goes to stdout"), jit=10)
-    sub.add_parser("screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
-    sp = sub.add_parser("dis", help="disassemble every function")
+    common(sub.add_parser("run", prog="vmdbg run", help="run a program headless; its output goes to stdout"), jit=10)
+    sub.add_parser("screenshot", prog="vmdbg screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
+    sub.add_parser("dap", prog="vmdbg dap", help="serve the Debug Adapter Protocol for editors (see: vmdbg dap -h)")
+    sp = sub.add_parser("dis", prog="vmdbg dis", help="disassemble every function")
     sp.add_argument("file")
-    sp = sub.add_parser("trace", help="one line per instruction: the stack, then the instruction")
+    sp = sub.add_parser("trace", prog="vmdbg trace", help="one line per instruction: the stack, then the instruction")
     common(sp)
     sp.add_argument("--limit", type=positive_int, default=100_000, metavar="N",
                     help="stop after N instructions (default 100000)")
-    sp = sub.add_parser("jit", help="run with the JIT (--jit 1 unless given), then print each compiled "
+    sp = sub.add_parser("jit", prog="vmdbg jit", help="run with the JIT (--jit 1 unless given), then print each compiled "
                                     "function's bytecode, optimised LLVM IR and assembly")
-    common(sp)
-    sp.set_defaults(jit=1)
+    common(sp, jit=1)
     return p
 
 
@@ -240,7 +258,8 @@ def open_debugger(path: str, **options) -> int:
         # One endless instruction ignores pause; do not wait for it at interpreter exit.
         sys.stdout.flush()
         os._exit(EXIT_OK)
-    return EXIT_OK
+    # The program failed while it was being debugged: say so, as `vmdbg run` would.
+    return EXIT_RUNTIME if session.exit_status() == 1 else EXIT_OK
 
 
 def cmd_jit(args) -> int:
@@ -282,6 +301,12 @@ def main(argv=None) -> int:
     if argv and argv[0] == "screenshot":
         from vmdbg.screenshot import main as screenshot
         return screenshot(argv[1:])
+    if argv and argv[0] == "dap":
+        from vmdbg.dap.main import main as dap
+        return dap(argv[1:])
+    if argv and argv[0] in ("--version", "-V"):
+        print(version_text())
+        return EXIT_OK
     if argv and argv[0] in ("--jit", "--fuel", "--max-depth"):
         return cmd_default(argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help") and not argv[0].startswith("-")):

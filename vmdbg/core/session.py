@@ -159,6 +159,14 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         ok, value = evaluate(self.vm, frame, expression, self._lift_patches)
         return ok, (preview(value, PREVIEW) if ok else value)
 
+    def exit_status(self) -> int | None:
+        """The status `vmdbg run` exits with for the program as it stands: 0 finished, 1 an
+        uncaught error, fuel run out or an uncaught signal; None while it can go on."""
+        vm = self.vm
+        if not vm.halted:
+            return None
+        return 0 if vm.status == "finished" else 1
+
     def source_lines(self) -> list[str]:
         """The program's source, a line at a time."""
         return self.text.splitlines()
