@@ -479,9 +479,12 @@ def test_help_lists_the_live_bindings():
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = app.screen.query_one("#help-left").content.plain + app.screen.query_one("#help-right").content.plain
+        pages = len(app.pages)
         for key in GLOBAL_KEYS:
-            assert key.description in text
+            page = int(key.id.removeprefix("page_")) if key.group == "Pages" else 0
+            assert (key.description in text) == (page <= pages), key.id
         assert "s, f11" in text and "shift+f11" in text
+        assert "$VMDBG_KEYS" in text
         await press(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
     drive(app, script)
@@ -516,6 +519,80 @@ def test_bindings_are_remapped_from_the_config_file(tmp_path):
         await press(pilot, "question_mark")
         text = app.screen.query_one("#help-left").content.plain
         assert "g             Step into (line)" in text
+    drive(app, script)
+
+
+def test_a_remap_keeps_the_footer_and_the_top_bar_true_and_warns_of_a_stolen_key(tmp_path):
+    config = tmp_path / "keys.toml"
+    config.write_text('[keys]\nstep_over = "j"\ncontinue = "g,f5"\nquit = "s"\n')
+    app = DebuggerApp(Session.from_file(DEMO), keymap_path=str(config), cursor_blink=False)
+
+    async def script(pilot):
+        await settle(pilot)
+        footer = [(k.key, k.description) for k in app.query("FooterKey")]
+        assert footer[:4] == [("f11", "Step into (line)"), ("j", "Step over"), ("f", "Step out"),
+                              ("g", "Continue")]                  # in order, with the keys in effect
+        assert ("s", "Quit") in footer
+        bar = app.part("#pagebar").render().plain
+        assert "f11 step · j over · g continue · b breakpoint" in bar
+        warnings = [n.message for n in app._notifications]
+        assert f"{config}: s is now quit; step_into keeps f11" in warnings
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Quit") == 1
+        await press(pilot, "j")
+        assert app.snapshot.tick > 0
+    drive(app, script, size=(160, 40))
+
+
+def test_the_palette_shows_the_key_the_footer_shows():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        helps = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert helps["Step into (line)"] == "key: s" and helps["Quit"] == "key: q"
+        assert [c.title for c in app.get_system_commands(app.screen)].count("Quit") == 1
+    drive(app, script)
+
+
+def test_the_breakpoint_editor_starts_each_breakpoint_afresh():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        await press(pilot, "B")
+        editor = app.screen
+        assert isinstance(editor, BreakpointEditor)
+        field = lambda i: editor.query_one(f"#{i}")
+        field("bp-where").value = "37"
+        field("bp-log").value = "i={i}"
+        await press(pilot, "enter")
+        assert [(b.line, b.log_message) for b in app.snapshot.breakpoints] == [(37, "i={i}")]
+        assert field("bp-log").value == "" and field("bp-where").value == ""
+        field("bp-where").value = "38"
+        await press(pilot, "enter")
+        assert [(b.line, b.log_message) for b in app.snapshot.breakpoints] == [(37, "i={i}"), (38, None)]
+        field("bp-where").value = "38"
+        await press(pilot, "enter")                 # the same again is refused, and said
+        assert len(app.snapshot.breakpoints) == 2
+        assert any("already set" in n.message for n in app._notifications)
+    drive(app, script)
+
+
+def test_a_breakpoint_far_below_stays_in_view_and_frame_keys_say_when_there_is_nowhere_to_go():
+    app = stopped_app(DEMO)
+
+    async def script(pilot):
+        source = app.part(SourceView)
+        source.focus()
+        await press(pilot, *["down"] * 40)
+        line = source.cursor_line
+        await press(pilot, "b")
+        assert line in {b.line for b in app.snapshot.breakpoints}
+        top = int(source.scroll_y)
+        assert top <= line - 1 < top + source.scrollable_content_region.height
+        await press(pilot, "d")
+        assert any("innermost frame" in n.message for n in app._notifications)
+        await press(pilot, "u")
+        assert any("outermost frame" in n.message for n in app._notifications)
     drive(app, script)
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingsMap
 from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -14,7 +15,8 @@ from textual.widgets import Footer, Static
 
 from vmdbg.tui import commands
 from vmdbg.tui.driver import Job, SessionDriver
-from vmdbg.tui.keys import GLOBAL_KEYS, global_bindings, load_keymap
+from vmdbg.tui.keys import (GLOBAL_KEYS, KEYS_BY_ID, config_path, effective_keys, global_bindings,
+                            load_keymap)
 from vmdbg.tui.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
                             SelectFrame, ShowJitFunction, Stopped, ToggleBreakpoint)
 from vmdbg.tui.screens import BreakpointEditor, BreakpointRequest, HelpScreen, WatchPrompt
@@ -89,9 +91,20 @@ class DebuggerApp(App):
             known = {k.id for k in GLOBAL_KEYS} | {b.id for _, w in self.panel_bindings()
                                                     for _, b in w._bindings if b.id}
             keymap, problems = load_keymap(self.keymap_path, known)
-            if keymap:
-                self.set_keymap(keymap)
-            for problem in problems:
+            # Global keys are rebuilt in their own order (so the footer keeps its order and
+            # shows the key in effect); the panels' remaps go through Textual's keymap.
+            keys, clashes = effective_keys(keymap, self.keymap_path or config_path())
+            ours = BindingsMap(global_bindings(keys))
+            for key, bindings in self._bindings.key_to_bindings.items():
+                for b in bindings:              # Textual's own (the palette's ctrl+p...)
+                    if b.id not in KEYS_BY_ID and key not in ours.key_to_bindings:
+                        ours.key_to_bindings.setdefault(key, []).append(b)
+            self._bindings = ours
+            panel_map = {i: ks for i, ks in keymap.items() if i not in KEYS_BY_ID}
+            if panel_map:
+                self.set_keymap(panel_map)
+            self.refresh_bindings()
+            for problem in problems + clashes:
                 self.notify(problem, title="keys.toml", severity="warning")
         self.apply_size(self.size.width, self.size.height)
         self.watch_page()
@@ -119,7 +132,10 @@ class DebuggerApp(App):
         main = self.part("#main")
         page_id = self.pages[min(self.page, len(self.pages)) - 1][0]
         main.set_classes(f"-page-{page_id}" + (" -compact" if self.compact else ""))
-        hint = "" if self.compact else "  s step · n over · c continue · b breakpoint · ? help"
+        hint = "" if self.compact else "  " + " · ".join(
+            f"{self.first_key(i)} {word}" for i, word in
+            (("step_into", "step"), ("step_over", "over"), ("continue", "continue"),
+             ("toggle_breakpoint", "breakpoint"), ("help", "help")) if self.first_key(i))
         self.part(PageBar).set_pages(self.pages, page_id, hint)
 
     def watch_state(self, old: str, new: str) -> None:
@@ -210,12 +226,20 @@ class DebuggerApp(App):
             self.submit(Job("toggle_breakpoint", commands.toggle_line(line)))
 
     def action_frame_up(self) -> None:
-        if self.snapshot is not None:
-            self.run_session("select_frame", self.snapshot.selected_frame + 1)
+        snap = self.snapshot
+        if snap is not None:
+            if snap.selected_frame + 1 >= snap.frame_count:
+                self.notify("already at the outermost frame" if snap.frame_count else "no frames")
+                return
+            self.run_session("select_frame", snap.selected_frame + 1)
 
     def action_frame_down(self) -> None:
-        if self.snapshot is not None:
-            self.run_session("select_frame", max(0, self.snapshot.selected_frame - 1))
+        snap = self.snapshot
+        if snap is not None:
+            if snap.selected_frame == 0:
+                self.notify("already at the innermost frame" if snap.frame_count else "no frames")
+                return
+            self.run_session("select_frame", snap.selected_frame - 1)
 
     def action_add_watch(self) -> None:
         def added(expression: str | None) -> None:
@@ -303,12 +327,22 @@ class DebuggerApp(App):
 
     # -- command palette ------------------------------------------------------------
 
+    def first_key(self, binding_id: str) -> str:
+        """The key shown for a global binding: the first of its keys in effect ("" if none)."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for b in bindings:
+                if b.id == binding_id:
+                    return b.key_display or self.get_key_display_for(b.key)
+        return ""
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        keys = {b.id: key for key, bs in self._bindings.key_to_bindings.items() for b in bs if b.id}
+        ours = {k.description for k in GLOBAL_KEYS}
+        for command in super().get_system_commands(screen):
+            if command.title not in ours:       # Textual's own Quit: ours says its key
+                yield command
         for k in GLOBAL_KEYS:
-            key = self.get_key_display_for(keys.get(k.id, k.keys.split(",")[0]))
-            yield SystemCommand(k.description, f"key: {key}",
+            key = self.first_key(k.id)
+            yield SystemCommand(k.description, f"key: {key}" if key else "no key",
                                 lambda action=k.action: self.call_later(self.run_action, action))
 
     def get_key_display_for(self, key: str) -> str:

@@ -63,10 +63,40 @@ GLOBAL_KEYS = (
 KEYS_BY_ID = {k.id: k for k in GLOBAL_KEYS}
 
 
-def global_bindings() -> list[Binding]:
-    """Textual bindings for GLOBAL_KEYS (the footer shows the main ones)."""
-    return [Binding(k.keys, k.action, k.description, show=k.footer, id=k.id,
-                    key_display=_short_display(k.keys)) for k in GLOBAL_KEYS]
+def global_bindings(keys: dict[str, str] | None = None) -> list[Binding]:
+    """Textual bindings for GLOBAL_KEYS, with `keys` (id -> "k1,k2", from effective_keys)
+    in place of the defaults; the footer shows the main ones, in this order, by their
+    first key."""
+    keys = keys or {}
+    out = []
+    for k in GLOBAL_KEYS:
+        chosen = keys.get(k.id, k.keys)
+        if chosen:
+            out.append(Binding(chosen, k.action, k.description, show=k.footer, id=k.id,
+                               key_display=_short_display(chosen)))
+    return out
+
+
+def effective_keys(keymap: dict[str, str], path: str = "keys.toml") -> tuple[dict[str, str], list[str]]:
+    """(id -> keys in effect, problems) for the global bindings after the user's remap.
+
+    A key the remap gives to one binding is taken from any other that had it by default,
+    and the user is told: `quit = "s"` makes s quit, and Step into keeps only f11."""
+    keys = {k.id: keymap.get(k.id, k.keys).split(",") for k in GLOBAL_KEYS}
+    problems = []
+    for binding_id, wanted in keymap.items():
+        if binding_id not in keys:
+            continue                    # a panel's binding: Textual's keymap handles it
+        for key in wanted.split(","):
+            for other, theirs in keys.items():
+                if other != binding_id and key in theirs:
+                    if other in keymap:
+                        problems.append(f"{path}: {key} is given to both {binding_id} and {other}")
+                        continue
+                    theirs.remove(key)
+                    left = ", ".join(theirs) or "no key at all"
+                    problems.append(f"{path}: {key} is now {binding_id}; {other} keeps {left}")
+    return {i: ",".join(ks) for i, ks in keys.items()}, problems
 
 
 def _short_display(keys: str) -> str:

@@ -50,7 +50,10 @@ class HelpScreen(ModalScreen):
         keys = live_keys(app, app._keymap)
         left, right = Text(), Text()
         group = None
+        pages = len(app.pages)
         for k in GLOBAL_KEYS:
+            if k.group == "Pages" and int(k.id.removeprefix("page_")) > pages:
+                continue                # only the pages this terminal size has
             text = left if k.group in self.LEFT_GROUPS else right
             if k.group != group:
                 group = k.group
@@ -82,7 +85,7 @@ class HelpScreen(ModalScreen):
             right.append(f"{does}\n")
         right.append("\nctrl+p: the command palette lists every action.\n")
         path = config_path().replace(os.path.expanduser("~"), "~", 1)
-        right.append(f"Remap keys by binding id in\n{path}\n", "italic")
+        right.append(f"Remap keys by binding id in\n{path}\n(or the file $VMDBG_KEYS names)\n", "italic")
         with Vertical(id="help-box") as box:
             box.border_title = "Help · keys in effect"
             box.border_subtitle = "escape closes"
@@ -228,10 +231,34 @@ class BreakpointEditor(ModalScreen):
         return BreakpointRequest(action, value("bp-where"), value("bp-condition"), value("bp-hits"),
                                  value("bp-log"), bp_id)
 
+    def _add(self) -> None:
+        """Add what the form says, then empty the form: the next breakpoint starts afresh
+        (it would otherwise silently copy this one's condition or log message)."""
+        request = self._form("add")
+        if self._duplicate(request):
+            self.app.notify(f"that breakpoint is already set ({request.where})", severity="warning")
+            return
+        self.app.edit_breakpoint(request)
+        for field_id in ("bp-where", "bp-condition", "bp-hits", "bp-log"):
+            self.query_one(f"#{field_id}", Input).value = ""
+
+    def _duplicate(self, request: BreakpointRequest) -> bool:
+        try:
+            where = parse_where(request.where)
+        except ValueError:
+            return False
+        for bp in self.snapshot.breakpoints if self.snapshot else ():
+            same_place = ((bp.kind == "line" and where.get("line") == bp.line) or
+                          (bp.kind == "function" and where.get("function") == bp.description.removeprefix("function ")))
+            if same_place and (bp.condition or "") == request.condition and \
+                    str(bp.hit_count or "") == request.hit_count and (bp.log_message or "") == request.log_message:
+                return True
+        return False
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "bp-add":
-            self.app.edit_breakpoint(self._form("add"))
+            self._add()
         elif event.button.id == "bp-replace" and self._highlighted() is not None:
             self.app.edit_breakpoint(self._form("replace", self._highlighted()))
         elif event.button.id == "bp-toggle":
@@ -241,7 +268,7 @@ class BreakpointEditor(ModalScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.app.edit_breakpoint(self._form("add"))
+        self._add()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
