@@ -156,6 +156,9 @@ def verify_function(func) -> None:
     if n == 0:
         raise _err(func, 0, "empty code: execution falls off the end")
     instrs = decode_all(func)
+    # Identities of the nested functions, once: a main with 50,000 defns has as many
+    # MakeClosures as children, and a scan per MakeClosure made loading quadratic.
+    children = {id(ch) for ch in func.children}
 
     # Operands, one instruction at a time.
     for off, (info, ops, nxt) in instrs.items():
@@ -186,7 +189,7 @@ def verify_function(func) -> None:
             if type(child) is not CompiledFunction:
                 raise _err(func, off, f"MakeClosure: constant {ops[0]} is not a function "
                                       f"({type(child).__name__})")
-            if not any(child is ch for ch in func.children):
+            if id(child) not in children:
                 raise _err(func, off, f"MakeClosure: function {child.name} is not nested in "
                                       f"{func.name}")
             for j, cap in enumerate(child.captures):
