@@ -223,21 +223,58 @@ def trace_steps(vm, limit: int, out, lines: list, interrupted: list) -> int:
 
 
 def cmd_default(argv) -> int:
-    """`vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]`: the debugger (no FILE: the demo)."""
-    p = argparse.ArgumentParser(prog="vmdbg", description="The debugger on FILE (default: the bundled demo).")
+    """`vmdbg [FILE] [options]`: the debugger (no FILE: the demo)."""
+    p = argparse.ArgumentParser(prog="vmdbg", description="The debugger on FILE (default: the bundled demo). "
+                                "The start-up options run, in order: the saved breakpoints and watches, "
+                                "--break/--catch/--watch, the command file, then --run-to or --tick.")
     p.add_argument("file", nargs="?", default=None)
-    p.add_argument("--jit", type=positive_int, default=0, metavar="N")
+    p.add_argument("--jit", type=positive_int, default=0, metavar="N", help="JIT threshold (default 0: off)")
     p.add_argument("--fuel", type=positive_int, default=None, metavar="N")
     p.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N")
+    p.add_argument("--break", dest="breaks", action="append", default=[], metavar="WHERE",
+                   help="a breakpoint: LINE, FUNCTION, NAME@OFFSET, or with a condition 'LINE if EXPR'")
+    p.add_argument("--catch", action="append", default=[], metavar=":SIGNAL", help="stop when SIGNAL is emitted")
+    p.add_argument("--watch", action="append", default=[], metavar="EXPR", help="evaluate EXPR at every stop")
+    p.add_argument("-x", "--commands", dest="command_file", metavar="FILE",
+                   help="run the debugger commands in FILE, one a line (see README: the command language)")
+    p.add_argument("--run-to", type=positive_int, default=None, metavar="LINE", help="then run to LINE")
+    p.add_argument("--tick", type=positive_int, default=None, metavar="N", help="then go to tick N")
+    p.add_argument("--clean", action="store_true",
+                   help="start without the breakpoints and watches saved for this program (and save none)")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
-    return open_debugger(args.file or demo_path(), jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
+    lines = [("--break", 0, f"break {w}") for w in args.breaks]
+    lines += [("--catch", 0, f"catch {s}") for s in args.catch]
+    lines += [("--watch", 0, f"watch {e}") for e in args.watch]
+    if args.command_file:
+        try:
+            text = read_source(args.command_file)
+        except SourceFileError as e:
+            print(f"vmdbg: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        lines += [(args.command_file, n, line) for n, line in enumerate(text.splitlines(), 1)]
+    if args.run_to is not None:
+        lines.append(("--run-to", 0, f"run-to {args.run_to}"))
+    if args.tick is not None:
+        lines.append(("--tick", 0, f"tick {args.tick}"))
+    from vmdbg.core.script import CommandError, check
+    for origin, n, line in lines:
+        try:
+            check(line)
+        except CommandError as e:
+            where = f"{origin}:{n}" if n else origin
+            print(f"vmdbg: {where}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    return open_debugger(args.file or demo_path(), script=lines, restore=not args.clean,
+                         jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
 
 
-def open_debugger(path: str, **options) -> int:
-    """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run)."""
+def open_debugger(path: str, script=(), restore: bool = False, **options) -> int:
+    """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run).
+    `script`: (origin, line number, command) to run first; `restore`: bring back, and at
+    the end save, the breakpoints and watches kept for this program."""
     from vm.errors import SourceError
     from vmdbg.core.session import Session
     try:
@@ -251,9 +288,15 @@ def open_debugger(path: str, **options) -> int:
     except Exception as e:      # a compiler bug (VerifyError...) is reported, not a traceback
         print(f"vmdbg: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from vmdbg.core import saved
     from vmdbg.tui.app import DebuggerApp
-    app = DebuggerApp(session)
+    from vmdbg.tui.commands import script_job
+    notes = saved.restore(session) if restore else []
+    startup = [script_job(list(script))] if script else []
+    app = DebuggerApp(session, startup=startup, notes=notes)
     app.run()
+    if restore and not app.driver.busy:
+        saved.save(session)
     if app.driver.busy:
         # One endless instruction ignores pause; do not wait for it at interpreter exit.
         sys.stdout.flush()
@@ -307,7 +350,7 @@ def main(argv=None) -> int:
     if argv and argv[0] in ("--version", "-V"):
         print(version_text())
         return EXIT_OK
-    if argv and argv[0] in ("--jit", "--fuel", "--max-depth"):
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         return cmd_default(argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help") and not argv[0].startswith("-")):
         if len(argv) > 1 and not argv[1].startswith("-"):

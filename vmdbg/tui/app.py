@@ -19,7 +19,7 @@ from vmdbg.tui.keys import (GLOBAL_KEYS, KEYS_BY_ID, config_path, effective_keys
                             load_keymap)
 from vmdbg.tui.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
                             SelectFrame, ShowJitFunction, Stopped, ToggleBreakpoint)
-from vmdbg.tui.screens import BreakpointEditor, BreakpointRequest, HelpScreen, WatchPrompt
+from vmdbg.tui.screens import BreakpointEditor, BreakpointRequest, CommandPrompt, HelpScreen, WatchPrompt
 from vmdbg.core.snapshot import Snapshot
 from vmdbg.tui.widgets.bytecode import BytecodeView
 from vmdbg.tui.widgets.fibers import FibersView
@@ -53,7 +53,8 @@ class DebuggerApp(App):
     page = reactive(1)
 
     def __init__(self, session, startup: Iterable[Job] = (), live: bool = True,
-                 keymap_path: str | None = None, user_keys: bool = True, cursor_blink: bool = True):
+                 keymap_path: str | None = None, user_keys: bool = True, cursor_blink: bool = True,
+                 notes: Iterable[str] = ()):
         super().__init__()
         self.session = session
         self.driver = SessionDriver(self, session, live=live)
@@ -64,6 +65,7 @@ class DebuggerApp(App):
         self.note = ""
         self.keymap_path = keymap_path
         self.user_keys = user_keys
+        self.notes = list(notes)            # said once the app is up (restored breakpoints...)
 
     # -- layout -------------------------------------------------------------------
 
@@ -109,6 +111,8 @@ class DebuggerApp(App):
         self.apply_size(self.size.width, self.size.height)
         self.watch_page()
         self.part(SourceView).focus()
+        for note in self.notes:
+            self.notify(note, title="vmdbg")
         self.submit(Job("snapshot", commands.snapshot))
         for job in self.startup:
             self.submit(job)
@@ -246,6 +250,12 @@ class DebuggerApp(App):
             if expression:
                 self.run_session("add_watch", expression)
         self.push_screen(WatchPrompt(), added)
+
+    def action_command(self) -> None:
+        def entered(line: str | None) -> None:
+            if line:
+                self.submit(commands.script_job([("command", 0, line)]))
+        self.push_screen(CommandPrompt(), entered)
 
     def action_breakpoint_editor(self) -> None:
         self.push_screen(BreakpointEditor(self.snapshot, self._cursor_line(quiet=True)))

@@ -10,6 +10,25 @@ from vmdbg.tui.messages import JitListing
 from vmdbg.core.snapshot import Snapshot
 
 
+def script_job(lines: list):
+    """A job running debugger commands ((origin, line number or 0, text), in order) until
+    one fails; the failure becomes the stop's message, `FILE:LINE: what` (or `ORIGIN: what`)."""
+    from vmdbg.core.script import CommandError, run_command
+    from vmdbg.tui.driver import Job
+
+    def run(session):
+        snap = session.snapshot()
+        for origin, number, text in lines:
+            try:
+                snap = run_command(session, text)
+            except CommandError as e:
+                where = f"{origin}:{number}" if number else origin
+                session.message = f"{where}: {e}"
+                return session.snapshot()
+        return snap
+    return Job("commands", run, long=True)
+
+
 def snapshot(session):
     return session.snapshot()
 
@@ -37,7 +56,7 @@ def toggle_line(line: int):
 
 def edit_breakpoint(request):
     """Carry out a BreakpointRequest from the breakpoint editor."""
-    from vmdbg.tui.screens import parse_where
+    from vmdbg.core.script import parse_where
 
     def run(session):
         session.message = ""

@@ -56,6 +56,7 @@ GLOBAL_KEYS = (
     Key("page_3", "3", "page(3)", "Show page 3 of the bar at the top", "Pages"),
     Key("page_4", "4", "page(4)", "Show page 4 of the bar at the top", "Pages"),
     Key("page_5", "5", "page(5)", "Show page 5 of the bar at the top", "Pages"),
+    Key("command", "colon", "command", "Run a debugger command (break, watch, tick, ...)", "App"),
     Key("help", "question_mark", "help", "Help: keys in effect", "App", True),
     Key("quit", "q,ctrl+q", "quit", "Quit", "App", True),
 )

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
+from vmdbg.core.script import parse_where  # noqa: F401  (the editor's Where field)
 from vmdbg.tui.keys import GLOBAL_KEYS, config_path
 from vmdbg.core.snapshot import Snapshot
 
@@ -102,12 +103,14 @@ class WatchPrompt(ModalScreen[str | None]):
     """Ask for an expression to watch; enter adds it, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_watch")]
+    TITLE, LABEL, PLACEHOLDER = ("Add a watch", "An expression, evaluated in the selected frame at every stop:",
+                                 "(+ total i)")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="watch-box") as box:
-            box.border_title = "Add a watch"
-            yield Label("An expression, evaluated in the selected frame at every stop:")
-            field = Input(placeholder="(+ total i)", id="watch-input")
+            box.border_title = self.TITLE
+            yield Label(self.LABEL)
+            field = Input(placeholder=self.PLACEHOLDER, id="watch-input")
             field.cursor_blink = self.app.cursor_blink
             yield field
 
@@ -116,6 +119,14 @@ class WatchPrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class CommandPrompt(WatchPrompt):
+    """Ask for one line of the command language (the same as `vmdbg FILE -x CMDS`)."""
+
+    TITLE = "Debugger command"
+    LABEL = "break, log, catch, delete, watch, continue, step, next, finish, back, run-to, tick, print ..."
+    PLACEHOLDER = "break 12 if (> i 3)"
 
 
 @dataclass
@@ -128,26 +139,6 @@ class BreakpointRequest:
     hit_count: str = ""
     log_message: str = ""
     bp_id: int | None = None
-
-
-def parse_where(where: str) -> dict:
-    """'12' or 'line 12' -> line; ':yield' -> signal; 'name@7' -> offset; else a function."""
-    where = where.strip()
-    if where.lower().startswith("line "):
-        where = where[5:].strip()
-    if where.lower().startswith("fn "):
-        return {"function": where[3:].strip()}
-    if where.isdigit():
-        return {"line": int(where)}
-    if where.startswith((":", "|")) or where.lower().startswith("signal "):
-        return {"signal": where.removeprefix("signal ").strip()}
-    if "@" in where:
-        name, _, off = where.rpartition("@")
-        if off.strip().isdigit():
-            return {"offset": (name.strip(), int(off))}
-    if not where:
-        raise ValueError("say where: a line number, a function name, name@offset or :signal")
-    return {"function": where}
 
 
 class BreakpointEditor(ModalScreen):
