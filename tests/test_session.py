@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "vmdbg" / "examples"
 PROGRAMS = ROOT / "tests" / "programs"
 FILENAME = "prog.lisp"
-STOP_REASONS = {"entry", "step", "breakpoint", "signal", "error", "pause", "finished", "fuel"}
+STOP_REASONS = {"entry", "step", "reverse step", "goto", "breakpoint", "signal", "error", "pause", "finished",
+                "fuel"}
 
 
 def program(text: str) -> str:
@@ -684,7 +685,7 @@ def test_uncaught_error_is_a_stop_not_an_exception():
         again = command()
         assert (again.reason, again.tick) == ("error", snap.tick)
     assert s.run_to(line=1).reason == "error"
-    assert s.step_back().reason == "step" and s.snapshot().tick == snap.tick - 1
+    assert s.step_back().reason == "reverse step" and s.snapshot().tick == snap.tick - 1
 
 
 def test_every_golden_program_ends_in_the_session_as_it_does_headless():
@@ -941,7 +942,7 @@ def test_log_messages_roll_back_with_the_output():
 def test_goto_tick_forward_and_history_stays_bounded():
     s = session(SPIN, checkpoint_interval=1_000, max_checkpoints=8)
     snap = s.goto_tick(200_000)
-    assert (snap.reason, snap.tick) == ("step", 200_000)
+    assert (snap.reason, snap.tick) == ("goto", 200_000)
     assert len(s.history.checkpoints) <= 9
     assert s.history.memory_estimate() > 0
     i_then = snap.frames[0].locals

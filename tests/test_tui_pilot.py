@@ -596,6 +596,32 @@ def test_a_breakpoint_far_below_stays_in_view_and_frame_keys_say_when_there_is_n
     drive(app, script)
 
 
+def test_the_timeline_moves_by_a_stride_to_a_typed_tick_and_between_breakpoint_hits():
+    app = stopped_app(DEMO, breakpoints=[37], continues=3)
+
+    async def script(pilot):
+        hits = app.snapshot.stop_ticks
+        assert len(hits) == 3 and app.snapshot.tick == hits[-1]
+        here = app.snapshot.tick
+        await press(pilot, "comma")
+        assert (app.snapshot.tick, app.snapshot.reason) == (here - 1, "goto")
+        assert f"went to tick {here - 1:,}" in app.part(StatusLine).text.plain
+        await press(pilot, "slash", "slash", "full_stop")          # stride 100
+        assert app.snapshot.tick == here - 1 + 100 or app.snapshot.reason == "breakpoint"
+        assert "stride 100" in app.part("#pagebar").render().plain
+        await press(pilot, "T")
+        app.screen.query_one("#watch-input").value = "5"
+        await press(pilot, "enter")
+        assert app.snapshot.tick == 5
+        await press(pilot, "greater_than_sign")                     # the first hit seen
+        assert app.snapshot.tick == hits[0]
+        await press(pilot, "greater_than_sign")
+        assert app.snapshot.tick == hits[1]
+        await press(pilot, "less_than_sign")
+        assert app.snapshot.tick == hits[0]
+    drive(app, script)
+
+
 @pytest.mark.parametrize("key", ["q", "ctrl+q"])
 def test_quit(key):
     app = stopped_app(DEMO)

@@ -226,6 +226,7 @@ class ForwardEngine:
         for bp in self.breakpoints.values():
             bp.forget_after(vm.tick)
         self.reason = reason
+        self.furthest = max(self.furthest, vm.tick)
         self.selected_frame = 0
         self.selected_fiber = None
         self.history.maybe_take(vm)

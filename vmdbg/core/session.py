@@ -58,6 +58,7 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         self.logs: list = []                # (tick, output chunk index, text) of log messages
         self._internal = None               # predicate: a patched spot the running command stops at
         self._scanning = False              # reverse_continue is replaying: no log output
+        self.furthest = 0                   # the latest tick the program has reached (the timeline's end)
         self.vm = self._make_vm(text)
 
     @classmethod
@@ -114,6 +115,7 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
             self._resolve(bp)
         self._update_catch_bits()
         self.reason = "entry"
+        self.furthest = 0
         self.selected_frame = 0
         self.selected_fiber = None
         self._last_signal = None

@@ -123,6 +123,8 @@ class Snapshot:
     source: str = ""            # the text of `file` (the program, or the prelude), shared not copied
     signal_names: tuple = ()    # ((name, bit), ...) every known signal, lowest bit first
     jit_threshold: int = 0      # calls before a function compiles (0: the JIT is off)
+    furthest: int = 0           # the latest tick reached so far: the timeline's end
+    stop_ticks: tuple = ()      # ticks of the breakpoint hits so far (the latest 256), in order
 
 
 def explain(info, operands, func=None, next_offset=0, registry=None) -> str:

@@ -15,14 +15,19 @@ class TimeTravel:
     """Session part: going to any tick, stepping back and reverse continue."""
 
     def goto_tick(self, tick: int) -> "Snapshot":
-        """Go to any past (or future) tick by restoring a checkpoint and replaying."""
+        """Go to any past (or future) tick by restoring a checkpoint and replaying. Going
+        forward stops early at a breakpoint, a catchpoint or the end, as continue would."""
+        return self._goto(tick, "goto")
+
+    def _goto(self, tick: int, reason: str) -> "Snapshot":
         self._begin()
         vm = self.vm
         tick = max(0, int(tick))
         if tick > vm.tick:
-            return self._finish(self._run(until_tick=tick))
+            why = self._run(until_tick=tick)
+            return self._finish(reason if why == "limit" else why)
         self._replay_to(tick)
-        return self._finish("step")
+        return self._finish(reason)
 
     def _replay_to(self, tick: int, hold: bool = False):
         """Restore the nearest checkpoint at or before `tick` and run silently to it.
@@ -53,7 +58,7 @@ class TimeTravel:
         if self.vm.tick == 0:
             self.message = "already at the start"
             return self.snapshot()
-        return self.goto_tick(self.vm.tick - 1)
+        return self._goto(self.vm.tick - 1, "reverse step")
 
     def _positions(self, start_tick: int, end_tick: int) -> list:
         """(tick, position) for every instruction boundary in [start_tick, end_tick)."""
@@ -106,7 +111,7 @@ class TimeTravel:
             return self.snapshot()
         target = self._back_to_line(lambda pos: True)
         self._replay_to(target if target is not None else 0)
-        return self._finish("step")
+        return self._finish("reverse step")
 
     def step_back_over(self) -> "Snapshot":
         """Go back to where the previous line of this frame (or its caller) began; the
@@ -125,7 +130,7 @@ class TimeTravel:
         if target is None:              # nothing earlier in this fiber: back to its resumer
             return self.step_back_line()
         self._replay_to(target)
-        return self._finish("step")
+        return self._finish("reverse step")
 
     def reverse_continue(self) -> "Snapshot":
         """Go back to the previous stop a continue would have made (a breakpoint or a
@@ -155,6 +160,7 @@ class TimeTravel:
         self._replay_to(tick, hold=kind == "signal")
         if kind == "breakpoint":
             self._explain_condition_errors()
+        self._note("reached by reverse continue")
         return self._finish(kind)
 
     def _stop_ticks(self, start_tick: int, end_tick: int, signal_at_end: bool = False) -> list:

@@ -107,7 +107,14 @@ class Views:
             code_tier=self._tier_of(frame.func) if frame is not None else "interp",
             source=vm.sources.get(span.file, "") if span else "",
             signal_names=tuple(sorted(vm.registry.bits.items(), key=lambda kv: kv[1])),
-            jit_threshold=vm.jit_threshold)
+            jit_threshold=vm.jit_threshold, furthest=max(self.furthest, vm.tick),
+            stop_ticks=self._stop_ticks_seen())
+
+    def _stop_ticks_seen(self) -> tuple:
+        ticks = set()
+        for bp in self.breakpoints.values():
+            ticks.update(bp.hit_ticks[-256:])
+        return tuple(sorted(ticks)[-256:])
 
     def _held_at(self, fiber) -> tuple:
         """(offset, in-flight stack) of the instruction whose signal a catchpoint holds,

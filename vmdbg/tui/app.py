@@ -19,7 +19,8 @@ from vmdbg.tui.keys import (GLOBAL_KEYS, KEYS_BY_ID, config_path, effective_keys
                             load_keymap)
 from vmdbg.tui.messages import (CommandFailed, JitListing, Progress, RemoveWatch, SelectFiber,
                             SelectFrame, ShowJitFunction, Stopped, ToggleBreakpoint)
-from vmdbg.tui.screens import BreakpointEditor, BreakpointRequest, CommandPrompt, HelpScreen, WatchPrompt
+from vmdbg.tui.screens import (BreakpointEditor, BreakpointRequest, CommandPrompt, HelpScreen, TickPrompt,
+                               WatchPrompt)
 from vmdbg.core.snapshot import Snapshot
 from vmdbg.tui.widgets.bytecode import BytecodeView
 from vmdbg.tui.widgets.fibers import FibersView
@@ -66,6 +67,7 @@ class DebuggerApp(App):
         self.keymap_path = keymap_path
         self.user_keys = user_keys
         self.notes = list(notes)            # said once the app is up (restored breakpoints...)
+        self.stride = 1                     # ticks moved by , and . (/ cycles it)
 
     # -- layout -------------------------------------------------------------------
 
@@ -251,6 +253,47 @@ class DebuggerApp(App):
                 self.run_session("add_watch", expression)
         self.push_screen(WatchPrompt(), added)
 
+    # -- the timeline ------------------------------------------------------------------
+
+    STRIDES = (1, 10, 100, 1000)
+
+    def action_tick_back(self) -> None:
+        if self.snapshot is not None:
+            self.run_session("goto_tick", max(0, self.snapshot.tick - self.stride), long=True)
+
+    def action_tick_forward(self) -> None:
+        if self.snapshot is not None:
+            self.run_session("goto_tick", self.snapshot.tick + self.stride, long=True)
+
+    def action_stride(self) -> None:
+        self.stride = self.STRIDES[(self.STRIDES.index(self.stride) + 1) % len(self.STRIDES)]
+        if self.snapshot is not None:
+            self.part(PageBar).set_timeline(self.snapshot, self.stride)
+
+    def action_goto_tick(self) -> None:
+        def entered(text: str | None) -> None:
+            if text is not None:
+                if text.replace(",", "").replace("_", "").isdigit():
+                    self.run_session("goto_tick", int(text.replace(",", "").replace("_", "")), long=True)
+                else:
+                    self.say(f"a tick is a whole number, not {text!r}")
+        self.push_screen(TickPrompt(), entered)
+
+    def action_previous_stop(self) -> None:
+        snap = self.snapshot
+        if snap is not None:
+            earlier = [t for t in snap.stop_ticks if t < snap.tick]
+            self.run_session("goto_tick", earlier[-1] if earlier else 0, long=True)
+
+    def action_next_stop(self) -> None:
+        snap = self.snapshot
+        if snap is not None:
+            later = [t for t in snap.stop_ticks if t > snap.tick]
+            if later:
+                self.run_session("goto_tick", later[0], long=True)
+            else:
+                self.action_continue()
+
     def action_command(self) -> None:
         def entered(line: str | None) -> None:
             if line:
@@ -332,6 +375,7 @@ class DebuggerApp(App):
         for panel in self.panels:
             panel.show(snapshot, base)
         self.part(StatusLine).show(snapshot, self.note)
+        self.part(PageBar).set_timeline(snapshot, self.stride)
         if isinstance(self.screen, BreakpointEditor):
             self.screen.show(snapshot)
 

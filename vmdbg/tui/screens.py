@@ -121,6 +121,14 @@ class WatchPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class TickPrompt(WatchPrompt):
+    """Ask for a tick to go to."""
+
+    TITLE = "Go to tick"
+    LABEL = "A tick (instructions since the start); going forward stops at breakpoints:"
+    PLACEHOLDER = "1000"
+
+
 class CommandPrompt(WatchPrompt):
     """Ask for one line of the command language (the same as `vmdbg FILE -x CMDS`)."""
 

@@ -25,6 +25,26 @@ class PageBar(Static):
         self.active = "all"
         self.spans: list[tuple[int, int, int]] = []     # (start, end, page number)
         self.hint = ""
+        self.timeline = Text()
+
+    def set_timeline(self, snapshot, stride: int) -> None:
+        """The scrubber: where this tick lies between 0 and the latest tick reached, with
+        a mark at each breakpoint hit so far, and the stride , and . move by."""
+        style = lambda name: component_style(self, name)
+        width = 24
+        end = max(snapshot.furthest, snapshot.tick, 1)
+        cells = ["─"] * width
+        for t in snapshot.stop_ticks:
+            cells[min(width - 1, t * width // (end + 1))] = "┼"
+        cells[min(width - 1, snapshot.tick * width // (end + 1))] = "●"
+        text = Text(no_wrap=True)
+        text.append("  ", style("pagebar--hint"))
+        text.append(f"{snapshot.tick:,} ", style("pagebar--key"))
+        text.append("".join(cells), style("pagebar--hint"))
+        text.append(f" {end:,} · stride {stride}", style("pagebar--hint"))
+        if text.plain != self.timeline.plain:
+            self.timeline = text
+            self.set_pages(self.pages, self.active, self.hint)
 
     def set_pages(self, pages: tuple, active: str, hint: str = "") -> None:
         self.pages, self.active, self.hint = pages, active, hint
@@ -39,6 +59,7 @@ class PageBar(Static):
             text.append(" ")
         if hint:
             text.append(hint, style("pagebar--hint"))
+        text.append_text(self.timeline)
         self.update(text)
 
     async def on_click(self, event: Click) -> None:

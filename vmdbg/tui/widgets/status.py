@@ -11,7 +11,7 @@ from vmdbg.tui.widgets.rows import clean, component_style
 REASONS = {
     "entry": "at the start", "step": "step", "breakpoint": "breakpoint", "signal": "catchpoint",
     "pause": "paused by you", "finished": "finished", "error": "uncaught error",
-    "fuel": "out of fuel", "running": "running",
+    "fuel": "out of fuel", "running": "running", "reverse step": "reverse step",
 }
 
 
@@ -29,7 +29,9 @@ class StatusLine(Static):
         sep = Text(" │ ", style("status--sep"))
         text = Text()
         text.append(f" {snapshot.status.upper()} ", style("status--state"))
-        parts = [Text(REASONS.get(snapshot.reason, snapshot.reason)), Text(f"tick {snapshot.tick:,}")]
+        reason = (f"went to tick {snapshot.tick:,}" if snapshot.reason == "goto"
+                  else REASONS.get(snapshot.reason, snapshot.reason))
+        parts = [Text(reason), Text(f"tick {snapshot.tick:,}")]
         if snapshot.inspecting:
             status = next((f.status for f in snapshot.fibers if f.id == snapshot.fiber_id), "?")
             parts.append(Text(f"inspecting fiber #{snapshot.fiber_id} ({status})", style("status--note")))
