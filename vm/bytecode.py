@@ -105,8 +105,8 @@ _TABLE = [
     ("MakeMStruct", ("count",), "( k1 v1..kn vn -- s )", "make a mutable @struct of [count] pairs"),
     ("MakeSet", ("count",), "( v1..vn -- s )", "make an immutable set of [count] values"),
     ("MakeMSet", ("count",), "( v1..vn -- s )", "make a mutable @set of [count] values"),
-    ("Emit", ("bits",), "( v -- r )", "emit signal [bits] with payload v; r is the value it is resumed with"),
-    ("EmitWide", ("const",), "( v -- r )", "emit the signal whose bits are constant [const] (user signals)"),
+    ("Emit", ("bits",), "( v -- r )", "emit signal [bits] with payload v; the value the fiber is resumed with replaces it"),
+    ("EmitWide", ("const",), "( v -- r )", "emit signal [const] (a user signal) with payload v; the value the fiber is resumed with replaces it"),
 ]
 
 OPCODES: list[OpInfo] = []

@@ -6,6 +6,11 @@ from vm.bytecode import decode_at
 from vm.values import preview
 
 
+def operand_role(info, role: str) -> str:
+    """The role to describe an operand by: EmitWide's constant is a set of signal bits."""
+    return "bits-const" if info.name == "EmitWide" else role
+
+
 def describe_operand(func, role: str, value: int, next_offset: int, registry=None) -> str:
     """The comment shown after an operand: a constant's value, a local's name, a target."""
     if role == "const":
@@ -24,6 +29,11 @@ def describe_operand(func, role: str, value: int, next_offset: int, registry=Non
         return names[value] if value < len(names) else "?"
     if role == "jump":
         return f"-> {next_offset + value:04d}"
+    if role == "bits-const":
+        bits = func.constants[value] if 0 <= value < len(func.constants) else None
+        if type(bits) is not int:
+            return "?"
+        role, value = "bits", bits
     if role == "bits":
         if registry is not None:
             return " ".join(":" + n for n in registry.names(value))
@@ -44,7 +54,7 @@ def disassemble_instruction(func, offset: int, prev_line=None, registry=None) ->
     comments = []
     for role, value in zip(info.operands, ops):
         parts.append(f"{value:>5}")
-        c = describe_operand(func, role, value, nxt, registry)
+        c = describe_operand(func, operand_role(info, role), value, nxt, registry)
         if c:
             comments.append(c)
     text = " ".join(parts).rstrip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from vm.bytecode import OPCODES
@@ -127,14 +128,17 @@ class Snapshot:
     stop_ticks: tuple = ()      # ticks of the breakpoint hits so far (the latest 256), in order
 
 
-def explain(info, operands, func=None, next_offset=0, registry=None) -> str:
-    """The opcode table's one-line meaning with the operand values filled in."""
-    from vm.disasm import describe_operand
+def explain(info, operands, func=None, next_offset=0, registry=None, top: str | None = None) -> str:
+    """The opcode table's one-line meaning with the operand values filled in, and `v` (the
+    value on top of the stack, in the stack-effect notation) by `top` when it is known."""
+    from vm.disasm import describe_operand, operand_role
     text = info.doc
+    if top is not None and info.effect.startswith("( v "):
+        text = re.sub(r"\bv\b", lambda _: top, text)
     for role, value in zip(info.operands, operands):
         shown = str(value)
         if func is not None:
-            shown = describe_operand(func, role, value, next_offset, registry) or shown
+            shown = describe_operand(func, operand_role(info, role), value, next_offset, registry) or shown
         if value == 1 and role in ("argc", "count"):
             # "call f with 1 argument", "make an array of 1 value"
             for plural in ("arguments", "pairs", "values"):
@@ -188,7 +192,8 @@ def describe_instruction(frame: Frame, registry, ip: int | None = None) -> tuple
         return "", ""
     text, _ = disassemble_instruction(func, ip, None, registry)
     info, ops, nxt = decode_at(func.code, ip)
-    return text, explain(info, ops, func, nxt, registry)
+    top = preview(frame.stack[-1], 40) if frame.stack and ip == frame.ip else None
+    return text, explain(info, ops, func, nxt, registry, top)
 
 
 def describe_delivery(op: str, signal: SignalInfo, resumer: int | None) -> str:

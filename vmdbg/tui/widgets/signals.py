@@ -47,15 +47,15 @@ class SignalsView(Static, Panel):
         return text
 
     def _bits(self, text: Text, title: str, bits: int, known: tuple, width: int) -> None:
-        """`mask` then every known signal as a chip, lit when its bit is set, then `= bits`."""
+        """`mask (bits N)`, then every known signal as a chip, lit when its bit is set (the
+        number comes first, so it never reads as the value of the last chip)."""
         on, off = component_style(self, "signals--on"), component_style(self, "signals--off")
         label = component_style(self, "signals--label")
-        text.append(f"{title} ", label)
+        text.append(f"{title} (bits {bits})\n     ", label)
         chips = [(name, bool(bits & bit)) for name, bit in known]
         extra = bits & ~sum(bit for _, bit in known)
         if extra:
             chips.append((str(extra), True))
-        chips.append((f"= {bits}", None))
         used = 5
         for name, lit in chips:
             chip = f" {clean(name, 20)} " if lit is not None else f" {name}"
