@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 
 import pytest
@@ -768,3 +769,22 @@ def test_a_million_element_array_stays_cheap_to_show(monkeypatch):
         assert 0 < printed[0] < 20_000            # a million elements, a few hundred printed
         assert all(len(v) <= 210 for v in app.snapshot.stack)
     drive(app, script)
+
+
+def test_a_snapshot_does_not_depend_on_where_the_program_lives(tmp_path):
+    """vmdbg.testing names the program by its file name, so a user's snapshot test of an
+    error stop passes after the project folder moves."""
+    pictures = []
+    for folder in ("one", "two/deeper"):
+        path = tmp_path / folder / "fails.lisp"
+        path.parent.mkdir(parents=True)
+        path.write_text("(defn f [x] (/ x 0))\n(f 1)\n")
+        app = stopped_app(path, continues=1)
+
+        async def script(pilot):
+            assert app.snapshot.reason == "error"
+            return app.export_screenshot(title="fails")
+        svg = drive(app, script)
+        assert str(tmp_path) not in svg and "fails.lisp" in svg
+        pictures.append(re.findall(r">([^<]*)</text>", svg))     # the words on the screen
+    assert pictures[0] == pictures[1]

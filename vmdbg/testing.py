@@ -1,21 +1,27 @@
 """Build the debugger stopped at a chosen point, for snapshot tests of your own programs.
 
+    from pathlib import Path
     from vmdbg.testing import stopped_app, settle
 
+    PROGRAM = Path(__file__).parent / "prog.lisp"     # found from any working directory
+
     def test_my_program_at_line_12(snap_compare):
-        app = stopped_app("prog.lisp", breakpoints=[12])
+        app = stopped_app(PROGRAM, breakpoints=[12])
         assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
 
 `stopped_app` sets breakpoints and catchpoints, continues (once by default when there are
 any), steps, goes to a tick, and selects a frame or fiber, all before the first screenshot;
 `settle` waits until every queued session command has finished and the panels show its
 result. The app it builds is deterministic: no live refresh while running (only the final
-stop is drawn), no cursor blink, and the user's key remaps are not read.
+stop is drawn), no cursor blink, and the user's key remaps are not read. The program is
+named by its file name alone in the pictures (error messages, titles), so a snapshot does
+not change when the project folder moves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Iterable
 
 from vmdbg.tui import commands
@@ -51,7 +57,7 @@ def startup_jobs(breakpoints: Iterable = (), catch: Iterable[str] = (), continue
     return jobs
 
 
-def stopped_app(path: str | None = None, *, source: str | None = None, filename: str = "program.lisp",
+def stopped_app(path: "str | os.PathLike | None" = None, *, source: str | None = None, filename: str = "program.lisp",
                 session_options: dict | None = None, **stop):
     """A DebuggerApp on `path` (or on `source` text), stopped where `stop` says.
 
@@ -64,7 +70,10 @@ def stopped_app(path: str | None = None, *, source: str | None = None, filename:
     if source is not None:
         session = Session.from_source(source, filename, **options)
     else:
-        session = Session.from_file(path, **options)
+        from vmdbg.core.source import read_source
+        path = os.fspath(path)
+        # The file name alone: the pictures must not depend on where the project lives.
+        session = Session(read_source(path), os.path.basename(path), path=path, **options)
     return DebuggerApp(session, startup=startup_jobs(**stop), live=False, user_keys=False,
                        cursor_blink=False)
 

@@ -78,11 +78,14 @@ class SourceView(CursorRowsView):
                        if bp.kind == "line" and bp.line is not None} if self.file == self.program_file else {}
         moved = last is None or (snapshot.line, snapshot.file) != (last.line, last.file)
         self.set_row_count(len(self.lines), None if new_text else before | self._decorated())
-        # A stop brings the current line back into view; a snapshot that only changed
-        # breakpoints (same tick) leaves the view where the user scrolled it.
+        # A stop brings the current line back into view (again on every snapshot while the
+        # cursor is on it: the first scroll may come before the layout is final); once the
+        # user has moved the cursor away (to set a breakpoint below), the view stays.
         stopped = snapshot.status != "running" and (last is None or snapshot.tick != last.tick
                                                     or snapshot.reason != last.reason)
-        if snapshot.line is not None and (moved or new_text or stopped):
+        following = snapshot.status != "running" and self.cursor == snapshot.line - 1 \
+            if snapshot.line is not None else False
+        if snapshot.line is not None and (moved or new_text or stopped or following):
             if moved:
                 self.cursor = snapshot.line - 1
             self.scroll_row_into_view(snapshot.line - 1, center=True)
