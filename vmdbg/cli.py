@@ -239,6 +239,8 @@ def cmd_default(argv) -> int:
                    help="run the debugger commands in FILE, one a line (see README: the command language)")
     p.add_argument("--run-to", type=positive_int, default=None, metavar="LINE", help="then run to LINE")
     p.add_argument("--tick", type=positive_int, default=None, metavar="N", help="then go to tick N")
+    p.add_argument("--theme", metavar="NAME", help="the colour theme (remembered; e.g. textual-light, "
+                   "ansi-dark for the terminal's own colours); the palette's 'Change theme' picks one too")
     p.add_argument("--clean", action="store_true",
                    help="start without the breakpoints and watches saved for this program (and save none)")
     try:
@@ -267,11 +269,18 @@ def cmd_default(argv) -> int:
             where = f"{origin}:{n}" if n else origin
             print(f"vmdbg: {where}: {e}", file=sys.stderr)
             return EXIT_USAGE
-    return open_debugger(args.file or demo_path(), script=lines, restore=not args.clean,
+    if args.theme is not None:
+        from vmdbg.tui.settings import themes as known_themes
+        themes = known_themes()
+        if args.theme not in themes:
+            print(f"vmdbg: unknown theme {args.theme!r} (themes: {', '.join(themes)})", file=sys.stderr)
+            return EXIT_USAGE
+    return open_debugger(args.file or demo_path(), script=lines, restore=not args.clean, theme=args.theme,
                          jit=args.jit, fuel=args.fuel, max_depth=args.max_depth)
 
 
-def open_debugger(path: str, script=(), restore: bool = False, **options) -> int:
+def open_debugger(path: str, script=(), restore: bool = False, theme: str | None = None,
+                  **options) -> int:
     """`vmdbg FILE`: open the debugger; returns the exit status (2: the file cannot be run).
     `script`: (origin, line number, command) to run first; `restore`: bring back, and at
     the end save, the breakpoints and watches kept for this program."""
@@ -292,8 +301,13 @@ def open_debugger(path: str, script=(), restore: bool = False, **options) -> int
     from vmdbg.tui.app import DebuggerApp
     from vmdbg.tui.commands import script_job
     notes = saved.restore(session) if restore else []
+    from vmdbg.tui import settings
     startup = [script_job(list(script))] if script else []
-    app = DebuggerApp(session, startup=startup, notes=notes)
+    theme = theme or settings.load().get("theme")
+    if theme is not None:
+        settings.save(theme=theme)
+    app = DebuggerApp(session, startup=startup, notes=notes, remember_theme=True,
+                      theme=theme if theme in settings.themes() else None)
     app.run()
     if restore and not app.driver.busy:
         saved.save(session)

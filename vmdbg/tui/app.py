@@ -55,8 +55,11 @@ class DebuggerApp(App):
 
     def __init__(self, session, startup: Iterable[Job] = (), live: bool = True,
                  keymap_path: str | None = None, user_keys: bool = True, cursor_blink: bool = True,
-                 notes: Iterable[str] = ()):
+                 notes: Iterable[str] = (), theme: str | None = None, remember_theme: bool = False):
         super().__init__()
+        if theme is not None:
+            self.theme = theme
+        self.remember_theme = remember_theme    # a theme picked in the palette is kept
         self.session = session
         self.driver = SessionDriver(self, session, live=live)
         self.startup = list(startup)
@@ -143,6 +146,11 @@ class DebuggerApp(App):
             (("step_into", "step"), ("step_over", "over"), ("continue", "continue"),
              ("toggle_breakpoint", "breakpoint"), ("help", "help")) if self.first_key(i))
         self.part(PageBar).set_pages(self.pages, page_id, hint)
+
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "remember_theme", False):
+            from vmdbg.tui import settings
+            settings.save(theme=theme)
 
     def watch_state(self, old: str, new: str) -> None:
         # Only the status line restyles (a class on the screen would restyle every panel).

@@ -7,9 +7,11 @@ costs the same per step as a 50-line one.
 
 from __future__ import annotations
 
+from rich.color import ColorType
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.color import Color
 from textual.events import Click
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -32,16 +34,50 @@ def clean(text: str, limit: int = MAX_ROW_CHARS) -> str:
 
 
 def component_style(widget, name: str) -> Style:
-    """A component class's style, with a translucent background blended as drawn.
+    """A component class's style, with a translucent background blended as drawn, and a
+    true-colour foreground made readable (contrast 4.5:1, WCAG AA) on the panel's
+    background whatever the theme; cached per theme.
 
     The partial style keeps only what the stylesheet set (so token colours survive a
     background highlight), but its background would lose its alpha; the full style has
     the blended one."""
-    partial = widget.get_component_rich_style(name, partial=True)
-    if partial.bgcolor is None:
-        return partial
-    full = widget.get_component_rich_style(name)
-    return partial + Style(bgcolor=full.bgcolor)
+    key = (name, widget.app.theme)
+    cache = widget.__dict__.setdefault("_component_styles", {})
+    style = cache.get(key)
+    if style is None:
+        style = widget.get_component_rich_style(name, partial=True)
+        if style.bgcolor is not None:
+            style = style + Style(bgcolor=widget.get_component_rich_style(name).bgcolor)
+        style = cache[key] = readable(style, widget.background_colors[1])
+    return style
+
+
+def contrast(a: Color, b: Color) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    def luminance(c: Color) -> float:
+        def channel(v: int) -> float:
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable(style: Style, background: Color, target: float = 4.5) -> Style:
+    """`style` with its foreground darkened (on a light background) or lightened (on a
+    dark one) until it reaches `target` contrast. ANSI colours are left as they are: an
+    ANSI theme leaves the choice of colours to the terminal."""
+    color = style.color
+    if color is None or color.type != ColorType.TRUECOLOR:
+        return style
+    back = Color.from_rich_color(style.bgcolor) if style.bgcolor is not None else background
+    fg = Color.from_rich_color(color)
+    light = back.brightness > 0.5
+    for _ in range(20):
+        if contrast(fg, back) >= target:
+            break
+        fg = fg.darken(0.04) if light else fg.lighten(0.04)
+    return style + Style(color=fg.rich_color)
 
 
 class Panel:
