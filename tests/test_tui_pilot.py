@@ -710,6 +710,25 @@ def test_jit_tab_lists_functions_and_shows_listings():
     drive(app, script)
 
 
+def test_jit_listings_are_coloured_by_their_lexers():
+    app = stopped_app(source="(defn add1 [x] (+ x 1))\n(println (add1 1))\n", filename="add.lisp",
+                      continues=1, session_options={"jit": 1})
+
+    async def script(pilot):
+        await press(pilot, "2")
+        jit = app.part(JitView)
+        assert app.snapshot.functions[0][:2] == ("add1", "jit1")
+        jit.query_one("#jit-functions").focus()
+        await press(pilot, "enter")
+        listing = jit.query_one("#jit-listing")
+        sections = [parts[0][1] for parts, header in listing.lines if header]
+        assert sections == ["── bytecode ──", "── optimised LLVM IR ──", "── assembly ──"]
+        # Opcodes and instructions, LLVM's keywords, comments: each from its lexer.
+        classes = {cls for parts, header in listing.lines if not header for cls, _ in parts}
+        assert {"listing--op", "listing--keyword", "listing--comment", "listing--name"} <= classes
+    drive(app, script)
+
+
 def test_jit_tab_without_the_jit_says_how_to_turn_it_on():
     app = stopped_app(DEMO)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pygments.lexers import JanetLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String
 from rich.text import Text
 from textual.binding import Binding
 
+from vmdbg.tui.lexers import VmdbgLispLexer
 from vmdbg.tui.messages import ToggleBreakpoint
 from vmdbg.core.snapshot import Snapshot
 from vmdbg.tui.widgets.rows import CursorRowsView, clean, retitle
@@ -33,7 +33,7 @@ GUTTER = 8          # "●  123 ▶" : breakpoint, line number, current-line mar
 def tokenize(text: str) -> tuple:
     """Per line, ((component class or "", text), ...) for the whole file, computed once."""
     lines: list[list] = [[]]
-    for ttype, value in JanetLexer(stripnl=False, ensurenl=False).get_tokens(text):
+    for ttype, value in VmdbgLispLexer(stripnl=False, ensurenl=False).get_tokens(text):
         cls = next((c for t, c in TOKEN_CLASSES if ttype in t), "")
         parts = value.split("\n")
         for i, part in enumerate(parts):
