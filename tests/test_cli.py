@@ -178,3 +178,15 @@ def test_the_debugger_exits_with_the_programs_status(tmp_path, monkeypatch, prog
 
     monkeypatch.setattr(DebuggerApp, "run", run_to_the_end_and_quit)
     assert open_debugger(write(tmp_path, "p.lisp", program)) == status
+
+
+def test_a_screenshot_draws_the_same_offline(tmp_path, capsys):
+    """No web font (offline the columns collapsed), spaces kept, and the footer drawn."""
+    out = tmp_path / "shot.svg"
+    status, _, err = run_cli(capsys, "screenshot", os.path.join(ROOT, "vmdbg", "examples", "demo.lisp"),
+                             "--break", "37", "-o", str(out))
+    svg = out.read_text()
+    assert status == 0 and err == ""
+    assert "http" not in svg.split("</style>")[0].replace("http://www.w3.org", "")
+    assert 'xml:space="preserve"' in svg and "white-space: pre" in svg
+    assert "Quit" in svg and "breakpoint" in svg

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 
 from vmdbg.core.source import EXAMPLES, EXIT_OK, EXIT_USAGE, SourceFileError, demo_path, positive_int
@@ -69,13 +70,34 @@ def build_parser() -> argparse.ArgumentParser:
 async def render(path: str, stop: dict, options: dict, keys, size) -> str:
     """The SVG of the app on `path` stopped as `stop` says, after pressing `keys`."""
     from vmdbg.testing import settle, stopped_app
-    app = stopped_app(path, session_options=options, **stop)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
+    for attempt in range(3):
+        app = stopped_app(path, session_options=options, **stop)
+        async with app.run_test(size=size) as pilot:
             await settle(pilot)
-        return app.export_screenshot(title=f"vmdbg {os.path.basename(path)}")
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            # The footer fills in from the bindings a refresh after the rest: wait for it.
+            for _ in range(50):
+                if app.query("FooterKey"):
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+            svg = app.export_screenshot(title=f"vmdbg {os.path.basename(path)}")
+        if "Quit" in svg or keys:
+            break
+    return offline(svg)
+
+
+def offline(svg: str) -> str:
+    """The SVG drawn the same without a network: no web font (Fira Code is used if it is
+    installed, else the system's monospace fonts), and spaces kept as drawn (some
+    renderers drop the leading space of a run, which shifted every column after it)."""
+    svg = re.sub(r"@font-face \{.*?\}\s*", "", svg, flags=re.S)
+    svg = svg.replace("font-family: Fira Code, monospace;",
+                      'font-family: "Fira Code", "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", '
+                      "monospace;\n        white-space: pre;")
+    return svg.replace("<svg class=", '<svg xml:space="preserve" class=', 1)
 
 
 def write_all(directory: str) -> int:
