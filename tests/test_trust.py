@@ -181,3 +181,21 @@ def test_ctrl_c_in_jit_says_it_was_interrupted(tmp_path):
     assert status == 130 and "Traceback" not in err
     assert "interrupted at" in err
     assert "vmdbg: interrupted before any function was compiled" in err
+
+
+def test_a_breakpoint_arrived_at_by_going_to_a_tick_still_counts_when_continuing():
+    """A logpoint on the very instruction a goto (or a pause) lands on is evaluated when the
+    run goes on, so its hits and messages are those of an uninterrupted run."""
+    src = "(var i 0)\n(while (< i 5)\n  (assign i (+ i 1)))\n(println i)\n"
+    s = Session.from_source(src, "p.lisp")
+    s.add_breakpoint(line=3, log_message="i={i}")
+    whole = s.continue_().output
+    ticks = list(s.breakpoints[1].hit_ticks)
+    assert whole.count("i=") == 5
+    for tick in (ticks[2], ticks[0], 0):
+        s = Session.from_source(src, "p.lisp")
+        s.add_breakpoint(line=3, log_message="i={i}")
+        s.goto_tick(tick)
+        assert s.continue_().output == whole, tick
+    s.goto_tick(ticks[3])                     # back in time, then on again
+    assert s.continue_().output == whole

@@ -104,6 +104,7 @@ class ForwardEngine:
         condition, hit count and log message), "step" for an internal stop, else None."""
         internal = self._internal is not None and self._internal()
         fired = False
+        self._evaluated_at = self.vm.tick
         for bp in self._stopped_bps():
             if self._bp_fires(bp):
                 fired = True
@@ -121,6 +122,7 @@ class ForwardEngine:
         entry = frame.code[frame.ip]
         if entry is None or entry[0] != OP_BREAK:
             return None
+        self._evaluated_at = vm.tick
         fired = [bp for bp in self._stopped_bps() if self._bp_fires(bp)]
         return "breakpoint" if fired else None
 

@@ -59,6 +59,7 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         self._internal = None               # predicate: a patched spot the running command stops at
         self._scanning = False              # reverse_continue is replaying: no log output
         self.furthest = 0                   # the latest tick the program has reached (the timeline's end)
+        self._evaluated_at = None           # tick whose breakpoints forward execution has evaluated
         self.vm = self._make_vm(text)
 
     @classmethod
@@ -116,6 +117,7 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         self._update_catch_bits()
         self.reason = "entry"
         self.furthest = 0
+        self._evaluated_at = None
         self.selected_frame = 0
         self.selected_fiber = None
         self._last_signal = None

@@ -15,8 +15,9 @@ class Stepping(ForwardEngine):
     def continue_(self) -> "Snapshot":
         """Run until a breakpoint, a catchpoint, a pause or the end."""
         self._begin()
-        if self.reason == "entry" and self.vm.tick == 0:
-            # The program starts here: a breakpoint on its first instruction counts.
+        if self._evaluated_at != self.vm.tick:
+            # Arrived here without evaluating a breakpoint on this instruction (the start,
+            # a goto, a pause that landed on it): it counts now, as in a run that went on.
             why = self._arrived()
             if why is not None:
                 return self._finish(why)

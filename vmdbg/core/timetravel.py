@@ -52,6 +52,15 @@ class TimeTravel:
         finally:
             vm.catch_bits = catch
             self.patches.reapply(lifted)
+        # A breakpoint here was evaluated at this tick if the timeline recorded a hit then;
+        # otherwise continuing evaluates it (an arrival the earlier run skipped, a goto).
+        self._evaluated_at = tick if self._hit_at(tick) else None
+
+    def _hit_at(self, tick: int) -> bool:
+        vm = self.vm
+        if vm.halted or vm.current is None or not vm.current.frames:
+            return False
+        return any(tick in bp.hit_ticks for bp in self._stopped_bps())
 
     def step_back(self) -> "Snapshot":
         """Go back one instruction (one tick)."""
@@ -158,6 +167,7 @@ class TimeTravel:
             return self._finish("entry")
         tick, kind = stops[-1]
         self._replay_to(tick, hold=kind == "signal")
+        self._evaluated_at = tick       # the stop it found was this breakpoint's
         if kind == "breakpoint":
             self._explain_condition_errors()
         self._note("reached by reverse continue")
