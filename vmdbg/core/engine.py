@@ -75,6 +75,10 @@ class ForwardEngine:
                 return "pause"
             if r is None or r == "limit" or r == "slice":
                 if until_tick is not None and vm.tick >= until_tick:
+                    if vm.held_signal is not None:
+                        # Held for a catchpoint that did not stop: deliver it (no tick), as
+                        # a run that went on would have, so the landing state is that run's.
+                        vm.release_held_signal()
                     return "limit"
                 history.maybe_take(vm)
                 if self.progress is not None and time.perf_counter() - last_progress[0] > self.progress_interval:
