@@ -1,5 +1,5 @@
-# Conformance: LANGUAGE.md section 6, deliberate differences from Elle. Exits 0 when every
-# assertion holds.
+# Conformance: docs/language.md section 10, deliberate differences from Elle. Exits 0 when
+# every assertion holds.
 
 ## Integers are arbitrary precision: no wrapping, no :overflow, big literals read exactly.
 (assert (= 9223372036854775808 (+ 9223372036854775807 1)) "i64 max + 1")

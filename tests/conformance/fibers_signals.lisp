@@ -1,4 +1,5 @@
-# Conformance: LANGUAGE.md section 4, fibers and signals. Exits 0 when every assertion holds.
+# Conformance: docs/language.md section 6, fibers and signals. Exits 0 when every
+# assertion holds.
 
 (signal :alpha)
 (signal :beta)

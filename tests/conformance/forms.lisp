@@ -1,4 +1,5 @@
-# Conformance: LANGUAGE.md section 3, forms. Exits 0 when every assertion holds.
+# Conformance: docs/language.md sections 3 and 4, special forms and prelude forms. Exits 0
+# when every assertion holds.
 
 (defn error-kind [thunk]
   (let [[ok? e] (protect (thunk))]

@@ -1,4 +1,4 @@
-# Conformance: LANGUAGE.md section 4, fuel. Exits 0 when every assertion holds.
+# Conformance: docs/language.md section 7, fuel. Exits 0 when every assertion holds.
 # Exact instruction counts are never assumed; only the rules are.
 
 (defn spin [n] (var i 0) (while (< i n) (assign i (+ i 1))) i)

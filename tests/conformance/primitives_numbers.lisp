@@ -1,4 +1,5 @@
-# Conformance: LANGUAGE.md section 5, assertions and numbers. Exits 0 when every assertion holds.
+# Conformance: docs/language.md sections 9.1-9.5 and 9.16, numbers and assertions. Exits 0
+# when every assertion holds.
 
 (defn error-kind [thunk]
   (let [[ok? e] (protect (thunk))]

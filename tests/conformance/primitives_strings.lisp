@@ -1,4 +1,5 @@
-# Conformance: LANGUAGE.md section 5, strings and output. Exits 0 when every assertion holds.
+# Conformance: docs/language.md sections 9.13 and 9.16, strings and output. Exits 0 when
+# every assertion holds.
 
 (defn to-array [coll]
   (var out @[])

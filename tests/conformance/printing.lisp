@@ -1,7 +1,7 @@
-# Conformance: LANGUAGE.md section 2, printing, checked through (string x). Exits 0 when
-# every assertion holds.
+# Conformance: docs/language.md section 2 (Values), printing, checked through (string x).
+# Exits 0 when every assertion holds.
 
-(assert (= "[1 kw s (2)]" (string [1 :kw "s" (list 2)])) "the LANGUAGE.md example")
+(assert (= "[1 kw s (2)]" (string [1 :kw "s" (list 2)])) "the example in docs/language.md")
 (assert (= "kw" (string :kw)) "keywords lose the colon")
 (assert (= "s" (string "s")) "strings lose the quotes")
 (assert (= "sym" (string 'sym)) "symbols print their name")

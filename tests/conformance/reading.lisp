@@ -1,5 +1,5 @@
 #!/usr/bin/env vmdbg run
-# Conformance: LANGUAGE.md section 1, reading. Exits 0 when every assertion holds.
+# Conformance: docs/language.md section 1, reading. Exits 0 when every assertion holds.
 ## A double-hash comment. The shebang line above is ignored.
 
 # Comments run to the end of the line, even inside a form.

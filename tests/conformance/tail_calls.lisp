@@ -1,4 +1,4 @@
-# Conformance: LANGUAGE.md section 4, tail calls. Exits 0 when every assertion holds.
+# Conformance: docs/language.md section 8, tail calls. Exits 0 when every assertion holds.
 # Each loop runs far deeper than the default 10,000-frame limit, so it only passes if the
 # call in that position is a TailCall.
 

@@ -1,4 +1,4 @@
-# Conformance: LANGUAGE.md section 2, values. Exits 0 when every assertion holds.
+# Conformance: docs/language.md section 2, values. Exits 0 when every assertion holds.
 
 (defn error-kind [thunk]
   (let [[ok? e] (protect (thunk))]

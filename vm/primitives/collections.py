@@ -9,7 +9,7 @@ from vm.primitives.types import (argument_error, ensure_size, expect_number, gua
                                  type_error)
 from vm.values import _order_key, sorted_members
 from vm.values import (EMPTY, Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, hash_key,
-                       list_from, preview, unkey)
+                       list_from, unkey)
 
 SEQUENCE = "a list, array or string"
 
@@ -97,9 +97,52 @@ def build_struct(vm, name: str, args, mutable: bool) -> Struct:
 
 
 def build_set(vm, name: str, args, mutable: bool) -> LSet:
-    """A set of the arguments."""
+    """A set of the arguments, each frozen first (a member that could change in place would
+    no longer be found where its hash put it)."""
     ensure_size(vm, name, len(args))
-    return LSet({key_of(name, v) for v in args}, mutable)
+    memo: dict = {}
+    return LSet({key_of(name, freeze_deep(v, memo)) for v in args}, mutable)
+
+
+def freeze_deep(v, memo: dict):
+    """v with every @array, @struct and @set inside it (itself included) made immutable.
+
+    Parts that hold nothing mutable come back as they are; memo (id -> result) makes shared
+    parts cost once. Lists are walked along their spine, so a long list costs no recursion."""
+    t = type(v)
+    if t is not Pair and t is not Array and t is not Struct and t is not LSet:
+        return v
+    done = memo.get(id(v))
+    if done is not None:
+        return done
+    if t is Pair:
+        items, p = [], v
+        while type(p) is Pair:
+            items.append(p.first)
+            p = p.rest
+        new_items = [freeze_deep(x, memo) for x in items]
+        tail = freeze_deep(p, memo)
+        if tail is p and all(a is b for a, b in zip(items, new_items)):
+            out = v
+        else:
+            out = tail
+            for x in reversed(new_items):
+                out = Pair(x, out)
+    elif t is Array:
+        new_items = [freeze_deep(x, memo) for x in v.items]
+        same = not v.mutable and all(a is b for a, b in zip(v.items, new_items))
+        out = v if same else Array(new_items, False)
+    elif t is Struct:
+        new_d = {k: freeze_deep(x, memo) for k, x in v.d.items()}
+        same = not v.mutable and all(new_d[k] is x for k, x in v.d.items())
+        out = v if same else Struct(new_d, False)
+    else:
+        # Members are already hashed by content; freezing one keeps it equal, so the set
+        # can be rebuilt from the frozen members.
+        new_s = {freeze_deep(k, memo) for k in v.s}
+        out = v if not v.mutable and new_s == v.s else LSet(new_s, False)
+    memo[id(v)] = out
+    return out
 
 
 def rank_member(v):
@@ -185,7 +228,8 @@ def reverse_sequence(vm, coll):
 
 @primitive("length", 1, 1)
 def get_length(vm, coll):
-    """Number of elements of a list, array, string, struct or set."""
+    """Number of elements of a list, array, string, struct or set; characters of a symbol's
+    or keyword's name."""
     t = type(coll)
     if t is Array:
         return len(coll.items)
@@ -197,19 +241,21 @@ def get_length(vm, coll):
         return len(coll.d)
     if t is LSet:
         return len(coll.s)
+    if t is Symbol or t is Keyword:
+        return len(coll.name)
     raise type_error("length", "a collection", coll)
 
 
 def join_arrays(vm, first: Array, more) -> Array:
-    """Concatenate arrays; the result is new and as mutable as the first."""
+    """Concatenate arrays: onto an @array in place (as Elle does), else into a new array."""
     for a in more:
         if type(a) is not Array:
             raise type_error("append", "an array", a)
     ensure_size(vm, "append", len(first.items) + sum(len(a.items) for a in more))
-    items = list(first.items)
+    items = first.items if first.mutable else list(first.items)
     for a in more:
-        items.extend(a.items)
-    return Array(items, first.mutable)
+        items.extend(list(a.items) if a is first else a.items)
+    return first if first.mutable else Array(items, False)
 
 
 def join_strings(vm, first: str, more) -> str:
@@ -232,9 +278,10 @@ def join_lists(vm, first, more):
     return list_from(items)
 
 
-@primitive("append", 1, None)
+@primitive("append", 1, None, pure=False)
 def append(vm, first, *more):
-    """Concatenate arrays, lists or strings (all of the first one's kind) into a new one."""
+    """Concatenate arrays, lists or strings (all of the first one's kind): an @array grows in
+    place and is returned; arrays, lists and strings give a new one."""
     t = type(first)
     if t is Array:
         return join_arrays(vm, first, more)
@@ -257,7 +304,7 @@ def count_range(start, end, step) -> int:
 
 @primitive("range", 1, 3)
 def make_range(vm, *args):
-    """(range end), (range start end), (range start end step): an array of numbers."""
+    """(range end), (range start end), (range start end step): an @array of numbers."""
     for a in args:
         expect_number("range", a)
     start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], 1)
@@ -270,9 +317,10 @@ def make_range(vm, *args):
     except OverflowError:
         raise argument_error("range", "integer too large to convert to a float") from None
     ensure_size(vm, "range", n)
+    # An @array, as in Elle: (range 5) is @[0 1 2 3 4].
     if type(start) is int and type(step) is int:
-        return Array(list(range(start, start + n * step, step)))
-    return Array([start + i * step for i in range(n)])
+        return Array(list(range(start, start + n * step, step)), True)
+    return Array([start + i * step for i in range(n)], True)
 
 
 # ---------------------------------------------------------------------------
@@ -352,10 +400,10 @@ def thaw(vm, coll):
 @primitive("set->array", 1, 1)
 @guard_depth("set->array")
 def set_to_array(vm, s):
-    """The members of a set as an array, in a deterministic order."""
+    """The members of a set as an array (an @array for an @set), in a deterministic order."""
     if type(s) is not LSet:
         raise type_error("set->array", "a set", s)
-    return Array(sorted_members(s.s))
+    return Array(sorted_members(s.s), s.mutable)
 
 
 # ---------------------------------------------------------------------------
@@ -430,9 +478,12 @@ def put(vm, coll, key, value):
 
 @primitive("push", 2, 2, pure=False)
 def push(vm, arr, value):
-    """Append value to an @array; returns the @array."""
-    expect_mutable_array("push", arr)
+    """Append value to an @array in place and return it; for an array, return a new one."""
+    if type(arr) is not Array:
+        raise type_error("push", "an array", arr)
     ensure_size(vm, "push", len(arr.items) + 1)
+    if not arr.mutable:
+        return Array(arr.items + [value], False)
     arr.items.append(value)
     return arr
 

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from vm.errors import LispError
 from vm.primitives.registry import primitive
+from vm.primitives.collections import build_set
+from vm.primitives.types import guard_depth
 from vm.values import (EMPTY, Array, EmptyList, LSet, Pair, Struct, list_from, preview,
                        sorted_members, unkey)
 
 
-@primitive("%each-items", 1, 1)
-def each_items(vm, coll):
-    """The elements `each` visits: list/array items, string characters, set members,
-    struct [key value] pairs."""
+def iteration_items(coll, who: str = "each") -> list:
+    """The elements `each` visits: list/array items, string characters, set members (in
+    sorted order), struct [key value] pairs. `who` is the name the type error blames."""
     t = type(coll)
     if t is Array:
-        return Array(list(coll.items))
+        return list(coll.items)
     if t is Pair or t is EmptyList:
-        return Array(list(coll))
+        return list(coll)
     if t is str:
-        return Array(list(coll))
+        return list(coll)
     if t is LSet:
-        return Array(sorted_members(coll.s))
+        return sorted_members(coll.s)
     if t is Struct:
-        return Array([Array([unkey(k), v]) for k, v in coll.d.items()])
-    raise LispError("type-error", f"each: cannot iterate over {preview(coll, 60)}")
+        return [Array([unkey(k), v]) for k, v in coll.d.items()]
+    raise LispError("type-error", f"{who}: cannot iterate over {preview(coll, 60)}")
+
+
+@primitive("%each-items", 1, 2)
+def each_items(vm, coll, *name):
+    """The elements `each` visits, as a new array (see iteration_items). The optional name
+    is the library function to blame in the error."""
+    who = name[0] if name and type(name[0]) is str else "each"
+    return Array(iteration_items(coll, who))
 
 
 @primitive("%qq-append", 0, None)
@@ -46,14 +55,20 @@ def list_to_array(vm, lst, mutable):
     return Array(list(lst), mutable is True)
 
 
+def shaped_like(vm, model, items: list):
+    """items as a collection of model's kind: a list for a list, a set (of the model's
+    mutability) for a set, else an array of the model's mutability."""
+    if model is EMPTY or type(model) is Pair:
+        return list_from(items)
+    if type(model) is LSet:
+        return build_set(vm, "map", items, model.mutable)
+    return Array(items, type(model) is Array and model.mutable)
+
+
 @primitive("%shape-like", 2, 2)
+@guard_depth("map")
 def shape_like(vm, model, out):
-    """Give `out` (an @array) the shape of `model`: a list for lists, else an array of
-    the model's mutability."""
+    """Give `out` (an @array) the shape of `model` (see shaped_like)."""
     if type(out) is not Array:
         raise LispError("type-error", f"%shape-like: expected an array, got {preview(out, 60)}")
-    if model is EMPTY or type(model) is Pair:
-        return list_from(out.items)
-    if type(model) is Array and model.mutable:
-        return out
-    return Array(out.items, False)
+    return shaped_like(vm, model, out.items)

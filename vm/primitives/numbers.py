@@ -11,9 +11,9 @@ from vm.errors import LispError
 from vm.primitives.registry import primitive
 from vm.primitives.types import (argument_error, expect_int, expect_number, guard_depth, show,
                                  type_error)
-from vm.values import Keyword, is_truthy, values_equal
+from vm.values import Keyword, display, is_truthy, values_equal
 
-# Integers are exact at any size (LANGUAGE.md sections 1 and 6), but Python 3.11 refuses to
+# Integers are exact at any size (docs/language.md, Reading and Differences from Elle), but Python 3.11 refuses to
 # turn an integer of more than 4,300 digits into text or back unless this guard is lifted,
 # so printing or parsing a big integer would raise ValueError. The setting is process-wide;
 # it belongs with VM start-up and lives here only until the VM sets it itself.
@@ -255,6 +255,7 @@ def are_all_equal(args) -> bool:
 
 
 @primitive("=", 1, None)
+@primitive("eq?", 1, None)
 @guard_depth("=")
 def equal(vm, *args):
     """Structural, numeric-aware equality: (= 1 1.0) and (= [1] @[1]) are true."""
@@ -289,6 +290,7 @@ def parse_int(text: str) -> int:
 
 
 @primitive("int", 1, 1)
+@primitive("integer", 1, 1)
 def to_int(vm, v):
     """Integer from an int, a float (truncated toward zero) or a string."""
     t = type(v)
@@ -320,6 +322,98 @@ def to_float(vm, v):
         except ValueError:
             raise argument_error("float", f"cannot parse {show(v)} as a float") from None
     raise type_error("float", "a number or string", v)
+
+
+def text_of(name: str, v) -> str:
+    """The text parse-int and parse-float read: a string, or a keyword's name."""
+    if type(v) is Keyword:
+        return v.name
+    if type(v) is not str:
+        raise type_error(name, "a string or keyword", v)
+    return v
+
+
+def expect_radix(name: str, radix) -> int:
+    """Check a radix argument: an integer from 2 to 36."""
+    expect_int(name, radix)
+    if not 2 <= radix <= 36:
+        raise argument_error(name, f"radix must be between 2 and 36, got {radix}")
+    return radix
+
+
+def digits_value(c: str) -> int:
+    """The value of one digit character in bases up to 36 (99 for anything else)."""
+    if "0" <= c <= "9":
+        return ord(c) - 48
+    c = c.lower()
+    return ord(c) - 87 if "a" <= c <= "z" else 99
+
+
+@primitive("parse-int", 1, 2)
+def parse_integer(vm, s, *radix):
+    """(parse-int s radix?): the integer a string or keyword spells; radix 2 to 36 (default 10,
+    where 0x/0o/0b prefixes and `_` work as in source)."""
+    text = text_of("parse-int", s)
+    # Reading n digits costs time quadratic in n: refuse what `*` could never produce.
+    if len(text) > MAX_INT_BITS:
+        raise argument_error("parse-int", f"a number of {len(text)} digits is too long")
+    if not radix:
+        try:
+            return parse_int(text)
+        except LispError:
+            raise argument_error("parse-int", f"cannot parse {show(s)} as an integer") from None
+    base = expect_radix("parse-int", radix[0])
+    body = text.strip()
+    sign = -1 if body[:1] == "-" else 1
+    body = body[1:] if body[:1] in ("-", "+") else body
+    if not body or any(digits_value(c) >= base for c in body):
+        raise argument_error("parse-int", f"cannot parse {show(s)} as a base-{base} integer")
+    return sign * int(body, base)
+
+
+FLOAT_SYNTAX = re.compile(r"[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d+)?"
+                          r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+
+
+@primitive("parse-float", 1, 1)
+def parse_float(vm, s):
+    """(parse-float s): the float a string or keyword spells ("3.14", "1e10", "-inf", "nan")."""
+    text = text_of("parse-float", s).strip()
+    if len(text) > MAX_INT_BITS or not FLOAT_SYNTAX.fullmatch(text):
+        raise argument_error("parse-float", f"cannot parse {show(s)} as a float")
+    return float(text)
+
+
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def int_to_base(n: int, base: int) -> str:
+    """n written in base 2..36, lowercase, with a leading minus for negatives."""
+    if base == 10:
+        return str(n)
+    if base in (2, 8, 16):
+        return format(n, {2: "b", 8: "o", 16: "x"}[base])
+    digits, m = [], abs(n)
+    while m:
+        m, d = divmod(m, base)
+        digits.append(DIGITS[d])
+    return ("-" if n < 0 else "") + ("".join(reversed(digits)) or "0")
+
+
+@primitive("number->string", 1, 2)
+def number_to_string(vm, n, *radix):
+    """(number->string n radix?): n as text; with a radix (2 to 36) an integer in that base,
+    lowercase and without prefix."""
+    expect_number("number->string", n)
+    if not radix:
+        return display(n)
+    base = expect_radix("number->string", radix[0])
+    if type(n) is not int:
+        raise type_error("number->string", "an integer when a radix is given", n)
+    # Base conversion outside 2/8/10/16 is quadratic in the digits: the same cap as `*`.
+    if n.bit_length() > MAX_INT_BITS:
+        raise argument_error("number->string", f"integer wider than {MAX_INT_BITS} bits")
+    return int_to_base(n, base)
 
 
 # ---------------------------------------------------------------------------
@@ -369,6 +463,7 @@ def check_shift(name: str, x, n) -> None:
 
 
 @primitive("bit/shl", 2, 2)
+@primitive("bit/shift-left", 2, 2)
 def shift_left(vm, x, n):
     """x shifted left by n bits; exact, never wraps."""
     check_shift("bit/shl", x, n)
@@ -378,6 +473,7 @@ def shift_left(vm, x, n):
 
 
 @primitive("bit/shr", 2, 2)
+@primitive("bit/shift-right", 2, 2)
 def shift_right(vm, x, n):
     """x shifted right by n bits (arithmetic: negative numbers stay negative)."""
     check_shift("bit/shr", x, n)

@@ -7,8 +7,8 @@ import sys
 
 from vm.errors import LispError
 from vm.primitives.registry import primitive
-from vm.values import (Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, display,
-                       is_truthy, preview, type_name)
+from vm.values import (Array, Cell, EmptyList, Keyword, LSet, Native, Pair, Struct, Symbol,
+                       display, is_truthy, preview, type_name)
 
 # Beyond this length Python cannot even index a list; checked before vm.check_size so a VM
 # configured without a size limit still gets a LispError instead of an OverflowError.
@@ -99,6 +99,7 @@ def assert_value(vm, v, *message):
 # Type predicates
 
 @primitive("type-of", 1, 1)
+@primitive("type", 1, 1)
 def type_of(vm, v):
     """The type of v as a keyword: :integer, :string, :array, :@array, :list ..."""
     return Keyword(type_name(v))
@@ -111,12 +112,14 @@ def is_nil(vm, v):
 
 
 @primitive("boolean?", 1, 1)
+@primitive("bool?", 1, 1)
 def is_boolean(vm, v):
     """True for true and false."""
     return type(v) is bool
 
 
 @primitive("int?", 1, 1)
+@primitive("integer?", 1, 1)
 def is_int(vm, v):
     """True for integers."""
     return type(v) is int
@@ -160,12 +163,14 @@ def is_pair(vm, v):
 
 
 @primitive("array?", 1, 1)
+@primitive("tuple?", 1, 1)
 def is_array(vm, v):
     """True for arrays and @arrays."""
     return type(v) is Array
 
 
 @primitive("struct?", 1, 1)
+@primitive("table?", 1, 1)
 def is_struct(vm, v):
     """True for structs and @structs."""
     return type(v) is Struct
@@ -187,6 +192,45 @@ def is_fiber(vm, v):
 def is_closure(vm, v):
     """True for closures (functions written in the language; natives are not closures)."""
     return type_name(v) == "closure"
+
+
+@primitive("list?", 1, 1)
+def is_list(vm, v):
+    """True for the empty list and for pairs."""
+    t = type(v)
+    return t is EmptyList or t is Pair
+
+
+@primitive("fn?", 1, 1)
+def is_function(vm, v):
+    """True for closures and primitives."""
+    return type(v) is Native or type_name(v) == "closure"
+
+
+@primitive("callable?", 1, 1)
+def is_callable(vm, v):
+    """True for what can be called here: closures and primitives (collections cannot be)."""
+    return type(v) is Native or type_name(v) == "closure"
+
+
+def is_mutable_value(v) -> bool:
+    """@arrays, @structs, @sets and boxes can change in place; nothing else can."""
+    t = type(v)
+    if t is Array or t is Struct or t is LSet:
+        return v.mutable
+    return t is Cell
+
+
+@primitive("mutable?", 1, 1)
+def is_mutable(vm, v):
+    """True for @arrays, @structs, @sets and boxes."""
+    return is_mutable_value(v)
+
+
+@primitive("immutable?", 1, 1)
+def is_immutable(vm, v):
+    """True for every value mutable? is false for."""
+    return not is_mutable_value(v)
 
 
 @primitive("empty?", 1, 1)
@@ -217,3 +261,31 @@ def is_identical(vm, a, b):
     if t is type(b) and (t is int or t is float or t is str):
         return a == b
     return False
+
+
+# ---------------------------------------------------------------------------
+# Logic as functions (the special forms `and` and `or` short-circuit; these are for
+# passing as values: (apply and xs), (fold or nil xs))
+
+@primitive("and", 0, None)
+def logical_and(vm, *args):
+    """The first falsy argument, else the last one; (and) is true."""
+    for v in args:
+        if not is_truthy(v):
+            return v
+    return args[-1] if args else True
+
+
+@primitive("or", 0, None)
+def logical_or(vm, *args):
+    """The first truthy argument, else the last one; (or) is false."""
+    for v in args:
+        if is_truthy(v):
+            return v
+    return args[-1] if args else False
+
+
+@primitive("xor", 0, None)
+def logical_xor(vm, *args):
+    """True when an odd number of the arguments are truthy."""
+    return sum(1 for v in args if is_truthy(v)) % 2 == 1

@@ -1,6 +1,6 @@
 # Regression: user signal bits were allocated in reverse source order (the compiler's
 # declaration scan walked the forms from the end), so the first (signal ...) got 2^33
-# instead of 2^32. LANGUAGE.md section 4: bits go from 2^32 upward in declaration order.
+# instead of 2^32. docs/language.md section 6 (Fibers and signals): bits go from 2^32 upward in declaration order.
 (signal :first)
 (signal :second)
 (signal :third)
