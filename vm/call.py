@@ -64,11 +64,20 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
         if vm.jit_threshold:
             # Count the call; compiled code runs it whole or declines (vm/jit/code.py).
             done = jit_enter(vm, fiber, f, args, tail)
-            if done is not None:
+            if done.__class__ is tuple:
                 if tail:
                     return return_value(vm, fiber, done[0])
                 frame.ip = return_ip
                 frame.stack.append(done[0])
+                return SWITCH
+            if done is not None:
+                # Native code stopped at a loop's back-edge: the frame it hands over stands
+                # where the call's own frame would at vm.tick.
+                if tail:
+                    fiber.frames[-1] = done
+                else:
+                    frame.ip = return_ip
+                    fiber.frames.append(done)
                 return SWITCH
         return push_closure(vm, fiber, frame, f, args, return_ip, tail)
     if type(f) is Native:

@@ -296,12 +296,17 @@ def run_loop(vm):
                     frame.ip = ip
                     vm.tick = tick
                     done = jit_enter(vm, fiber, f, args, False)
-                    if done is not None:
+                    if done.__class__ is tuple:
                         stack.append(done[0])
                         tick = vm.tick
                         ip = nx
                     else:
-                        push_closure(vm, fiber, frame, f, args, nx, False)
+                        if done is None:
+                            push_closure(vm, fiber, frame, f, args, nx, False)
+                        else:       # it stopped at a loop's back-edge: its frame, at vm.tick
+                            frame.ip = nx
+                            frames.append(done)
+                            tick = vm.tick
                         frame = frames[-1]
                         code = frame.code
                         ip = frame.ip

@@ -52,7 +52,7 @@ from vm import bytecode
 from vm.bytecode import stack_effect
 from vm.fiber import STATUS_ALIVE, STATUS_PAUSED, Closure, Fiber, Frame
 from vm.fuse import FUSED_REGION
-from vm.jit.code import JitCode, run_compiled
+from vm.jit.code import JitCode, exit_frame, run_compiled
 from vm.primitives import PRIMITIVES
 from vm.routines import LITERAL_LOADS, SourceNames, depth_room, failed
 from vm.signals import SIG_ERROR, SIG_HALT
@@ -471,9 +471,15 @@ class _Emitter(SourceNames):
                     emit(f"    now = LL - (budget - used - {acc + n})")
                     packed = "".join(a + ", " for a in args)
                     emit(f"    got = RUN_COMPILED(vm, {r}, now, RE - now, JIT_ROOM, ({packed}))")
-                    emit("    if got is not None:")
+                    emit("    if got.__class__ is tuple:")
                     emit("        value, ran = got")
                     emit("        done = True")
+                    # It stopped at a loop's back-edge (vm/jit/code.py exit_frame): the
+                    # frame it hands over stands where the call's frame would.
+                    emit(f"    elif got is not None and (new := EXIT_FRAME(vm, {f}, got)) is not None:")
+                    emit(f"        frame.ip = {nx}")
+                    emit("        F.append(new)")
+                    emit(f"        return {RELOAD}, used + {acc + n} + got[1]")
                     # Not compiled yet (the interpreter counts the call), or not exact arity.
                     emit("else:")
                     for line in [f"S.append({e})" for e in [f] + args] + [f"return {off}, used + {acc + i}"]:
@@ -553,7 +559,7 @@ def compile_region(region: list):
     e = _Emitter(region)
     src = e.source()
     scope = {"EQ": values_equal, "Closure": Closure, "Frame": Frame, "NEW": Frame.__new__,
-             "FAILED": failed, "DEPTH_ROOM": depth_room, "RUN_COMPILED": run_compiled,
+             "FAILED": failed, "DEPTH_ROOM": depth_room, "RUN_COMPILED": run_compiled, "EXIT_FRAME": exit_frame,
              "JitCode": JitCode, "Fiber": Fiber, "PAUSED": STATUS_PAUSED, "ALIVE": STATUS_ALIVE,
              "REGION": FUSED_REGION, "NEST": NEST}
     return e.build(src, "region", f"<region {region[0].start}>", scope)

@@ -88,14 +88,16 @@ class Inst:
 class Block:
     """A basic block: instructions from a leader to a terminator or the next leader."""
 
-    __slots__ = ("start", "insts", "shape", "local_types", "charge")
+    __slots__ = ("start", "insts", "shape", "local_types", "charge", "prepaid", "cells")
 
-    def __init__(self, start, insts, shape, local_types):
+    def __init__(self, start, insts, shape, local_types, cells=frozenset()):
         self.start = start              # byte offset of the first instruction
         self.insts = insts              # [Inst]
         self.shape = shape              # stack on entry: per slot a type tag, None (any) or Static
         self.local_types = local_types  # per local slot on entry: a type tag or None (any)
         self.charge = 0                 # ticks taken on entry (see fold_charges)
+        self.prepaid = 0                # ticks of this block (and its own prepaid) its predecessors take
+        self.cells = cells              # local slots holding cells on entry (MakeCell ran)
 
 
 class Plan:
@@ -123,7 +125,7 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
     check_signature(func)
     insts = decode(func)
     param_types = tuple(param_types or (None,) * func.nparams)
-    shapes, local_types = flow(func, insts, resolve_global, param_types)
+    shapes, local_types, cells = flow(func, insts, resolve_global, param_types)
     plan = Plan(func, param_types)
     # What a call of this function from itself returns. Assume one type for those calls
     # and flow again: if every return then has that type, the assumption holds (by
@@ -135,10 +137,10 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
         assumed = next(iter(returned - {None}))
         again = flow(func, insts, resolve_global, param_types, assumed)
         if return_types(insts, again[0]) == {assumed}:
-            shapes, local_types = again
+            shapes, local_types, cells = again
             plan.self_return = assumed
     plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
-    plan.blocks = split_blocks(insts, shapes, local_types)
+    plan.blocks = split_blocks(insts, shapes, local_types, cells)
     for inst in insts.values():
         if inst.name == "LoadGlobal" and inst.off in shapes:
             kind, value = resolve_global(inst.arg)
@@ -213,7 +215,8 @@ def return_types(insts: dict, shapes: dict) -> set:
 
 
 def flow(func, insts: dict, resolve_global, param_types, self_return=None) -> tuple:
-    """(offset -> stack shape, offset -> local types) before every reachable instruction.
+    """(offset -> stack shape, offset -> local types, offset -> cell slots) before every
+    reachable instruction.
 
     Also follows which local slots hold cells. A function that makes no closures (those
     are rejected) cannot let a cell escape, so MakeCell/LoadCell/StoreCell work on the
@@ -243,7 +246,7 @@ def flow(func, insts: dict, resolve_global, param_types, self_return=None) -> tu
             if joined != (shapes[nxt], locals_[nxt]):
                 shapes[nxt], locals_[nxt] = joined
                 work.append(nxt)
-    return shapes, locals_
+    return shapes, locals_, cells
 
 
 def join_entries(a: tuple, b: tuple) -> tuple:
@@ -377,7 +380,7 @@ def check_call(func, stack: list, argc: int):
     return target
 
 
-def split_blocks(insts: dict, shapes: dict, local_types: dict) -> list:
+def split_blocks(insts: dict, shapes: dict, local_types: dict, cells=None) -> list:
     """Basic blocks of the reachable instructions, in offset order."""
     leaders = {0}
     for off, inst in insts.items():
@@ -392,7 +395,8 @@ def split_blocks(insts: dict, shapes: dict, local_types: dict) -> list:
     for off in sorted(shapes):
         inst = insts[off]
         if off in leaders or current is None:
-            current = Block(off, [], shapes[off], local_types[off])
+            current = Block(off, [], shapes[off], local_types[off],
+                            cells.get(off, frozenset()) if cells is not None else frozenset())
             blocks.append(current)
         current.insts.append(inst)
         if inst.name in TERMINATORS or inst.name in BRANCHES:
@@ -405,7 +409,9 @@ def fold_charges(blocks: list):
     """Move the charge of a block entered only by unconditional edges (fall-through or
     Jump) into those predecessors, which then pay for it ahead. Exact: a charged block is
     certain to run, and when the budget would not cover it the whole call re-runs
-    interpreted anyway. Block 0 stays charged: self tail calls enter it."""
+    interpreted anyway. Block 0 stays charged: self tail calls enter it. A block keeps
+    what was moved as `prepaid`: an exit at a back-edge to it (translate.py) gives that
+    back, since the block has not run yet."""
     for b in blocks:
         b.charge = len(b.insts)
     by_start = {b.start: b for b in blocks}
@@ -427,6 +433,7 @@ def fold_charges(blocks: list):
             continue
         for p, _ in incoming:
             p.charge += b.charge
+        b.prepaid = b.charge
         b.charge = 0
 
 

@@ -5,12 +5,20 @@ load without the JIT. The engine (vm/jit/compiler.py) is created on first use.
 
 Value tags shared by the translator, the entry wrapper and the tests. Compiled code
 works on (tag, 64-bit payload) pairs; a tag of BAIL_BASE or more is not a value but a
-bail-out whose reason is the tag.
+bail-out whose reason is the tag (or EXIT: a hand-over, see ExitSite).
+
+Long native runs stay visible (issue 11): the activation the interpreter called hands
+its frame over at a loop's back-edge (an exit) about once a millisecond, for a pause, or
+just before the run's target or the fuel, exactly as the interpreter's frame stands at
+that tick, so VM.run gets its slices back (the debugger's progress, checkpoints and
+pauses) without re-running anything. Calls that cannot hand over (non-tail recursion)
+publish the ticks they have used (Engine.native_ticks) and bail on a pause.
 """
 
 from __future__ import annotations
 
-from vm.fiber import Closure
+from vm.fiber import Closure, Frame
+from vm.values import Cell
 
 TAG_INT = 0          # payload: the integer (fits in i64)
 TAG_FLOAT = 1        # payload: the bits of an IEEE double
@@ -27,8 +35,32 @@ BAIL_DEPTH = 12      # a nested call beyond the VM's depth limit (or the native 
 BAIL_INTERRUPT = 13  # a pause was requested while native code ran
 BAIL_SIGNAL = 14     # a Python signal handler raised (ctrl+c): the entry returns NULL
 
+# Not a bail: the activation the interpreter called stopped at a loop's back-edge (a self
+# or other tail call, or a backward jump) because its native slice ended, a pause was asked
+# for or the run's limit is near; the payload names the ExitSite, and the state it hands
+# over is exact at the ticks charged so far (see exit_frame).
+EXIT = 15
+
 BAIL_NAMES = {BAIL_GUARD: "guard", BAIL_OVERFLOW: "overflow", BAIL_DIVZERO: "division by zero",
               BAIL_FUEL: "fuel", BAIL_DEPTH: "depth", BAIL_INTERRUPT: "pause", BAIL_SIGNAL: "signal"}
+
+# Words an engine shares with running native code (Engine.shared; vm/jit/runtime.py):
+SHARED_FLAG = 0        # the pause flag (Engine.interrupt)
+SHARED_PUBLISHED = 1   # ticks the running native call has used, as of its last look
+SHARED_SLICE = 2       # ns of a native slice: the outermost activation hands over at a
+                       # tail call about this often (a pause and the debugger's progress
+                       # then see the true state), as the interpreter's slices come back
+SHARED_CHUNK = 3       # ticks between two looks (signals, the pause flag, the GIL, the clock)
+SHARED_MARGIN = 4      # ticks kept back before the run's target or the fuel (below)
+SHARED_PAUSE_SINCE = 5  # monotonic ns at which a look first saw the pause flag (0: none)
+SHARED_GRACE = 6       # ns a pause waits for the outermost activation to reach a back-edge
+SHARED_WORDS = 7
+# With more than twice the margin to the run's target (or the fuel), native code keeps
+# the last ticks back and, when it gets there, hands its activation over at the next
+# back-edge (an exit), so the interpreter runs up to the limit exactly without re-running
+# the whole call (vm/jit/runtime.py emit_refill).
+SHARED_DEFAULTS = {SHARED_SLICE: 1_000_000, SHARED_CHUNK: 1 << 20, SHARED_MARGIN: 1 << 16,
+                   SHARED_GRACE: 50_000_000}
 
 # Native recursion is capped below the VM's own limit so a thread's C stack never
 # overflows; deeper calls bail and the interpreter (which has no such limit) goes on.
@@ -77,6 +109,7 @@ class JitCode:
         self.global_guards = ()           # (global index, expected func or constant) it relies on
         self.calls = 0                    # calls from the interpreter while this is the code
         self.bails = {}                   # bail reason code -> count
+        self.exits = 0                    # times it handed its activation over (ExitSite)
         self.hard_bails = 0               # bails that are not fuel or pauses
         self.promote_at = 0               # self.calls at which tier 2 is tried (0: never)
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
@@ -84,6 +117,72 @@ class JitCode:
 
     def __repr__(self) -> str:
         return f"<{self.tier} {self.func.name}>"
+
+
+class ExitSite:
+    """A place where compiled code may hand its activation over to the interpreter: a
+    back-edge of a loop in the function the interpreter called (or one it tail-called).
+
+    The interpreter gets that function's own frame at `ip` (a tail call's TailCall, or a
+    backward jump's target), with its `nlocals` locals (the slots in `cells` boxed, as
+    MakeCell left them) and the operand stack `stack` describes: None for a value the exit
+    carries, ("global", i) for the closure in global i, ("value", v) for a primitive the
+    code loaded as a constant. `tail`: a tail call's site (the TailCall runs next, and
+    enters native code again at once), else a loop's."""
+
+    __slots__ = ("func", "ip", "nlocals", "cells", "stack", "tail")
+
+    def __init__(self, func, ip, nlocals, cells, stack, tail):
+        self.func, self.ip, self.nlocals = func, ip, nlocals
+        self.cells, self.stack, self.tail = tuple(cells), tuple(stack), tail
+
+    def __repr__(self) -> str:
+        return f"<exit {self.func.name}@{self.ip}{' tail' if self.tail else ''}>"
+
+
+def exit_frame(vm, closure, r):
+    """The frame an exit hands over (`r` is [site, ticks, values...] from the entry), or
+    None when it cannot say which closure the frame runs (the call then re-runs
+    interpreted, as after a bail). `closure` is the one the interpreter called."""
+    site = vm.jit.exit_sites[r[0]]
+    target = loop_closure(vm, closure, site.func)
+    if target is None:
+        return None
+    values = r[2:]
+    n = site.nlocals
+    locals_ = values[:n]
+    for i in site.cells:
+        locals_[i] = Cell(locals_[i])
+    stack, k = [], n
+    for entry in site.stack:
+        if entry is None:
+            stack.append(values[k])
+            k += 1
+        elif entry[0] == "global":
+            stack.append(vm.globals[entry[1]])
+        else:
+            stack.append(entry[1])
+    frame = Frame(target, locals_)
+    frame.ip = site.ip
+    frame.stack = stack
+    return frame
+
+
+def loop_closure(vm, closure, func):
+    """The closure whose frame runs `func` in the activation that exited: the one the
+    interpreter called, or the one a tail call loaded from a global. Compiled functions
+    capture nothing, so only identity could tell two closures of one function apart; with
+    more than one candidate the answer is None."""
+    found = closure if closure.func is func else None
+    code = closure.func.jit_state
+    for index, expected in getattr(code, "global_guards", ()):
+        if expected is func:
+            v = vm.globals[index]
+            if found is None:
+                found = v
+            elif v is not found:
+                return None
+    return found
 
 
 def guards_hold(vm, code) -> bool:
@@ -114,6 +213,9 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     Returns (value, ticks) when native code ran the whole call (vm.tick already advanced),
     or None: the interpreter runs the call from its start, exactly as without the JIT.
     Bail-outs return None too; nothing was charged, so fuel and ticks are as at the call.
+    Or a Frame: native code stopped at a loop's back-edge (an exit, see ExitSite) and
+    vm.tick is advanced to that point; the caller pushes the frame (replaces the current
+    one for a tail call), exactly as the call's own frame would stand at that tick.
     This runs on every call of a compiled function, so it reads as few attributes as it
     can (CompiledFunction attributes are the slow ones)."""
     code = closure.func.jit_state
@@ -130,16 +232,24 @@ def enter(vm, fiber, closure, args: list, tail: bool):
         if fuel < budget:
             budget = fuel
     r = run_compiled(vm, code, tick, budget, vm.max_depth - len(fiber.frames) - (0 if tail else 1), args)
-    if r is not None:
+    if r.__class__ is tuple:
         vm.tick = tick + r[1]
-    return r
+        return r
+    if r is None:
+        return None
+    frame = exit_frame(vm, closure, r)
+    if frame is not None:
+        vm.tick = tick + r[1]
+    return frame
 
 
 def run_compiled(vm, code, tick: int, budget: int, room: int, args):
     """Run one call of compiled `code` at `tick`, with `budget` ticks to the run's target or
     the fiber's fuel and `room` frames below the depth limit: (value, ticks), or None when it
-    declined or bailed (the interpreter runs the call; nothing was charged). The dispatch
-    loop comes here through `enter`, regions (vm/regions.py) directly; the call is counted."""
+    declined or bailed (the interpreter runs the call; nothing was charged), or a list
+    [exit site, ticks, values...] when it exited at a loop's back-edge (see exit_frame;
+    nothing was charged yet). The dispatch loop comes here through `enter`, regions
+    (vm/regions.py) directly; the call is counted."""
     if vm.stepping:
         return None
     calls = code.calls = code.calls + 1
@@ -168,6 +278,13 @@ def run_compiled(vm, code, tick: int, budget: int, room: int, args):
         return None
     r = code.native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
+        return r
+    if r.__class__ is list:
+        code.exits += 1
+        if budget - r[1] <= engine.exit_margin:
+            # It stopped because the run's target or the fuel is near: the interpreter runs
+            # the last few ticks; native code would only stop again after a turn.
+            engine.bail_horizon, engine.bail_budget = tick + budget, 0
         return r
     if r == BAIL_FUEL:
         # The interpreter now runs this call up to the fuel (or run) limit, and every call

@@ -26,7 +26,9 @@ from llvmlite import ir
 
 from vm.jit import runtime
 from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
-from vm.jit.code import BAIL_NAMES, JitCode, Rejection
+from vm.jit.code import (BAIL_NAMES, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
+                         SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
+                         SHARED_WORDS, JitCode, Rejection)
 from vm.jit.irutil import fits_i64
 from vm.jit.listing import function_assembly, function_ir
 from vm.jit.runtime import body_type, get_runtime
@@ -91,8 +93,15 @@ class Engine:
                          for tier, (_, cg) in TIER_LEVELS.items()}
         self.engines = {tier: llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
                         for tier, tm in self.machines.items()}
-        # A pause request reaches compiled code through this flag (see runtime.emit_refill).
-        self.flag = ctypes.c_int64(0)
+        # Words shared with running native code (vm/jit/code.py SHARED_*): the pause flag,
+        # the ticks a running call has published, and the slice, chunk and margin.
+        self.shared = (ctypes.c_int64 * SHARED_WORDS)()
+        self.exit_margin = 0
+        # Where compiled bodies of this engine may hand their activation over: a body's
+        # exit returns an index here (vm/jit/code.py ExitSite, exit_frame).
+        self.exit_sites: list = []
+        self.tune(slice_ns=SHARED_DEFAULTS[SHARED_SLICE], chunk=SHARED_DEFAULTS[SHARED_CHUNK],
+                  margin=SHARED_DEFAULTS[SHARED_MARGIN], grace_ns=SHARED_DEFAULTS[SHARED_GRACE])
         self.seen: list = []              # every function compiled or rejected, in order
         self.codes: dict = {}             # func -> [JitCode per tier, oldest first]
         self.dump = bool(os.environ.get("VMDBG_JIT_DUMP"))
@@ -198,7 +207,7 @@ class Engine:
             if tier == 2 and self_recursive(plan) and not may_accumulate(plan):
                 self.emit_unrolled(module, plan, symbols)
             else:
-                FunctionTranslator(module, plan, symbols, compact=tier == 1).translate()
+                FunctionTranslator(module, plan, symbols, compact=tier == 1, sites=self.exit_sites).translate()
         raw_ir = str(module)
         mod = llvm.parse_assembly(raw_ir)
         mod.verify()
@@ -224,8 +233,9 @@ class Engine:
         copy = ir.Function(module, body.function_type, body.name + "_r")
         copy.linkage = "internal"
         copy.attributes.add("alwaysinline")
-        FunctionTranslator(module, plan, {**symbols, f: copy}, compact=False, fn=body).translate()
-        FunctionTranslator(module, plan, symbols, compact=False, fn=copy).translate()
+        FunctionTranslator(module, plan, {**symbols, f: copy}, compact=False, fn=body,
+                           sites=self.exit_sites).translate()
+        FunctionTranslator(module, plan, symbols, compact=False, fn=copy, sites=self.exit_sites).translate()
 
     def optimise(self, mod, tier: int):
         """Tier 1: a short list of cheap passes (SSA, folding, CFG cleanup). Tier 2: -O3."""
@@ -249,7 +259,7 @@ class Engine:
         body = ee.get_function_address(sym)
         llvm.add_symbol(sym, body)     # later units call this body by name
         trampoline = self.runtime.trampoline(f.nparams)
-        entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.flag))
+        entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.shared))
         code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, times[0], self)
         code.compile_cpu_ms = times[1]
         code.param_types = plan.param_types
@@ -304,8 +314,35 @@ class Engine:
         return func.jit_state
 
     def interrupt(self, on: bool):
-        """Ask running compiled code to bail at its next refill (a pause was requested)."""
-        self.flag.value = 1 if on else 0
+        """Ask running compiled code to stop at its next look (a pause was requested): the
+        activation the interpreter called hands over at its next back-edge, or the call
+        bails (see runtime.emit_refill)."""
+        self.shared[SHARED_FLAG] = 1 if on else 0
+        if not on:
+            self.shared[SHARED_PAUSE_SINCE] = 0
+
+    def tune(self, slice_ns: int | None = None, chunk: int | None = None, margin: int | None = None,
+             grace_ns: int | None = None):
+        """Set how often native code looks (`chunk` ticks), how long a native slice lasts
+        before the outermost activation hands over at a tail call (`slice_ns`), how many
+        ticks it keeps back before the run's target or the fuel (`margin`), and how long a
+        pause waits for a back-edge before the call bails (`grace_ns`). Results, ticks and
+        fuel do not depend on them; tests make them small to exit everywhere."""
+        if slice_ns is not None:
+            self.shared[SHARED_SLICE] = max(0, int(slice_ns))
+        if chunk is not None:
+            self.shared[SHARED_CHUNK] = max(1, int(chunk))
+        if margin is not None:
+            self.shared[SHARED_MARGIN] = self.exit_margin = max(0, int(margin))
+        if grace_ns is not None:
+            self.shared[SHARED_GRACE] = max(0, int(grace_ns))
+
+    def native_ticks(self) -> int:
+        """Ticks the native call running now has used so far, as of its last look (about
+        chunk of ticks; 0 when no native call runs). Any thread may read it: while a
+        long call runs, vm.tick (the tick it was entered at, or earlier) plus this is a
+        lower bound of the program's tick."""
+        return self.shared[SHARED_PUBLISHED]
 
     # -- reporting ---------------------------------------------------------------
 
@@ -339,6 +376,7 @@ class Engine:
             "compile_ms": {c.level: round(c.compile_ms, 3) for c in codes},
             "reason": state.reason if isinstance(state, Rejection) else None,
             "bails": bails,
+            "exits": sum(c.exits for c in codes),
         }
 
     def format_stats(self) -> str:

@@ -18,11 +18,30 @@ PTR = ir.PointerType()
 RET = ir.LiteralStructType([I64, I64, I64])
 # A slow-path helper returns (tag, payload); refill returns (status, budget).
 PAIR = ir.LiteralStructType([I64, I64])
-# The run context shared by one native call tree: reserve (ticks beyond the budget's
-# chunk), the thread state saved while the GIL is released (null while it is held), and
-# the engine's pause flag.
-CTX = ir.LiteralStructType([I64, PTR, PTR, PTR])
-CTX_RESERVE, CTX_TSTATE, CTX_FLAG, CTX_REFILL = 0, 1, 2, 3
+# Values an exit at a loop's back-edge can carry out (locals and stack slots, or a tail
+# call's arguments); a site that would need more does not exit (vm/jit/code.py ExitSite).
+MAX_EXIT_VALUES = 64
+# The run context shared by one native call tree (runtime.py sets it up in the trampoline):
+#   reserve      ticks of the run's budget beyond the chunk in the body's budget register
+#   tstate       the thread state saved while the GIL is released (null while it is held)
+#   shared       the engine's shared words (vm/jit/code.py SHARED_*: the pause flag...)
+#   refill       the address of vmjit_refill (bodies call it through here)
+#   top_room     the room the outermost activation was entered with: a site whose room is
+#                this one belongs to the activation the interpreter called, and may exit
+#   bias         0, or SLOW_BIAS while every check looks (the budget register then holds
+#                the budget minus the bias, so it is negative; see runtime.emit_refill)
+#   slow_end     ticks used at which that ends
+#   slow_must    1 when it is for a pause or the run's limit (any back-edge exits), 0 for
+#                the end of a slice (tail calls only)
+#   deadline     monotonic ns at which the current native slice ends (0: not started)
+#   budget_in    the budget the call was entered with (ticks used = budget_in - left)
+#   margin       ticks of the reserve held back before the run's limit (see emit_refill)
+#   nvals        how many values an exit wrote to `values`
+#   values       an exit's values, (tag, bits) pairs
+CTX = ir.LiteralStructType([I64, PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64,
+                            ir.ArrayType(I64, 2 * MAX_EXIT_VALUES)])
+(CTX_RESERVE, CTX_TSTATE, CTX_FLAG, CTX_REFILL, CTX_TOP_ROOM, CTX_BIAS, CTX_SLOW_END,
+ CTX_SLOW_MUST, CTX_DEADLINE, CTX_BUDGET_IN, CTX_MARGIN, CTX_NVALS, CTX_VALUES) = range(13)
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -148,6 +167,12 @@ def likely(branch):
 def ctx_field(builder, ctx, index: int, name: str):
     """Pointer to a field of the run context."""
     return builder.gep(ctx, [i64(0), ir.Constant(I32, index)], source_etype=CTX, name=name)
+
+
+def ctx_value_slot(builder, ctx, index, name: str):
+    """Pointer to word `index` (an int or an i64 value) of the run context's exit values."""
+    index = i64(index) if isinstance(index, int) else index
+    return builder.gep(ctx, [i64(0), ir.Constant(I32, CTX_VALUES), index], source_etype=CTX, name=name)
 
 
 class ExitBlock:

@@ -4,42 +4,78 @@ number slow paths, and the process symbols (CPython API, libm) they use.
 Compiled once per process and shared by every engine, so a function's own module holds
 only its body. The interpreter calls a JitCode's builtin, whose C function is the
 trampoline for the body's arity and whose `self` is the address of a two-pointer
-descriptor {body, engine pause flag}. A call costs what any builtin call costs (ctypes
+descriptor {body, engine's shared words (the pause flag first)}. A call costs what any builtin call costs (ctypes
 would cost ten times more). Trampoline sketch:
 
     entry:        nargs must be 2 + nparams; budget, room = the first two ints
     arg.<i>:      int (fits i64) / float / True / False / None / keyword -> (tag, bits);
                   anything else -> bail (guard)
-    run:          ctx = {reserve: budget beyond the first chunk, no saved thread, flag}
-                  r = body(ctx, min(budget, CHUNK), room, ...); take the GIL back if a
-                  refill released it; ticks used = budget - (r's budget + reserve)
+    run:          ctx = {reserve: budget beyond the first chunk, no saved thread, the
+                  engine's shared words, room of the outermost activation, ...} (irutil.CTX)
+                  r = body(ctx, first chunk, room, ...); take the GIL back if a refill
+                  released it; ticks used = budget - (r's budget + reserve)
     box:          bail -> the reason as an int (ctrl+c -> NULL, the exception is set);
+                  exit -> [site, ticks used, values...] (vm/jit/code.py ExitSite);
                   value -> (value, ticks used)
 
 Bodies keep the fuel budget in registers: a parameter, charged per block, passed to
 every callee and returned with every result. `vmjit_refill`, the cold path of the
-charge, runs once per CHUNK ticks: it runs Python signal handlers, releases the GIL (so
-the debugger's UI thread keeps running), honours a pause request and moves the next
-chunk from the context's reserve into the budget.
+charge, runs once per chunk of ticks (a "look"): it runs Python signal handlers, releases
+the GIL (so the debugger's UI thread keeps running), publishes the ticks used so far (the
+debugger can show them while a long call runs), decides whether the activation the
+interpreter called should hand over (an exit: its native slice is over, a pause was
+asked for, or the run's limit is near), and moves the next chunk from
+the context's reserve into the budget.
+
+Exits. Only at a back-edge of the outermost activation (a site whose room is the one the
+call was entered with) is the whole state a frame the interpreter can run: before a tail
+call (the frame with the callee and arguments on its stack), or at a loop head (its locals
+and stack). Such a site checks `budget < 0`, like any other, and calls the refill with its
+room and kind; the refill answers EXIT there when an exit is wanted: at a tail call when
+the native slice is over (the interpreter then runs the TailCall, which enters native code
+again at once), at any back-edge for a pause or when the run's limit is near. A look
+elsewhere (inside a nested call, at a return) that wants an exit starts "slow mode": the
+budget register is biased below zero so every check looks, until an outermost back-edge
+takes the exit (for a slice, at most SLOW_WINDOW ticks; a pause that finds no back-edge
+within the engine's grace, 50 ms by default, bails as before: the call re-runs interpreted
+from its start). The hot path is unchanged: one test of the budget per back-edge.
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
+import time
 
 import llvmlite.binding as llvm
 from llvmlite import ir
 
 from vm.jit import irutil as U
-from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, TAG_BOOL, TAG_FLOAT,
-                         TAG_INT, TAG_KW, TAG_NIL)
+from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, EXIT, SHARED_CHUNK,
+                         SHARED_FLAG, SHARED_GRACE, SHARED_MARGIN, SHARED_PAUSE_SINCE,
+                         SHARED_PUBLISHED, SHARED_SLICE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW,
+                         TAG_NIL)
 from vm.values import Keyword
 from vm.jit.irutil import F64, I32, I64, PAIR, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
-# Ticks compiled code runs between two looks at the world (pause flag, signals, GIL).
-CHUNK = 1 << 20
+# The ticks between two looks at the world (pause flag, signals, GIL, clock), the length
+# of a native slice and the margin kept before the run's limit are the engine's shared
+# words (vm/jit/code.py SHARED_*, Engine.tune): by default a look every 2^20 ticks, and the
+# activation the interpreter called hands over at a tail call about once a millisecond,
+# so the run comes back to VM.run (a pause, the debugger's progress and checkpoints) about
+# as often as the interpreter's own slices of PAUSE_SLICE ticks do.
+# What kind of site calls the refill: one that cannot exit (a return, a block inside a
+# call, a back-edge with too many values), a backward jump, a tail call.
+SITE_NONE, SITE_LOOP, SITE_TAIL = 0, 1, 2
+# While an exit is wanted but the look that saw it was not at an outermost back-edge,
+# every check looks ("slow mode", until such a back-edge exits): the budget register
+# holds the budget minus this bias, so it is always negative.
+SLOW_BIAS = 1 << 50
+# Slow mode for the end of a slice lasts at most this many ticks (the activation may be
+# deep in a long call); it costs a refill call per check, so it is kept short, and tried
+# again one slice later. For a pause or the run's limit it lasts until it exits.
+SLOW_WINDOW = 4096
 VOID = ir.VoidType()
 METH_FASTCALL = 0x0080
 # Offset of ob_type in a PyObject (after ob_refcnt; debug builds add two pointers first).
@@ -58,6 +94,9 @@ C_API = {
     "PyEval_SaveThread": (PTR, []),
     "PyEval_RestoreThread": (VOID, [PTR]),
     "PyErr_CheckSignals": (I32, []),
+    "PyList_New": (PTR, [I64]),
+    "PyList_SetItem": (I32, [PTR, I64, PTR]),
+    "Py_DecRef": (VOID, [PTR]),
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
               "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword}
@@ -103,7 +142,9 @@ class Runtime:
             llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
         for name, obj in PY_OBJECTS.items():
             llvm.add_symbol(name, id(obj))
-        llvm.add_symbol("fmod", ctypes.cast(ctypes.CDLL(None).fmod, ctypes.c_void_p).value)
+        libc = ctypes.CDLL(None)
+        llvm.add_symbol("fmod", ctypes.cast(libc.fmod, ctypes.c_void_p).value)
+        llvm.add_symbol("clock_gettime", ctypes.cast(libc.clock_gettime, ctypes.c_void_p).value)
 
     def new_module(self, name):
         module = ir.Module(name=name)
@@ -155,7 +196,7 @@ class Helpers:
 
     def __getitem__(self, op: str) -> ir.Function:
         if op == "refill":
-            fn = U.declare(self.module, "vmjit_refill", PAIR, [PTR, I64])
+            fn = U.declare(self.module, "vmjit_refill", PAIR, [PTR, I64, I64, I64])
         else:
             fn = U.declare(self.module, helper_name(op), PAIR, [I64, I64, I64, I64])
         fn.calling_convention = COLD_CC
@@ -204,30 +245,72 @@ def emit_helper(module, op: str):
 
 
 def emit_refill(module) -> ir.Function:
-    """{status, budget} vmjit_refill(ctx, budget): a block's charge took the budget below
-    zero; status 0 and the budget with the next chunk added, or a bail reason."""
-    fn = ir.Function(module, ir.FunctionType(PAIR, [PTR, I64]), "vmjit_refill")
+    """{status, budget} vmjit_refill(ctx, budget, room, kind): a check found the budget
+    register below zero. Status 0 and the register's new value; EXIT, only to a back-edge
+    (`kind` SITE_LOOP or SITE_TAIL) of the outermost activation (`room` is top_room), with
+    the budget; or a bail reason.
+
+    An exit is wanted when a pause was asked for or the reserve is down to the margin (the
+    run's target or the fuel is near): any outermost back-edge takes it; or when the native
+    slice (the engine's slice length from the first look) is over: only tail calls take that one (a
+    backward jump's exit leaves the rest of the call to the interpreter). A look elsewhere
+    that wants an exit starts slow mode (see SLOW_BIAS), so the next outermost back-edge
+    looks too; a pause not taken within the engine's grace (from the first look that saw
+    it, in any native call: SHARED_PAUSE_SINCE) bails."""
+    fn = ir.Function(module, ir.FunctionType(PAIR, [PTR, I64, I64, I64]), "vmjit_refill")
     fn.calling_convention = COLD_CC
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
-    ctx, budget = fn.args
-    ctx.name, budget.name = "ctx", "budget"
+    ctx, budget, room, kind = fn.args
+    ctx.name, budget.name, room.name, kind.name = "ctx", "budget", "room", "kind"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     exit_ = fn.append_basic_block("bail")
     with b.goto_block(exit_):
         why = b.phi(I64, name="why")
-        b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]), why, 0))
+        real_out = b.phi(I64, name="budget.out")
+        b.ret(b.insert_value(b.insert_value(ir.Constant(PAIR, [0, 0]), why, 0), real_out, 1))
 
-    def leave_if(cond, reason, name):
+    def leave_if(cond, reason, name, value=None):
         cont = fn.append_basic_block(name)
         why.add_incoming(i64(reason), b.block)
+        real_out.add_incoming(value if value is not None else i64(0), b.block)
         b.cbranch(cond, exit_, cont)
         b.position_at_end(cont)
 
-    reserve_ptr = U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr")
-    ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
+    def field(index, name):
+        return U.ctx_field(b, ctx, index, name + ".ptr")
+
+    reserve_ptr = field(U.CTX_RESERVE, "reserve")
+    ts_ptr = field(U.CTX_TSTATE, "tstate")
+    bias_ptr = field(U.CTX_BIAS, "bias")
+    bias = b.load(bias_ptr, typ=I64, name="bias")
+    real = b.add(budget, bias, name="real")
     reserve = b.load(reserve_ptr, typ=I64, name="reserve")
-    leave_if(b.icmp_signed("<", b.add(budget, reserve), i64(0)), BAIL_FUEL, "fuel.ok")
+    left = b.add(real, reserve, name="left")
+    leave_if(b.icmp_signed("<", left, i64(0)), BAIL_FUEL, "fuel.ok")
+    used = b.sub(b.load(field(U.CTX_BUDGET_IN, "budget.in"), typ=I64, name="budget.in"), left, name="used")
+    is_tail = b.icmp_unsigned("==", kind, i64(SITE_TAIL), name="is.tail")
+    top = b.load(field(U.CTX_TOP_ROOM, "top.room"), typ=I64, name="top.room")
+    outermost = b.and_(b.icmp_unsigned("!=", kind, i64(SITE_NONE)), b.icmp_signed("==", room, top),
+                       name="outermost")
+    slow_must_ptr = field(U.CTX_SLOW_MUST, "slow.must")
+    slow_end_ptr = field(U.CTX_SLOW_END, "slow.end")
+    # Slow mode: every check comes here until an outermost back-edge takes the exit.
+    slow = fn.append_basic_block("slow")
+    look = fn.append_basic_block("look")
+    b.cbranch(b.icmp_signed("!=", bias, i64(0)), slow, look)
+    b.position_at_end(slow)
+    takes = b.and_(outermost, b.or_(is_tail, b.icmp_signed("!=", b.load(slow_must_ptr, typ=I64), i64(0))))
+    with b.if_then(takes):
+        b.store(i64(0), bias_ptr)
+    leave_if(takes, EXIT, "slow.on", real)
+    stay = b.and_(b.icmp_signed(">=", real, i64(0)),
+                  b.icmp_signed("<", used, b.load(slow_end_ptr, typ=I64, name="slow.end")), name="stay")
+    with b.if_then(stay):
+        b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]), budget, 1))
+    b.store(i64(0), bias_ptr)
+    b.branch(look)
+    b.position_at_end(look)
     # Run Python signal handlers with the GIL held, then (re)release it.
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
     with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
@@ -235,13 +318,64 @@ def emit_refill(module) -> ir.Function:
     rc = b.call(api(module, "PyErr_CheckSignals"), [], name="rc")
     b.store(b.call(api(module, "PyEval_SaveThread"), [], name="saved"), ts_ptr)
     leave_if(b.icmp_signed("<", rc, ir.Constant(I32, 0)), BAIL_SIGNAL, "signals.ok")
+    # The ticks used so far, for whoever shows progress while this call runs.
+    shared = b.load(field(U.CTX_FLAG, "shared"), typ=PTR, name="shared")
+
+    def word(index, name):
+        return b.gep(shared, [i64(index)], source_etype=I64, name=name + ".ptr")
+    b.store(used, word(SHARED_PUBLISHED, "published"))
     # After the handlers: ctrl+c in `vmdbg run` asks for a pause through this flag.
-    flag = b.load(U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"), typ=PTR, name="flag")
-    leave_if(b.icmp_unsigned("!=", b.load(flag, typ=I64, name="pause"), i64(0)), BAIL_INTERRUPT, "run")
-    chunk = b.select(b.icmp_signed("<", reserve, i64(CHUNK)), reserve, i64(CHUNK), name="chunk")
+    pause = b.icmp_unsigned("!=", b.load(word(SHARED_FLAG, "pause"), typ=I64), i64(0), name="paused")
+    slice_ns = b.load(word(SHARED_SLICE, "slice"), typ=I64, name="slice")
+    now = monotonic_ns(module, b)
+    deadline_ptr = field(U.CTX_DEADLINE, "deadline")
+    deadline = b.load(deadline_ptr, typ=I64, name="deadline")
+    deadline = b.select(b.icmp_signed("==", deadline, i64(0)), b.add(now, slice_ns), deadline,
+                        name="deadline.set")
+    b.store(deadline, deadline_ptr)
+    margin_ptr = field(U.CTX_MARGIN, "margin")
+    margin = b.load(margin_ptr, typ=I64, name="margin")
+    avail = b.sub(reserve, margin, name="avail")
+    near = b.icmp_signed("<=", avail, i64(0), name="near")
+    must = b.or_(pause, near, name="must")
+    slice_over = b.icmp_signed(">=", now, deadline, name="slice.over")
+    leave_if(b.and_(outermost, b.or_(must, b.and_(is_tail, slice_over))), EXIT, "stays", real)
+    with b.if_then(pause):
+        since_ptr = word(SHARED_PAUSE_SINCE, "pause.since")     # engine-wide: one grace a pause
+        since = b.load(since_ptr, typ=I64, name="pause.since")
+        since = b.select(b.icmp_signed("==", since, i64(0)), now, since, name="since")
+        b.store(since, since_ptr)
+        grace = b.load(word(SHARED_GRACE, "grace"), typ=I64, name="grace")
+        leave_if(b.icmp_signed(">=", b.sub(now, since), grace, name="late"), BAIL_INTERRUPT, "grace")
+    # The next chunk, short of the margin; at the margin, all that is left.
+    chunk = b.load(word(SHARED_CHUNK, "chunk"), typ=I64, name="chunk.size")
+    chunk = b.select(b.icmp_signed("<", avail, chunk), avail, chunk, name="chunk")
+    chunk = b.select(near, reserve, chunk, name="chunk.or.rest")
+    b.store(b.select(near, i64(0), margin), margin_ptr)
     b.store(b.sub(reserve, chunk), reserve_ptr)
-    b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]), b.add(budget, chunk), 1))
+    real = b.add(real, chunk, name="refilled")
+    # An exit wanted here, not at an outermost back-edge: slow mode until one takes it.
+    wanted = b.or_(must, slice_over, name="wanted")
+    with b.if_then(wanted):
+        b.store(b.zext(must, I64), slow_must_ptr)
+        b.store(b.select(must, i64(1 << 62), b.add(used, i64(SLOW_WINDOW))), slow_end_ptr)
+        # A slice's exit is tried once a slice.
+        b.store(b.select(must, deadline, b.add(now, slice_ns)), deadline_ptr)
+        b.store(i64(SLOW_BIAS), bias_ptr)
+    b.ret(b.insert_value(ir.Constant(PAIR, [0, 0]),
+                         b.select(wanted, b.sub(real, i64(SLOW_BIAS)), real, name="register"), 1))
     return fn
+
+
+def monotonic_ns(module, b):
+    """CLOCK_MONOTONIC now, in nanoseconds (clock_gettime; the vDSO makes it cheap)."""
+    ts_type = ir.LiteralStructType([I64, I64])
+    clock = U.declare(module, "clock_gettime", I32, [I32, PTR])
+    ts = U.opaque_alloca(b, ts_type, "timespec")
+    b.call(clock, [ir.Constant(I32, time.CLOCK_MONOTONIC), ts])
+    sec = b.load(b.gep(ts, [i64(0), ir.Constant(I32, 0)], source_etype=ts_type), typ=I64, name="sec")
+    nsec = b.load(b.gep(ts, [i64(0), ir.Constant(I32, 1)], source_etype=ts_type), typ=I64, name="nsec")
+    return b.add(b.mul(sec, i64(1_000_000_000)), nsec, name="now")
 
 
 def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
@@ -268,30 +402,49 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     pair = b.call(api(module, "PyLong_AsVoidPtr"), [desc], name="descriptor")
     # Typed as a pointer to the body's function type, so llvmlite can call through it.
     body = b.load(pair, typ=body_type(nparams).as_pointer(), name="body")
-    flag = b.load(b.gep(pair, [i64(1)], source_etype=PTR), typ=PTR, name="flag")
-    first = b.select(b.icmp_signed("<", budget, i64(CHUNK)), budget, i64(CHUNK), name="first.chunk")
-    reserve_ptr = U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr")
+    shared = b.load(b.gep(pair, [i64(1)], source_etype=PTR), typ=PTR, name="shared")
+
+    def field(index, name):
+        return U.ctx_field(b, ctx, index, name + ".ptr")
+    # With room to spare, the last ticks (the margin) are held back (see emit_refill).
+    margin = b.load(b.gep(shared, [i64(SHARED_MARGIN)], source_etype=I64), typ=I64, name="margin.size")
+    margin = b.select(b.icmp_signed(">", budget, b.shl(margin, i64(1))), margin, i64(0), name="margin")
+    chunk = b.load(b.gep(shared, [i64(SHARED_CHUNK)], source_etype=I64), typ=I64, name="chunk")
+    first = b.sub(budget, margin, name="before.margin")
+    first = b.select(b.icmp_signed("<", first, chunk), first, chunk, name="first.chunk")
+    reserve_ptr = field(U.CTX_RESERVE, "reserve")
     b.store(b.sub(budget, first), reserve_ptr)
-    ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
+    ts_ptr = field(U.CTX_TSTATE, "tstate")
     b.store(ir.Constant(PTR, None), ts_ptr)
-    b.store(flag, U.ctx_field(b, ctx, U.CTX_FLAG, "flag.ptr"))
+    b.store(shared, field(U.CTX_FLAG, "shared"))
     # Bodies call the refill through the context (see FunctionTranslator.charge).
-    b.store(U.declare(module, "vmjit_refill", PAIR, [PTR, I64]), U.ctx_field(b, ctx, U.CTX_REFILL, "refill.ptr"))
+    b.store(U.declare(module, "vmjit_refill", PAIR, [PTR, I64, I64, I64]), field(U.CTX_REFILL, "refill"))
+    b.store(room, field(U.CTX_TOP_ROOM, "top.room"))
+    bias_ptr = field(U.CTX_BIAS, "bias")
+    b.store(i64(0), bias_ptr)
+    b.store(i64(0), field(U.CTX_DEADLINE, "deadline"))
+    b.store(budget, field(U.CTX_BUDGET_IN, "budget.in"))
+    b.store(margin, field(U.CTX_MARGIN, "margin"))
     call_args = [ctx, first, room]
     for v in values:
         call_args += [v.tag, v.bits]
     r = b.call(body, call_args, name="r")
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
     with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
+        # A look released the GIL (and published ticks): take it back, unpublish.
         b.call(api(module, "PyEval_RestoreThread"), [ts])
+        b.store(i64(0), b.gep(shared, [i64(SHARED_PUBLISHED)], source_etype=I64, name="published"))
     tag = b.extract_value(r, 0, name="tag")
     bits = b.extract_value(r, 1, name="bits")
     with b.if_then(b.icmp_unsigned("==", tag, i64(BAIL_SIGNAL))):
         b.ret(ir.Constant(PTR, None))
+    left = b.add(b.extract_value(r, 2, name="budget.left"), b.load(reserve_ptr, typ=I64, name="reserve"))
+    left = b.add(left, b.load(bias_ptr, typ=I64, name="bias"), name="left")
+    used = b.sub(budget, left, name="used")
+    with b.if_then(b.icmp_unsigned("==", tag, i64(EXIT))):
+        b.ret(exit_list(module, b, ctx, bits, used))
     with b.if_then(U.is_bail(b, tag)):
         b.ret(b.call(api(module, "PyLong_FromLongLong"), [tag]))
-    left = b.add(b.extract_value(r, 2, name="budget.left"), b.load(reserve_ptr, typ=I64, name="reserve"))
-    used = b.sub(budget, left, name="used")
     value = box(module, b, Val(tag, bits))
     with b.if_then(b.icmp_unsigned("==", value, ir.Constant(PTR, None))):
         b.ret(value)
@@ -301,6 +454,50 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     b.call(set_item, [out, i64(1), b.call(api(module, "PyLong_FromLongLong"), [used])])
     b.ret(out)
     return fn
+
+
+def exit_list(module, b, ctx, site, used):
+    """[site, ticks used, values...] of an exit (the body wrote the values into the
+    context), or NULL with the exception set when an allocation failed."""
+    fn = b.function
+    n = b.load(U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"), typ=I64, name="nvals")
+    out = b.call(api(module, "PyList_New"), [b.add(n, i64(2))], name="exit.list")
+    failed = fn.append_basic_block("exit.failed")
+    with b.goto_block(failed):
+        b.ret(ir.Constant(PTR, None))
+    made = fn.append_basic_block("exit.made")
+    b.cbranch(b.icmp_unsigned("==", out, ir.Constant(PTR, None)), failed, made)
+    b.position_at_end(made)
+    set_item = api(module, "PyList_SetItem")
+    from_ll = api(module, "PyLong_FromLongLong")
+    # (A NULL item makes PyList_SetItem fail; the list is then released below.)
+    for k, v in ((0, site), (1, used)):
+        item = b.call(from_ll, [v])
+        b.call(set_item, [out, i64(k), item])
+        with b.if_then(b.icmp_unsigned("==", item, ir.Constant(PTR, None))):
+            b.call(api(module, "Py_DecRef"), [out])
+            b.ret(ir.Constant(PTR, None))
+    counter = U.opaque_alloca(b, I64, "exit.i")
+    b.store(i64(0), counter)
+    head = fn.append_basic_block("exit.head")
+    body = fn.append_basic_block("exit.body")
+    done = fn.append_basic_block("exit.done")
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.load(counter, typ=I64, name="i")
+    b.cbranch(b.icmp_signed("<", i, n), body, done)
+    b.position_at_end(body)
+    tag = b.load(U.ctx_value_slot(b, ctx, b.mul(i, i64(2)), "v.tag.ptr"), typ=I64, name="v.tag")
+    bits = b.load(U.ctx_value_slot(b, ctx, b.add(b.mul(i, i64(2)), i64(1)), "v.bits.ptr"), typ=I64, name="v.bits")
+    obj = box(module, b, Val(tag, bits))
+    with b.if_then(b.icmp_unsigned("==", obj, ir.Constant(PTR, None))):
+        b.call(api(module, "Py_DecRef"), [out])
+        b.ret(ir.Constant(PTR, None))
+    b.call(set_item, [out, b.add(i, i64(2)), obj])
+    b.store(b.add(i, i64(1)), counter)
+    b.branch(head)
+    b.position_at_end(done)
+    return out
 
 
 def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:

@@ -14,12 +14,20 @@ slots and the budget live in allocas (mem2reg makes them SSA). Sketch:
                     budget -= <its charge>
                     (the charge is its instruction count, plus that of blocks only
                     reached from it unconditionally; see analyse.fold_charges)
-                    a block that ends in a backward edge or a tail call then checks:
-                    below zero, refill or bail (so every cycle checks once a turn)
                     ... its instructions, on a compile-time stack of Val ...
                     spill the stack to its slots; branch
+    back-edge:    (a backward jump, or a tail call of a compiled function) below zero:
+                  refill, exit or bail (so every cycle checks once a turn; see back_edge)
     return:       below zero: refill or bail; ret {tag, payload, budget left}
     bail:         ret {reason, 0}, the reason from a phi over every bail site
+
+An exit ({EXIT, site, budget left}) hands the activation the interpreter called over
+at a back-edge, when its native slice is over, a pause was asked for or the run's limit
+is near (runtime.emit_refill decides): the values the interpreter's frame holds there go
+into the run context, and vm/jit/code.py exit_frame rebuilds the frame from the site.
+Everything charged by then has run (a back-edge ends its block, and a block's charge
+covers only blocks certain to follow it), except the loop head's `prepaid` charge, which
+the exit gives back; so the frame and the tick are exactly the interpreter's.
 
 `return x + f(...)`, f the function itself, runs as a turn of a loop when the analysis
 proved that f's calls return integers (at both tiers; tier 2 unrolls other self-recursive
@@ -42,11 +50,11 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.analyse import Static
-from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, TAG_INT, TAG_NIL
-from vm.jit.irutil import I64, RET, Val, i64, static_tag
+from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, EXIT, TAG_INT, TAG_NIL, ExitSite
+from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
-from vm.jit.runtime import Helpers
+from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
@@ -66,26 +74,20 @@ def may_accumulate(plan) -> bool:
 
 
 def checkpoints(blocks) -> set:
-    """Starts of the blocks that check the budget as they take their charge: every block
-    that ends in a backward edge or a tail call, so every cycle (a loop, or a self tail
-    call going back to block 0) checks once per turn. The other blocks only take their
-    charge; returns check what was taken (see FunctionTranslator.ret)."""
-    out = set()
-    for blk in blocks:
-        last = blk.insts[-1]
-        if last.name == "TailCall" or (last.name in ("Jump", "JumpIfFalse", "JumpIfTrue")
-                                       and last.arg <= blk.start):
-            out.add(blk.start)
-        elif ends_in_sum_of_call(blk.insts):
-            out.add(blk.start)          # it may go round again (FunctionTranslator.accumulate)
-    return out
+    """Starts of the blocks that check the budget as they take their charge: the blocks
+    whose `x + f(...)` may go round again (FunctionTranslator.accumulate). Blocks that end
+    in a backward edge or a tail call check at that edge (back_edge), so every cycle (a
+    loop, or a self tail call going back to block 0) checks once per turn. The other
+    blocks only take their charge; returns check what was taken (see ret)."""
+    return {blk.start for blk in blocks if ends_in_sum_of_call(blk.insts)}
 
 
 class FunctionTranslator(NumericOps):
     """Emits one function's body from its Plan into `module`."""
 
-    def __init__(self, module, plan, symbols: dict, compact: bool, fn=None):
+    def __init__(self, module, plan, symbols: dict, compact: bool, fn=None, sites=None):
         self.module = module
+        self.sites = sites if sites is not None else []   # the engine's ExitSites (by index)
         self.plan = plan
         self.func = plan.func
         self.symbols = symbols            # CompiledFunction -> ir.Function of every callee
@@ -124,6 +126,7 @@ class FunctionTranslator(NumericOps):
             args[4 + 2 * i].name = f"{self.local_name(i)}.in"
         self.store_params(self.speculate([Val(args[3 + 2 * i], args[4 + 2 * i])
                                           for i in range(self.func.nparams)]))
+        self.plan_blocks = {block.start: block for block in self.plan.blocks}
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
         self.checkpoints = checkpoints(self.plan.blocks)
@@ -175,6 +178,7 @@ class FunctionTranslator(NumericOps):
             tag = i64(e) if e is not None else b.load(tag_ptr, typ=I64, name=f"s{i}.tag")
             self.stack.append(Val(tag, b.load(bits_ptr, typ=I64, name=f"s{i}")))
         self.local_types = list(block.local_types)
+        self.cells = set(block.cells)
         insts = block.insts
         for k, inst in enumerate(insts):
             if k == len(insts) - 3 and self.accumulates(insts[k:]):
@@ -233,17 +237,86 @@ class FunctionTranslator(NumericOps):
         run = b.append_basic_block("run")
         U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
+        why = self.call_refill(left, self.room, i64(SITE_NONE))
+        self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
+        b.branch(run)
+        b.position_at_end(run)
+
+    def call_refill(self, left, room, kind):
+        """Call the runtime's refill (a look) for a site of `kind` (runtime.SITE_*) at
+        `room`; stores the budget it gives back, returns why."""
+        b = self.b
         # Through the context, not a constant address: LLVM would hoist a constant out of
         # loops into a callee-saved register, saved and restored by every call.
         refill = self.helpers["refill"]
         fn = b.load(U.ctx_field(b, self.ctx, U.CTX_REFILL, "refill.ptr"),
                     typ=refill.function_type.as_pointer(), name="refill.fn")
-        r = b.call(fn, [self.ctx, left], name="refill", cconv=refill.calling_convention)
-        why = b.extract_value(r, 0, name="why")
+        r = b.call(fn, [self.ctx, left, room, kind], name="refill", cconv=refill.calling_convention)
         b.store(b.extract_value(r, 1, name="budget.refilled"), self.budget)
-        self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
-        b.branch(run)
-        b.position_at_end(run)
+        return b.extract_value(r, 0, name="why")
+
+    def back_edge(self, ip: int, tail: bool, prepaid: int):
+        """A loop's back-edge (its block's charge was taken, not checked): below zero, the
+        runtime refills, or says bail, or EXIT when this is the outermost activation and
+        an exit is wanted here (runtime.emit_refill: at a tail call, the slice is over, a
+        pause, the run's limit near; at a backward jump only the last two, since the
+        interpreter cannot enter native code in the middle of a function and would run
+        the rest of the call). Then the interpreter's frame as it stands at `ip` goes into
+        the run context (this function's locals, then the compile-time stack) and the body
+        returns {EXIT, site, budget}, giving back `prepaid`: ticks charged for
+        instructions not run yet. The hot path is one test, as at any other check."""
+        b = self.b
+        carried, template = [], []
+        for e in self.stack:
+            if type(e) is Static:
+                template.append(("value", e.target) if e.is_native else ("global", e.global_index))
+            else:
+                template.append(None)
+                carried.append(e)
+        exits = self.func.nlocals + len(carried) <= MAX_EXIT_VALUES
+        left = b.load(self.budget, typ=I64, name="budget")
+        refill = b.append_basic_block("edge.look")
+        go = b.append_basic_block("edge.go")
+        U.unlikely(b.cbranch(b.icmp_signed("<", left, i64(0), name="low"), refill, go))
+        b.position_at_end(refill)
+        kind = SITE_NONE if not exits else SITE_TAIL if tail else SITE_LOOP
+        why = self.call_refill(left, self.room, i64(kind))
+        if exits:
+            out = b.append_basic_block("edge.exit")
+            on = b.append_basic_block("edge.on")
+            U.unlikely(b.cbranch(b.icmp_unsigned("==", why, i64(EXIT), name="exits"), out, on))
+            b.position_at_end(out)
+            ctx = self.ctx
+            values = [self.local_value(i) for i in range(self.func.nlocals)] + carried
+            for k, v in enumerate(values):
+                b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
+                b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "exit.bits.ptr"))
+            b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
+            budget = b.load(self.budget, typ=I64, name="budget.exit")
+            if prepaid:
+                budget = b.add(budget, i64(prepaid), name="budget.unpaid")
+            site = ExitSite(self.func, ip, self.func.nlocals, sorted(self.cells), template, tail)
+            r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
+            self.sites.append(site)
+            r = b.insert_value(r, i64(len(self.sites) - 1), 1)
+            b.ret(b.insert_value(r, budget, 2, name="exit"))
+            b.position_at_end(on)
+        self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "edge.ok")
+        b.branch(go)
+        b.position_at_end(go)
+
+    def loop_edge(self, target: int):
+        """The back-edge of a backward jump to `target` (the stack already popped to the
+        shape `target` expects): the frame of this function at `target`, whose charge, if
+        this block paid it ahead, is given back."""
+        self.back_edge(target, False, self.plan_blocks[target].prepaid)
+
+    def local_value(self, i: int) -> Val:
+        tag_ptr, bits_ptr = self.locals[i]
+        name = self.local_name(i)
+        known = self.local_types[i]
+        tag = i64(known) if known is not None else self.b.load(tag_ptr, typ=I64, name=name + ".tag")
+        return Val(tag, self.b.load(bits_ptr, typ=I64, name=name))
 
     def spill(self):
         """Store the runtime values of the compile-time stack into their slots."""
@@ -290,11 +363,7 @@ class FunctionTranslator(NumericOps):
         self.push(U.const_bool(False))
 
     def _emit_LoadLocal(self, inst):
-        tag_ptr, bits_ptr = self.locals[inst.arg]
-        name = self.local_name(inst.arg)
-        known = self.local_types[inst.arg]
-        tag = i64(known) if known is not None else self.b.load(tag_ptr, typ=I64, name=name + ".tag")
-        self.push(Val(tag, self.b.load(bits_ptr, typ=I64, name=name)))
+        self.push(self.local_value(inst.arg))
 
     def _emit_StoreLocal(self, inst):
         v = self.pop()
@@ -304,7 +373,11 @@ class FunctionTranslator(NumericOps):
         self.local_types[inst.arg] = static_tag(v)
 
     # Cells cannot escape a function that makes no closures: a cell slot holds its value.
-    _emit_MakeCell = _emit_StoreCell = _emit_StoreLocal
+    _emit_StoreCell = _emit_StoreLocal
+
+    def _emit_MakeCell(self, inst):
+        self._emit_StoreLocal(inst)
+        self.cells.add(inst.arg)          # (an exit boxes it again, exit_frame)
     _emit_LoadCell = _emit_LoadLocal
 
     def _emit_LoadGlobal(self, inst):
@@ -324,17 +397,32 @@ class FunctionTranslator(NumericOps):
 
     def _emit_Jump(self, inst):
         self.spill()
+        if inst.arg <= inst.off:
+            self.loop_edge(inst.arg)
         self.b.branch(self.blocks[inst.arg])
 
     def _emit_JumpIfFalse(self, inst):
         truthy = self.truthy(self.pop())
         self.spill()
-        self.b.cbranch(truthy, self.blocks[inst.nxt], self.blocks[inst.arg])
+        self.b.cbranch(truthy, self.blocks[inst.nxt], self.jump_target(inst.arg, inst.off))
 
     def _emit_JumpIfTrue(self, inst):
         truthy = self.truthy(self.pop())
         self.spill()
-        self.b.cbranch(truthy, self.blocks[inst.arg], self.blocks[inst.nxt])
+        self.b.cbranch(truthy, self.jump_target(inst.arg, inst.off), self.blocks[inst.nxt])
+
+    def jump_target(self, target: int, off: int):
+        """The block a conditional jump goes to; backward, through its back-edge check."""
+        if target > off:
+            return self.blocks[target]
+        b = self.b
+        here = b.block
+        edge = b.append_basic_block(f"back.{target}")
+        b.position_at_end(edge)
+        self.loop_edge(target)
+        b.branch(self.blocks[target])
+        b.position_at_end(here)
+        return edge
 
     def _emit_Return(self, inst):
         self.ret(self.pop())
@@ -363,7 +451,13 @@ class FunctionTranslator(NumericOps):
 
     def _emit_TailCall(self, inst):
         """Self tail call: new parameters, back to op.0 (a loop). Same arity: musttail,
-        so mutual tail recursion runs in constant native stack. Otherwise call and return."""
+        so mutual tail recursion runs in constant native stack. Otherwise call and return.
+        A compiled callee's tail call is a back-edge (it may exit: the interpreter then
+        makes the callee's frame)."""
+        if not self.stack[-inst.arg - 1].is_native:
+            # The exit hands over the frame before the TailCall (which the interpreter then
+            # runs, entering native code again), so it gives back the TailCall's tick.
+            self.back_edge(inst.off, True, 1)
         args = self.pop_args(inst.arg)
         callee = self.pop()
         b = self.b
