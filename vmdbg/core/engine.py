@@ -71,7 +71,11 @@ class ForwardEngine:
         while True:
             # Also checked here, not only by vm.run: a pause asked for while a condition
             # or a watch was being evaluated is put back by the evaluation.
-            if self._pause.is_set() and r != "finished" and r != "error":
+            # A held signal is judged first (a catchpoint may stop); one held for a catchpoint
+            # that did not stop is delivered, as a run that went on would have.
+            if self._pause.is_set() and r not in ("finished", "error", "signal"):
+                if vm.held_signal is not None:
+                    vm.release_held_signal()
                 return "pause"
             if r is None or r == "limit" or r == "slice":
                 if until_tick is not None and vm.tick >= until_tick:
