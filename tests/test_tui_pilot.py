@@ -226,6 +226,34 @@ def test_running_shows_live_snapshots_at_least_ten_times_a_second():
     assert len(ticks) >= 10 and ticks == sorted(ticks) and ticks[-1] > ticks[0]
 
 
+def test_a_long_compiled_call_shows_its_live_tick_and_a_pause_says_where_it_landed():
+    """fib(60) compiled at its first call is one native call with no snapshot until it
+    returns; the status line still moves (a lower bound, "tick ≥ N"). The pause bails the
+    call, which the interpreter re-runs from its start (a true state, behind the number
+    shown): the status line says so."""
+    fib = "(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n(println (fib 60))\n"
+    session = Session.from_source(fib, "fib.lisp", jit=1)
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False)
+    shown = []
+
+    async def script(pilot):
+        send(pilot, "c")
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            m = re.search(r"tick ≥ ([\d,]+)", status_text(app))
+            if m:
+                shown.append(int(m.group(1).replace(",", "")))
+            if len(set(shown)) >= 3:
+                break
+        await press(pilot, "p")
+        assert app.snapshot.reason == "pause" and f"tick {app.snapshot.tick:,} │" in status_text(app)
+        assert app.snapshot.tick < shown[-1]
+        assert f"the program had reached tick ≥ {shown[-1]:,}" in app.snapshot.message
+        assert "re-run by the interpreter" in status_text(app)
+    drive(app, script)
+    assert len(set(shown)) >= 3 and shown == sorted(shown) and shown[-1] > 1_000_000
+
+
 def _move_cursor_to(pilot, app, line):
     source = app.part(SourceView)
     source.cursor = line - 1

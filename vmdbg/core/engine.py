@@ -34,6 +34,7 @@ class ForwardEngine:
     def _begin(self):
         """Start a command: clear the message and any pause asked for while stopped."""
         self.message = ""
+        self._live_seen = 0                 # the highest live_tick a front end was shown
         self._pause.clear()
         self.vm.pause_requested = False
 
@@ -235,6 +236,12 @@ class ForwardEngine:
             self.logs = [entry for entry in self.logs if entry[0] <= vm.tick]
         for bp in self.breakpoints.values():
             bp.forget_after(vm.tick)
+        if reason == "pause" and getattr(self, "_live_seen", 0) > vm.tick and not self.message:
+            # A pause in a long compiled call bails it: its native work is dropped and the
+            # interpreter re-runs the call from its start, so the stop is behind what the
+            # live view showed. Say so rather than let the tick seem to go backwards.
+            self.message = (f"paused in compiled code: the program had reached tick ≥ {self._live_seen:,}; "
+                            f"that call was re-run by the interpreter from its start up to here")
         self.reason = reason
         self.furthest = max(self.furthest, vm.tick)
         self.selected_frame = 0

@@ -191,3 +191,16 @@ class Stepping(ForwardEngine):
         """Ask a running command to stop at the next instruction boundary (any thread)."""
         self._pause.set()
         self.vm.pause_requested = True
+
+    def live_tick(self) -> int:
+        """A lower bound of the running program's tick (any thread, like pause): the VM's
+        tick, plus what a long compiled call has used so far (it publishes its ticks about
+        every chunk; the interpreter's slices update vm.tick themselves). Read in this
+        order, the sum never runs ahead of the program."""
+        vm = self.vm
+        tick = vm.tick
+        jit = vm.jit
+        tick += jit.native_ticks() if jit is not None and hasattr(jit, "native_ticks") else 0
+        if tick > getattr(self, "_live_seen", 0):
+            self._live_seen = tick
+        return tick

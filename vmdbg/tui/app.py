@@ -40,6 +40,7 @@ from vmdbg.tui.widgets.watches import WatchesView
 # Below this the panels switch to pages; below MIN_SIZE a message asks for more room.
 COMPACT_BELOW = (110, 34)
 MIN_SIZE = (60, 20)
+LIVE_TICK_INTERVAL = 0.25      # seconds between looks at a long compiled call's tick
 
 
 class DebuggerApp(App):
@@ -114,6 +115,8 @@ class DebuggerApp(App):
             for problem in problems + clashes:
                 self.notify(problem, title="keys.toml", severity="warning")
         self.apply_size(self.size.width, self.size.height)
+        if self.driver.live:
+            self.set_interval(LIVE_TICK_INTERVAL, self.show_live_tick)
         self.watch_page()
         self.part(SourceView).focus()
         for note in self.notes:
@@ -365,6 +368,14 @@ class DebuggerApp(App):
     def on_progress(self, message: Progress) -> None:
         if self.driver.running_long:
             self.render_snapshot(message.snapshot)
+
+    def show_live_tick(self) -> None:
+        """Between progress snapshots (a long compiled call sends none until it returns),
+        the status line shows how far the program has got."""
+        tick = self.driver.live_tick()
+        if tick is not None and self.snapshot is not None and tick > self.snapshot.tick:
+            self.part(StatusLine).show(replace(self.snapshot, status="running", reason="running"),
+                                       tick_at_least=tick)
 
     def on_command_failed(self, message: CommandFailed) -> None:
         self.say(f"{message.command} failed: {message.error}")

@@ -52,6 +52,7 @@ class SessionDriver:
         self.draining = False           # a worker is running jobs
         self.current: Job | None = None
         self.pausing: Job | None = None     # the job a pause was asked for
+        self.live = live
         if live:
             session.progress = self._progress
             session.progress_interval = PROGRESS_INTERVAL
@@ -92,6 +93,11 @@ class SessionDriver:
         self.session.pause()
         threading.Thread(target=self._keep_pausing, args=(job,), name="vmdbg-pause", daemon=True).start()
         return True
+
+    def live_tick(self) -> int | None:
+        """While a long command runs, a lower bound of the program's tick (Session.live_tick
+        crosses threads, like pause); None otherwise."""
+        return self.session.live_tick() if self.running_long else None
 
     def _keep_pausing(self, job: Job) -> None:
         # A command that had been picked up but not yet started clears an earlier pause

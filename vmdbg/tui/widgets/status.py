@@ -24,14 +24,17 @@ class StatusLine(Static):
         super().__init__("", **kwargs)
         self.text = Text()
 
-    def show(self, snapshot: Snapshot, note: str = "") -> None:
+    def show(self, snapshot: Snapshot, note: str = "", tick_at_least: int | None = None) -> None:
+        """`tick_at_least`: while compiled code runs a long call, the snapshot is older than
+        the program; the line then shows the live lower bound of its tick."""
         style = lambda name: component_style(self, name)
         sep = Text(" │ ", style("status--sep"))
         text = Text()
         text.append(f" {snapshot.status.upper()} ", style("status--state"))
         reason = (f"went to tick {snapshot.tick:,}" if snapshot.reason == "goto"
                   else REASONS.get(snapshot.reason, snapshot.reason))
-        parts = [Text(reason), Text(f"tick {snapshot.tick:,}")]
+        parts = [Text(reason), Text(f"tick {snapshot.tick:,}" if tick_at_least is None
+                                     else f"tick ≥ {tick_at_least:,}")]
         if snapshot.inspecting:
             status = next((f.status for f in snapshot.fibers if f.id == snapshot.fiber_id), "?")
             parts.append(Text(f"inspecting fiber #{snapshot.fiber_id} ({status})", style("status--note")))
