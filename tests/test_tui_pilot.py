@@ -840,3 +840,60 @@ def test_a_snapshot_does_not_depend_on_where_the_program_lives(tmp_path):
         assert str(tmp_path) not in svg and "fails.lisp" in svg
         pictures.append(re.findall(r">([^<]*)</text>", svg))     # the words on the screen
     assert pictures[0] == pictures[1]
+
+
+# -- room: a large terminal gives it to the panels that cut their lines -----------------
+
+def test_a_large_terminal_widens_stack_watches_and_signals_and_heightens_output():
+    """At 200x60 the extra room is shared: Stack, Locals, Signals, Fuel and Bytecode,
+    Frames, Watches grow wider, Output and Watches taller, so a watch's error and the
+    signal rows are no longer cut; back at 120x40 the layout is the one drawn at 120x40,
+    and a small terminal still pages."""
+    app = stopped_app(DEMO)
+    long_watch = "(- \"a\")"
+
+    async def script(pilot):
+        at_120 = {i: app.part(f"#{i}").region for i in ("source", "stack", "signals", "watches", "output")}
+        await pilot.resize_terminal(200, 60)
+        await settle(pilot)
+        at_200 = {i: app.part(f"#{i}").region for i in at_120}
+        for panel in ("stack", "signals", "watches"):
+            assert at_200[panel].width >= at_120[panel].width + 15, panel
+        assert at_200["source"].width > at_120["source"].width
+        assert at_200["output"].height >= at_120["output"].height + 4
+        assert at_200["watches"].height == at_200["output"].height
+        app.session.add_watch(long_watch)
+        await press(pilot, "s")
+        row = app.part(WatchesView).row_text(0).plain
+        assert row.rstrip().endswith('expected a number, got "a"'), row
+        assert 40 < len(row.rstrip()) <= app.part(WatchesView).content_region.width   # cut at 120x40
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert {i: app.part(f"#{i}").region for i in at_120} == at_120
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert app.compact and not app.part("#stack").display or app.part("#stack").region.width <= 40
+    drive(app, script)
+
+
+def test_the_explanation_has_a_line_of_its_own_when_wide_and_is_never_cut():
+    """A wide layout gives the explanation of the next instruction the status line's second
+    line, so a long one (a catchpoint's delivery) is shown whole at 120 columns."""
+    session = Session.from_file(DEMO)
+    session.add_breakpoint(signal=":progress")
+    app = DebuggerApp(session, user_keys=False, cursor_blink=False, live=False)
+
+    async def script(pilot):
+        await settle(pilot)
+        await press(pilot, "c")
+        assert app.snapshot.reason == "signal"
+        explanation = app.snapshot.explanation
+        assert len(explanation) > 60
+        lines = status_text(app).split("\n")
+        assert len(lines) == 2 and "catchpoint" in lines[0] and lines[1].strip() == explanation
+        assert len(lines[1]) <= 120
+        assert app.part(StatusLine).region.height == 2
+        await pilot.resize_terminal(100, 30)          # compact: one line, as before
+        await settle(pilot)
+        assert "\n" not in status_text(app) and app.part(StatusLine).region.height == 1
+    drive(app, script)

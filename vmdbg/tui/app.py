@@ -43,6 +43,17 @@ MIN_SIZE = (60, 20)
 LIVE_TICK_INTERVAL = 0.25      # seconds between looks at a long compiled call's tick
 
 
+def wide_grid(width: int, height: int) -> tuple[str, str]:
+    """Every panel at once: the grid's columns and rows (debugger.tcss draws the layout at
+    120x40). Room beyond that goes to the panels whose lines get cut: a quarter of the extra
+    width each to Bytecode/Frames/Watches and to Stack/Locals/Signals/Fuel, the rest to
+    Source/Fibers/Output; a quarter of the extra height to Output/Watches/Fuel, a tenth to
+    Fibers/Frames/Signals, the rest to the top rows."""
+    wide, tall = max(0, width - 120), max(0, height - 40)
+    return (f"1fr {40 + wide // 4} {30 + wide // 4}",
+            f"1fr 1fr {11 + tall // 10} {6 + tall // 4}")
+
+
 class DebuggerApp(App):
     """vmdbg: step through a program's bytecode, fibers, signals and fuel."""
 
@@ -131,6 +142,13 @@ class DebuggerApp(App):
     def apply_size(self, width: int, height: int) -> None:
         self.compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         self.screen_stack[0].set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+        self.part(StatusLine).set_two_lines(not self.compact)
+        main = self.part("#main")
+        if self.compact:            # the pages' own grids (debugger.tcss)
+            main.styles.clear_rule("grid_columns")
+            main.styles.clear_rule("grid_rows")
+        else:
+            main.styles.grid_columns, main.styles.grid_rows = wide_grid(width, height)
 
     def watch_compact(self) -> None:
         self.page = min(self.page, len(self.pages))

@@ -23,10 +23,19 @@ class StatusLine(Static):
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
         self.text = Text()
+        self.shown: tuple | None = None     # show()'s arguments, to redraw on a new layout
+
+    def set_two_lines(self, two: bool) -> None:
+        """Wide layouts give the explanation a line of its own (one line would cut it)."""
+        if two != self.has_class("-two-lines"):
+            self.set_class(two, "-two-lines")
+            if self.shown is not None:
+                self.show(*self.shown)
 
     def show(self, snapshot: Snapshot, note: str = "", tick_at_least: int | None = None) -> None:
         """`tick_at_least`: while compiled code runs a long call, the snapshot is older than
         the program; the line then shows the live lower bound of its tick."""
+        self.shown = (snapshot, note, tick_at_least)
         style = lambda name: component_style(self, name)
         sep = Text(" │ ", style("status--sep"))
         text = Text()
@@ -47,10 +56,19 @@ class StatusLine(Static):
             parts.append(Text(clean(snapshot.error.splitlines()[0], 200), style("status--note")))
         elif message:
             parts.append(Text(clean(message, 200), style("status--note")))
+        explain = None
         if snapshot.explanation and snapshot.status in ("paused", "running"):
-            parts.append(Text(clean(snapshot.explanation, 300), style("status--explain")))
+            explain = Text(clean(snapshot.explanation, 300), style("status--explain"))
+        two = self.has_class("-two-lines")
+        if explain is not None and not two:
+            parts.append(explain)
         text.append(" ")
         text.append(sep.join(parts))
+        if two:
+            text.append("\n")
+            if explain is not None:
+                text.append("   ")
+                text.append(explain)
         text.no_wrap = True
         text.overflow = "ellipsis"
         if text != self.text:
