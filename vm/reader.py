@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from vm.errors import ReadError
-from vm.values import (EMPTY, Array, Keyword, LSet, Pair, Struct, Symbol, hash_key)
+from vm.values import (EMPTY, Array, Keyword, LSet, Pair, Struct, Symbol, hash_key, unkey)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,55 @@ class Form:
         if k in ("set", "mset"):
             return LSet({hash_key(f.to_value()) for f in self.value}, k == "mset")
         raise ValueError(k)
+
+
+def form_of_value(value, span: Span, limit: int = 1_000_000) -> Form:
+    """The Form a runtime value reads as (the inverse of Form.to_value), every part at
+    `span`: for `eval`. Lists must be proper; a value that contains itself, or more than
+    `limit` parts, raises ValueError with a message for the user."""
+    count = 0
+    active: set = set()              # ids of the collections being converted (a cycle)
+
+    def conv(v):
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise ValueError(f"more than {limit} parts")
+        t = type(v)
+        if t is Pair:
+            if id(v) in active:
+                raise ValueError("a list that contains itself")
+            active.add(id(v))
+            items = []
+            x = v
+            while type(x) is Pair:
+                items.append(conv(x.first))
+                x = x.rest
+            if x is not EMPTY:
+                raise ValueError("an improper list")
+            active.discard(id(v))
+            return Form("list", items, span)
+        if v is EMPTY:
+            return Form("list", [], span)
+        if t in (Array, Struct, LSet):
+            if id(v) in active:
+                raise ValueError("a collection that contains itself")
+            active.add(id(v))
+            if t is Array:
+                out = Form("marray" if v.mutable else "array", [conv(x) for x in v.items], span)
+            elif t is Struct:
+                flat = []
+                for k, x in v.d.items():
+                    flat.append(conv(unkey(k)))
+                    flat.append(conv(x))
+                out = Form("mstruct" if v.mutable else "struct", flat, span)
+            else:
+                out = Form("mset" if v.mutable else "set", [conv(unkey(k)) for k in v.s], span)
+            active.discard(id(v))
+            return out
+        return Form("atom", v, span)     # numbers, strings, keywords, symbols, nil, functions...
+
+    return conv(value)
 
 
 # ---------------------------------------------------------------------------

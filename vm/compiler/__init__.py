@@ -25,6 +25,7 @@ class Module:
         self.table = table
         self.parent = parent
         self.globals: dict[str, Global] = {}
+        self.evaluated: set[str] | None = None     # names `eval` defined (vm/compiler/forms.py)
 
     def lookup(self, name: str) -> Global | None:
         g = self.globals.get(name)
@@ -50,6 +51,19 @@ def compile_program(forms, filename, module, registry, primitives):
     except RecursionError as e:
         # The compiler recurses per nesting level (macros add levels): a very deep
         # expression is a compile error at the deepest form reached, not a crash.
+        raise _nested_too_deeply(e, filename) from None
+
+
+def compile_eval(forms, filename, module, registry, primitives):
+    """Compile data given to `eval` (already Forms) into a function of no arguments run in
+    the program's global environment; its top-level defs become globals of `module`."""
+    from vm.compiler.forms import Compiler
+    if module.evaluated is None:
+        module.evaluated = set()
+    try:
+        return Compiler(filename, module, registry, primitives).compile_program(
+            forms, "eval", module.evaluated)
+    except RecursionError as e:
         raise _nested_too_deeply(e, filename) from None
 
 

@@ -43,14 +43,22 @@ class Compiler(ControlForms):
 
     # -- entry -------------------------------------------------------------
 
-    def compile_program(self, forms):
-        """The file body becomes the main function; its top-level defs are globals."""
+    def compile_program(self, forms, name="main", evaluated=None):
+        """The file body becomes the main function; its top-level defs are globals.
+
+        evaluated: for `eval`, the set of names earlier evals defined (it gains the new
+        ones). An eval may define new globals and redefine its own, never the program's,
+        and no code relies on the arity of what it defines."""
         forms = self.strip_epoch(forms)
         self.declare_signals(forms)
-        self.fs = FunctionState("main", None, self.filename, forms[0].span if forms else None, self.module.table)
-        for name, mutable, value in self.scan_defs(forms):
-            g = self.module.define(name, mutable)
-            g.fn_arity = None if mutable else self.fn_literal_arity(value)
+        self.fs = FunctionState(name, None, self.filename, forms[0].span if forms else None, self.module.table)
+        for gname, mutable, value in self.scan_defs(forms):
+            if evaluated is not None:
+                if gname not in evaluated and self.module.lookup(gname) is not None:
+                    self.error_at(forms[0], f"eval cannot redefine '{gname}', a global of the program")
+                evaluated.add(gname)
+            g = self.module.define(gname, mutable)
+            g.fn_arity = None if mutable or evaluated is not None else self.fn_literal_arity(value)
         self.compile_sequence(forms, tail=False)
         if not forms:
             self.fs.emit_const(None)

@@ -129,15 +129,16 @@ def expand_protect(form):
 
 
 def expand_try(form):
-    # (try body... (catch e handler...)) ->
+    # (try body... (catch e handler...)) ->   (e: a name or a destructuring pattern)
     # (let [f (fiber/new (fn [] body...) 1) v (fiber/resume f)]
     #   (if (= (fiber/status f) :dead) v (let [e v] handler...)))
     items = form.value
     if len(items) < 2 or items[-1].kind != "list" or not items[-1].value or not items[-1].value[0].is_symbol("catch"):
         _malformed(form, "try", "(try body... (catch e handler...))")
     catch = items[-1].value
-    if len(catch) < 2 or not catch[1].is_symbol():
-        _malformed(items[-1], "catch", "(catch e handler...)")
+    # The error is bound by a name or a destructuring pattern: (catch {:error k :message m} ...)
+    if len(catch) < 2 or not (catch[1].is_symbol() or catch[1].kind in ("array", "list", "struct")):
+        _malformed(items[-1], "catch", "(catch e handler...) or (catch {:error kind :message msg} handler...)")
     b = Build(form.span)
     f, v = gensym("try-fiber"), gensym("try-value")
     handler = Form("list", [b.sym("let"), b.vec(catch[1], b.sym(v)), *catch[2:]], items[-1].span)

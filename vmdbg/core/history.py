@@ -148,7 +148,8 @@ def restore(vm, cp: Checkpoint):
         setattr(vm, name, value)
     if vm.status == "running":          # taken between slices of a run
         vm.status = "ready"
-    vm.globals[:] = globals_
+    # Globals an `eval` defined after the checkpoint keep their slots, unset again.
+    vm.globals[:] = globals_ + [None] * (len(vm.globals) - len(globals_))
     vm.fibers = weakref.WeakValueDictionary({f.id: f for f in fibers})
     vm.registry.bits = bits
     vm.registry.next_user = next_user
