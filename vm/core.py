@@ -123,6 +123,16 @@ class VM:
             decode_function(func, self.jit_threshold > 0)
         return main
 
+    def compile_eval(self, forms, filename: str):
+        """Compile Forms given to `eval` as top-level code of the program (vm/compiler's
+        compile_eval), verified and decoded; raises CompileError or VerifyError."""
+        from vm.compiler import compile_eval
+        main = compile_eval(forms, filename, self.module or self.prelude, self.registry, self.primitives)
+        for func in main.all_functions():
+            verify_function(func)
+            decode_function(func, self.jit_threshold > 0)
+        return main
+
     def load(self, text: str, filename: str):
         """Compile a program and make its root fiber, stopped before the first instruction."""
         self.module = Module(self.table, self.prelude)

@@ -27,11 +27,23 @@ def version_text() -> str:
             f"llvmlite {of('llvmlite')}, pygments {of('pygments')})")
 
 
+class VersionAction(argparse.Action):
+    """--version, its text made only when asked for (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.",
                                 usage="vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]   (the debugger)\n"
                                       "       vmdbg {run,dis,trace,jit,screenshot,dap} ...")
-    p.add_argument("--version", action="version", version=version_text())
+    p.add_argument("--version", action=VersionAction)
     p.epilog = ("the debugger (vmdbg [FILE]) takes --jit N (default 0), --fuel N and --max-depth N; "
                 "each command has its own --help")
     sub = p.add_subparsers(dest="command")
@@ -41,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--jit", type=positive_int, default=jit, metavar="N",
                         help=f"JIT threshold: compile a function at its Nth call (0: interpreter only; "
                              f"default {jit})")
+        sp.add_argument("--no-jit-cache", action="store_true",
+                        help="compile afresh: neither read nor write the JIT's on-disk code cache "
+                             "(also VMDBG_JIT_CACHE=0)")
         sp.add_argument("--fuel", type=positive_int, default=None, metavar="N",
                         help="give the program N instructions; running out stops it")
         sp.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N",
@@ -66,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
                                     "function's bytecode, optimised LLVM IR and assembly")
     common(sp, jit=1)
     return p
+
+
+def no_jit_cache(args):
+    """--no-jit-cache: the JIT neither reads nor writes its on-disk cache in this process."""
+    if getattr(args, "no_jit_cache", False):
+        os.environ["VMDBG_JIT_CACHE"] = "0"
 
 
 def make_vm(args, on_output):
@@ -229,6 +250,7 @@ def cmd_default(argv) -> int:
                                 "--break/--catch/--watch, the command file, then --run-to or --tick.")
     p.add_argument("file", nargs="?", default=None)
     p.add_argument("--jit", type=positive_int, default=0, metavar="N", help="JIT threshold (default 0: off)")
+    p.add_argument("--no-jit-cache", action="store_true", help="do not use the JIT's on-disk code cache")
     p.add_argument("--fuel", type=positive_int, default=None, metavar="N")
     p.add_argument("--max-depth", type=positive_int, default=10_000, metavar="N")
     p.add_argument("--break", dest="breaks", action="append", default=[], metavar="WHERE",
@@ -247,6 +269,7 @@ def cmd_default(argv) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    no_jit_cache(args)
     lines = [("--break", 0, f"break {w}") for w in args.breaks]
     lines += [("--catch", 0, f"catch {s}") for s in args.catch]
     lines += [("--watch", 0, f"watch {e}") for e in args.watch]
@@ -376,6 +399,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return EXIT_USAGE if e.code not in (0, None) else EXIT_OK
+    no_jit_cache(args)
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:

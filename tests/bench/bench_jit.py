@@ -23,6 +23,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+# Compile times are of compiling: the JIT's on-disk code cache (vm/jit/cache.py) stays off
+# here and in the subprocesses this starts (bench_process.py measures it).
+os.environ["VMDBG_JIT_CACHE"] = "0"
 
 from vm.core import VM  # noqa: E402
 

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
-from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL
-from vm.jit.irutil import fits_i64
+from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
 from vm.values import Keyword, Native, preview, type_name
+
+# The primitives vm/jit/natives.py translates inline (NATIVE_EMITTERS there, which checks
+# it has exactly these). Named here so deciding what compiles needs no llvmlite.
+NATIVE_NAMES = frozenset((
+    "+", "-", "*", "/", "rem", "mod", "abs", "inc", "dec", "min", "max",
+    "<", ">", "<=", ">=", "=", "not=", "not", "int", "float",
+    "int?", "float?", "number?", "boolean?", "nil?",
+    "bit/and", "bit/or", "bit/xor", "bit/not", "bit/shl", "bit/shr"))
 
 # Larger functions are not worth a compile (and keep block fuel charges small).
 MAX_INSTRUCTIONS = 4000
@@ -365,12 +372,11 @@ def check_call(func, stack: list, argc: int):
         raise Reject("calls a function computed at run time (only global functions and primitives compile)")
     target = callee.target
     if callee.is_native:
-        from vm.jit.natives import NATIVE_EMITTERS
         if target.control:
             raise Reject(f"calls {target.name}, which switches fibers or calls back")
         if not target.pure:
             raise Reject(f"calls impure primitive {target.name}")
-        if target.name not in NATIVE_EMITTERS:
+        if target.name not in NATIVE_NAMES:
             raise Reject(f"calls primitive {target.name}, which the JIT does not translate")
         if argc < target.min_args or (target.max_args is not None and argc > target.max_args):
             raise Reject(f"calls {target.name} with the wrong number of arguments")

@@ -26,6 +26,14 @@ TAG_BOOL = 2         # payload: 0 or 1
 TAG_NIL = 3          # payload: 0
 TAG_KW = 4           # payload: the address of an interned Keyword (compared by identity)
 
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+
+def fits_i64(n: int) -> bool:
+    return INT64_MIN <= n <= INT64_MAX
+
+
 BAIL_BASE = 8
 BAIL_GUARD = 8       # a value of a type the code does not handle, or not the one it speculated on
 BAIL_OVERFLOW = 9    # an integer result that does not fit 64 bits

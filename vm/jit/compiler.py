@@ -15,59 +15,19 @@ unit on stderr.
 from __future__ import annotations
 
 import ctypes
-import itertools
 import os
-import sys
-import time
 import traceback
 
-import llvmlite.binding as llvm
-from llvmlite import ir
-
-from vm.jit import runtime
 from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
 from vm.jit.code import (BAIL_NAMES, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
-                         SHARED_WORDS, JitCode, Rejection)
-from vm.jit.irutil import fits_i64
-from vm.jit.listing import function_assembly, function_ir
-from vm.jit.runtime import body_type, get_runtime
-from vm.jit.translate import FunctionTranslator, may_accumulate
+                         SHARED_WORDS, JitCode, Rejection, fits_i64)
+from vm.jit.listing import function_ir
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
 # Tier 2 is tried after this many more calls from the interpreter.
 TIER2_CALLS = 1000
-
-_symbol_ids = itertools.count(1)
-
-
-class _MethodDef(ctypes.Structure):
-    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
-                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
-
-
-_new_builtin = ctypes.pythonapi.PyCFunction_NewEx
-_new_builtin.restype = ctypes.py_object
-_new_builtin.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
-
-
-def make_builtin(name: str, trampoline: int, body: int, flag: int):
-    """A Python builtin running `body` through the arity's trampoline.
-
-    Its `self` is the address of a {body, flag} descriptor. Returns (builtin, what must
-    stay alive as long as it: the PyMethodDef, the name and the descriptor)."""
-    raw = name.encode()
-    md = _MethodDef(raw, trampoline, runtime.METH_FASTCALL, None)
-    desc = (ctypes.c_void_p * 2)(body, flag)
-    fn = _new_builtin(ctypes.addressof(md), ctypes.addressof(desc), None)
-    return fn, (md, raw, desc)
-
-
-def self_recursive(plan) -> bool:
-    """The function loads itself to call it. (When all its self calls are tail calls,
-    which are loops, the unrolled copy is never called and the optimiser drops it.)"""
-    return plan.func in plan.callees
 
 
 def speculated_types(args):
@@ -77,22 +37,12 @@ def speculated_types(args):
     return tuple(CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
 
 
-def symbol_for(func, tier: int) -> str:
-    safe = "".join(c if c.isalnum() else "_" for c in func.name)[:40]
-    return f"jit{tier}_{safe}_{next(_symbol_ids)}"
-
-
 class Engine:
     """One VM's JIT: thresholds, compiled code, rejections, stats, listings."""
 
     def __init__(self, vm):
         self.vm = vm
-        self.runtime = get_runtime()
-        self.target = llvm.Target.from_default_triple()
-        self.machines = {tier: self.target.create_target_machine(opt=cg, jit=True)
-                         for tier, (_, cg) in TIER_LEVELS.items()}
-        self.engines = {tier: llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
-                        for tier, tm in self.machines.items()}
+        self._backend = None              # the LLVM side (vm/jit/backend.py), made on first build
         # Words shared with running native code (vm/jit/code.py SHARED_*): the pause flag,
         # the ticks a running call has published, and the slice, chunk and margin.
         self.shared = (ctypes.c_int64 * SHARED_WORDS)()
@@ -190,88 +140,28 @@ class Engine:
         if func not in self.seen:
             self.seen.append(func)
 
+    @staticmethod
+    def tier_levels(tier: int) -> tuple:
+        """(speed, optimisation level) of a tier, read when used (tests change them)."""
+        return TIER_LEVELS[tier]
+
+    @staticmethod
+    def promote_at(tier: int) -> int:
+        """Calls after which code of `tier` is recompiled at the next tier (0: never)."""
+        return TIER2_CALLS if tier == 1 else 0
+
+    @property
+    def backend(self):
+        """The LLVM side, made (llvmlite imported, the runtime loaded) when a unit first
+        has something to compile."""
+        if self._backend is None:
+            from vm.jit.backend import Backend
+            self._backend = Backend(self)
+        return self._backend
+
     def build(self, plans: dict, tier: int):
         """Translate, optimise and load one unit; sets jit_state of every function in it."""
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        module = ir.Module(name=f"unit{tier}_{next(_symbol_ids)}")
-        module.triple = llvm.get_process_triple()
-        module.data_layout = str(self.machines[tier].target_data)
-        symbols = {}
-        for f in plans:
-            symbols[f] = ir.Function(module, body_type(f.nparams), symbol_for(f, tier))
-        for plan in plans.values():
-            for g in plan.callees:
-                if g not in symbols:
-                    symbols[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
-        for f, plan in plans.items():
-            if tier == 2 and self_recursive(plan) and not may_accumulate(plan):
-                self.emit_unrolled(module, plan, symbols)
-            else:
-                FunctionTranslator(module, plan, symbols, compact=tier == 1, sites=self.exit_sites).translate()
-        raw_ir = str(module)
-        mod = llvm.parse_assembly(raw_ir)
-        mod.verify()
-        self.optimise(mod, tier)
-        opt_ir = str(mod)
-        ee = self.engines[tier]
-        ee.add_module(mod)
-        ee.finalize_object()
-        elapsed = (time.perf_counter() - start) * 1000
-        cpu = (time.thread_time() - start_cpu) * 1000
-        for f, plan in plans.items():
-            self.install(f, tier, symbols[f].name, ee, opt_ir, raw_ir, (elapsed, cpu), plan, plans)
-        if self.dump:
-            self.dump_unit(raw_ir, opt_ir, tier)
-
-    def emit_unrolled(self, module, plan, symbols):
-        """Tier 2, self-recursive: the body's own calls go to an always-inlined copy whose
-        calls come back to the body, so each native call runs two levels of the recursion
-        (what gcc does to fib). Behaviour is unchanged: the copy charges, checks and bails
-        exactly like the body."""
-        f = plan.func
-        body = symbols[f]
-        copy = ir.Function(module, body.function_type, body.name + "_r")
-        copy.linkage = "internal"
-        copy.attributes.add("alwaysinline")
-        FunctionTranslator(module, plan, {**symbols, f: copy}, compact=False, fn=body,
-                           sites=self.exit_sites).translate()
-        FunctionTranslator(module, plan, symbols, compact=False, fn=copy, sites=self.exit_sites).translate()
-
-    def optimise(self, mod, tier: int):
-        """Tier 1: a short list of cheap passes (SSA, folding, CFG cleanup). Tier 2: -O3."""
-        speed, _ = TIER_LEVELS[tier]
-        pto = llvm.create_pipeline_tuning_options(speed_level=speed)
-        pb = llvm.create_pass_builder(self.machines[tier], pto)
-        if tier == 1:
-            mpm = llvm.create_new_module_pass_manager()
-            mpm.add_sroa_pass()
-            mpm.add_instruction_combine_pass()
-            mpm.add_simplify_cfg_pass()
-            mpm.add_new_gvn_pass()
-            mpm.add_instruction_combine_pass()
-            mpm.add_simplify_cfg_pass()
-        else:
-            pto.inlining_threshold = 250
-            mpm = pb.getModulePassManager()
-        mpm.run(mod, pb)
-
-    def install(self, f, tier, sym, ee, opt_ir, raw_ir, times, plan, plans):
-        body = ee.get_function_address(sym)
-        llvm.add_symbol(sym, body)     # later units call this body by name
-        trampoline = self.runtime.trampoline(f.nparams)
-        entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(self.shared))
-        code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, times[0], self)
-        code.compile_cpu_ms = times[1]
-        code.param_types = plan.param_types
-        code.blockers, code.global_guards = self.dependencies(f, plans)
-        for g in code.blockers:
-            # The Session sets jit_blocked when it patches a breakpoint in; default it here
-            # so the check on every call is a plain attribute read.
-            g.__dict__.setdefault("jit_blocked", False)
-        code.promote_at = TIER2_CALLS if tier == 1 else 0
-        f.jit_state = code
-        self.codes.setdefault(f, []).append(code)
-        self.note(f)
+        self.backend.build(plans, tier)
 
     def dependencies(self, func, plans):
         """Every function `func` may run natively, and the globals those calls rely on."""
@@ -377,6 +267,7 @@ class Engine:
             "reason": state.reason if isinstance(state, Rejection) else None,
             "bails": bails,
             "exits": sum(c.exits for c in codes),
+            "cached": sorted({c.level for c in codes if getattr(c, "cached", False)}),
         }
 
     def format_stats(self) -> str:
@@ -385,8 +276,12 @@ class Engine:
                  f"{sum(r['state'] == 'compiled' for r in rows)} compiled, "
                  f"{sum(r['state'] == 'rejected' for r in rows)} rejected",
                  f"  {'function':<22} {'calls':>9} {'tier':<6} {'compile ms':<18} note"]
+        if any(r["cached"] for r in rows):
+            lines[0] += " (c: loaded from the code cache)"
         for r in rows:
-            ms = " / ".join(f"t{t} {v:.1f}" for t, v in sorted(r["compile_ms"].items())) or "-"
+            # "c": loaded from the on-disk code cache (vm/jit/cache.py), not compiled here
+            ms = " / ".join(f"t{t} {v:.1f}{'c' if t in r['cached'] else ''}"
+                            for t, v in sorted(r["compile_ms"].items())) or "-"
             note = r["reason"] or ", ".join(f"{k} bails {v}" for k, v in r["bails"].items())
             if r["state"] == "rejected" and r["compile_ms"]:
                 note = "gave up: " + note
@@ -408,15 +303,5 @@ class Engine:
             text = "\n".join(f"{off:04d} {info.name} {' '.join(map(str, ops))}"
                              for off, info, ops, _ in iter_instructions(func.code))
         if getattr(code, "asm_text", None) is None:
-            code.asm_text = self.assembly(code)
+            code.asm_text = self.backend.assembly(code)
         return text, function_ir(code.ir_text, code.symbol), code.asm_text
-
-    def assembly(self, code) -> str:
-        asm = self.machines[code.level].emit_assembly(llvm.parse_assembly(code.ir_text))
-        return function_assembly(asm, code.symbol)
-
-    def dump_unit(self, raw_ir, opt_ir, tier):
-        asm = self.machines[tier].emit_assembly(llvm.parse_assembly(opt_ir))
-        for title, text in (("unoptimised LLVM IR", raw_ir), ("optimised LLVM IR", opt_ir),
-                            ("assembly", asm)):
-            print(f"=== {title} (tier {tier}) ===\n{text}", file=sys.stderr)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from vm.jit.code import BAIL_BASE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL
+from vm.jit.code import (BAIL_BASE, INT64_MAX, INT64_MIN, TAG_BOOL, TAG_FLOAT, TAG_INT,  # noqa: F401
+                         TAG_KW, TAG_NIL, fits_i64)
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -43,8 +44,6 @@ CTX = ir.LiteralStructType([I64, PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I6
 (CTX_RESERVE, CTX_TSTATE, CTX_FLAG, CTX_REFILL, CTX_TOP_ROOM, CTX_BIAS, CTX_SLOW_END,
  CTX_SLOW_MUST, CTX_DEADLINE, CTX_BUDGET_IN, CTX_MARGIN, CTX_NVALS, CTX_VALUES) = range(13)
 
-INT64_MIN = -(1 << 63)
-INT64_MAX = (1 << 63) - 1
 # Integers of at most this magnitude convert to a double exactly.
 EXACT_FLOAT_INT = 1 << 53
 
@@ -87,20 +86,28 @@ def const_bool(b: bool) -> Val:
 NIL = Val(i64(TAG_NIL), i64(0))
 
 
-def const_keyword(k) -> Val:
-    """A keyword constant: interned, so identity is equality; the function's constant
-    pool (or a global guard) keeps it alive as long as the code."""
-    return Val(i64(TAG_KW), i64(id(k)))
+def keyword_symbol(k) -> str:
+    return "vmjit_kw_" + k.name.encode().hex()
+
+
+def const_keyword(module: ir.Module, k) -> Val:
+    """A keyword constant: its address, as an external symbol bound when the code is
+    loaded, so the IR (the object cache's key, vm/jit/cache.py) holds no address of this
+    process. Keywords are interned for the life of the process (Keyword._table), so the
+    symbol means the same keyword for as long as any code uses it."""
+    import llvmlite.binding as llvm
+    name = keyword_symbol(k)
+    g = module.globals.get(name)
+    if g is None:
+        llvm.add_symbol(name, id(k))
+        g = declare_global(module, name)
+    return Val(i64(TAG_KW), g.ptrtoint(I64))
 
 
 def static_tag(v: Val):
     """The tag of `v` when it is known while compiling (a constant), else None."""
     tag = v.tag
     return tag.constant if isinstance(tag, ir.Constant) else None
-
-
-def fits_i64(n: int) -> bool:
-    return INT64_MIN <= n <= INT64_MAX
 
 
 def declare(module: ir.Module, name: str, ret, args, var_arg=False) -> ir.Function:

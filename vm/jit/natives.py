@@ -8,6 +8,7 @@ would raise or leave 64 bits, so the interpreter produces the error (or the big 
 from __future__ import annotations
 
 from vm.jit import irutil as U
+from vm.jit.analyse import NATIVE_NAMES
 from vm.jit.code import BAIL_GUARD, BAIL_OVERFLOW, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL
 from vm.jit.irutil import I64, Val, i64
 
@@ -244,3 +245,5 @@ NATIVE_EMITTERS = {
     "bit/and": bit_fold("and_"), "bit/or": bit_fold("or_"), "bit/xor": bit_fold("xor"),
     "bit/not": native_bit_not, "bit/shl": native_shl, "bit/shr": native_shr,
 }
+if set(NATIVE_EMITTERS) != NATIVE_NAMES:
+    raise ImportError("vm/jit/analyse.py NATIVE_NAMES must name exactly the primitives NATIVE_EMITTERS translates")

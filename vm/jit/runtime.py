@@ -121,9 +121,12 @@ def api(module, name):
 
 
 class Runtime:
-    """The shared runtime: one MCJIT engine for helpers and trampolines (made once)."""
+    """The shared runtime: one MCJIT engine for helpers and trampolines (made once).
 
-    def __init__(self):
+    Its code comes from the object cache when one is given and holds it (vm/jit/cache.py);
+    either way it is loaded as an object file, as cached code is."""
+
+    def __init__(self, cache=None):
         self.lock = threading.Lock()
         self.register_process_symbols()
         llvm.initialize_native_target()
@@ -131,11 +134,8 @@ class Runtime:
         self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.trampolines: dict = {}        # arity -> address of the METH_FASTCALL entry
-        module = self.new_module("vmjit_runtime")
-        emit_refill(module)
-        for op in HELPERS:
-            emit_helper(module, op)
-        self.load(module, ["vmjit_refill"] + [helper_name(op) for op in HELPERS])
+        self.load("vmjit_runtime", self.runtime_module, ["vmjit_refill"] + [helper_name(op) for op in HELPERS],
+                  cache)
 
     def register_process_symbols(self):
         for name in C_API:
@@ -152,26 +152,50 @@ class Runtime:
         module.data_layout = str(self.tm.target_data)
         return module
 
-    def load(self, module, exported):
-        mod = llvm.parse_assembly(str(module))
-        mod.verify()
-        pto = llvm.create_pipeline_tuning_options(speed_level=2)
-        pb = llvm.create_pass_builder(self.tm, pto)
-        pb.getModulePassManager().run(mod, pb)
-        self.ee.add_module(mod)
-        self.ee.finalize_object()
-        for name in exported:
-            llvm.add_symbol(name, self.ee.get_function_address(name))
+    def runtime_module(self):
+        module = self.new_module("vmjit_runtime")
+        emit_refill(module)
+        for op in HELPERS:
+            emit_helper(module, op)
+        return module
 
-    def trampoline(self, nparams: int) -> int:
+    def load(self, name, make_module, exported, cache=None):
+        """Load the code of `name` (from the cache, or built by `make_module` and -O2) and
+        publish the addresses of `exported` under their names. Its IR is a function of the
+        JIT's source and the Python build only, which the cache's context covers."""
+        key = cache.key("runtime", name) if cache is not None else None
+        entry = cache.load(key) if key is not None else None
+        if entry is not None:
+            obj = entry[0]
+        else:
+            mod = llvm.parse_assembly(str(make_module()))
+            mod.verify()
+            pto = llvm.create_pipeline_tuning_options(speed_level=2)
+            pb = llvm.create_pass_builder(self.tm, pto)
+            pb.getModulePassManager().run(mod, pb)
+            obj = self.tm.emit_object(mod)
+            if key is not None:
+                cache.store(key, obj)
+        self.ee.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        self.ee.finalize_object()
+        for sym in exported:
+            addr = self.ee.get_function_address(sym)
+            if not addr:
+                raise RuntimeError(f"JIT runtime: {sym} missing from {name}")
+            llvm.add_symbol(sym, addr)
+
+    def trampoline(self, nparams: int, cache=None) -> int:
         """Address of the entry trampoline for bodies of `nparams` parameters."""
         with self.lock:
             addr = self.trampolines.get(nparams)
             if addr is None:
-                module = self.new_module(f"vmjit_entry{nparams}")
                 name = f"vmjit_entry{nparams}"
-                emit_trampoline(module, nparams, name)
-                self.load(module, [name])
+
+                def make():
+                    module = self.new_module(name)
+                    emit_trampoline(module, nparams, name)
+                    return module
+                self.load(name, make, [name], cache)
                 addr = self.trampolines[nparams] = self.ee.get_function_address(name)
             return addr
 
@@ -180,11 +204,11 @@ _runtime = None
 _runtime_lock = threading.Lock()
 
 
-def get_runtime() -> Runtime:
+def get_runtime(cache=None) -> Runtime:
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            _runtime = Runtime()
+            _runtime = Runtime(cache)
         return _runtime
 
 

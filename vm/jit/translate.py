@@ -82,12 +82,18 @@ def checkpoints(blocks) -> set:
     return {blk.start for blk in blocks if ends_in_sum_of_call(blk.insts)}
 
 
+def site_base_name(module) -> str:
+    return module.name + ".sites"
+
+
 class FunctionTranslator(NumericOps):
     """Emits one function's body from its Plan into `module`."""
 
     def __init__(self, module, plan, symbols: dict, compact: bool, fn=None, sites=None):
         self.module = module
-        self.sites = sites if sites is not None else []   # the engine's ExitSites (by index)
+        # The unit's ExitSites: an exit returns its index here plus the unit's site base,
+        # a global the engine sets when it loads the unit (see site_index).
+        self.sites = sites if sites is not None else []
         self.plan = plan
         self.func = plan.func
         self.symbols = symbols            # CompiledFunction -> ir.Function of every callee
@@ -298,12 +304,23 @@ class FunctionTranslator(NumericOps):
             site = ExitSite(self.func, ip, self.func.nlocals, sorted(self.cells), template, tail)
             r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
             self.sites.append(site)
-            r = b.insert_value(r, i64(len(self.sites) - 1), 1)
+            r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
             b.ret(b.insert_value(r, budget, 2, name="exit"))
             b.position_at_end(on)
         self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "edge.ok")
         b.branch(go)
         b.position_at_end(go)
+
+    def site_index(self, local: int):
+        """The engine-wide index of the unit's site `local`: the unit's base (a global of
+        the unit, named after it, set when the unit is loaded) plus `local`, so the IR
+        does not depend on how many sites the engine had (vm/jit/cache.py)."""
+        name = site_base_name(self.module)
+        base = self.module.globals.get(name)
+        if base is None:
+            base = ir.GlobalVariable(self.module, I64, name)
+            base.initializer = i64(0)
+        return self.b.add(self.b.load(base, typ=I64, name="site.base"), i64(local), name="site")
 
     def loop_edge(self, target: int):
         """The back-edge of a backward jump to `target` (the stack already popped to the
@@ -349,7 +366,7 @@ class FunctionTranslator(NumericOps):
         elif v is None:
             self.push(U.NIL)
         elif type(v) is Keyword:
-            self.push(U.const_keyword(v))
+            self.push(U.const_keyword(self.module, v))
         else:
             self.push(Static(v))
 

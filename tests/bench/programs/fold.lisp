@@ -1,0 +1,1 @@
+(println (fold + 0 (range 1000000)))

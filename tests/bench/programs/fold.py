@@ -1,0 +1,4 @@
+import functools
+import operator
+
+print(functools.reduce(operator.add, list(range(1000000)), 0))
