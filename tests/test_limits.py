@@ -207,8 +207,19 @@ def test_no_primitive_is_named_for_io():
     names = load_all()
     for name in names:
         for word in ("file", "slurp", "spit", "open", "env", "shell", "exec", "system", "socket",
-                     "http", "sleep", "time", "random", "exit", "import", "eval", "load"):
+                     "http", "sleep", "time", "random", "exit", "import", "load"):
             assert word not in name, name
+
+
+def test_eval_stays_inside_the_sandbox():
+    """`eval` compiles data in the same VM with the same primitives: nothing it names
+    reaches the host, and what it runs counts against the program's fuel."""
+    from vm.api import run_program
+    r = run_program("(println (protect (eval '(slurp \"/etc/passwd\"))))\n", "e.lisp")
+    assert r.status == 0 and "compile-error" in r.output and "unknown variable: slurp" in r.output
+    text = "(eval '(while true 1))\n"
+    r = run_program(text, "e.lisp", fuel=5_000)
+    assert r.status == 1 and r.error_kind == "fuel" or "fuel" in (r.error_text or ""), r.error_text
 
 
 def test_print_writes_to_the_vm_not_the_terminal(capfd):

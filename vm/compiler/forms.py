@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vm.compiler.control import ControlForms
-from vm.compiler.macros import MACROS
+from vm.compiler.macros import MACROS, Core
 from vm.compiler.state import FunctionState
 from vm.reader import Form
 from vm.values import EMPTY, Keyword, Symbol
@@ -173,6 +173,19 @@ class Compiler(ControlForms):
 
     def compile_variable(self, form, name):
         fs = self.fs
+        if type(form) is Core:
+            # An expansion's name for a prelude function or a primitive.
+            prelude = self.module
+            while prelude.parent is not None:
+                prelude = prelude.parent
+            g = prelude.globals.get(name)
+            if g is not None:
+                fs.emit("LoadGlobal", g.index)
+                return
+            prim = self.primitives.get(name)
+            if prim is not None:
+                fs.emit("LoadConst", fs.add_constant(prim))
+                return
         r = fs.resolve(name)
         if r is not None:
             if r[0] == "local":
@@ -197,12 +210,13 @@ class Compiler(ControlForms):
             self.fs.emit_const(EMPTY)
             return
         head = items[0]
-        if head.is_symbol() and self.fs.resolve(head.value.name) is None:
+        core = type(head) is Core          # written by an expansion: never the program's binding
+        if head.is_symbol() and (core or self.fs.resolve(head.value.name) is None):
             name = head.value.name
             if name in self.special:
                 self.special[name](form, tail)
                 return
-            if name in MACROS and self.module.lookup(name) is None:
+            if name in MACROS and (core or self.module.lookup(name) is None):
                 self.compile(MACROS[name](form), tail)
                 return
         self.compile_call(form, tail)
@@ -217,7 +231,7 @@ class Compiler(ControlForms):
             if name.startswith("%") and name in INTRINSICS and self.fs.resolve(name) is None:
                 self.compile_intrinsic(form, name, args)
                 return
-            prim = self.primitive_named(name)
+            prim = self.primitives.get(name) if type(head) is Core else self.primitive_named(name)
             if prim is not None:
                 if self.compile_intrinsic(form, name, args):
                     return
@@ -423,6 +437,8 @@ class Compiler(ControlForms):
         if len(items) > 1 and items[1].is_symbol():
             name = items[1].value.name
             i = 2
+        if name is not None and "#" in name:
+            name = None         # bound to an expansion's own name: as anonymous as written
         if len(items) <= i or items[i].kind not in ("array", "list"):
             self.malformed(form, "fn", "(fn [params] body...)")
         params, (nparams, nopt, rest) = self.parse_params(items[i])

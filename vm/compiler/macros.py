@@ -19,6 +19,14 @@ def gensym(prefix: str) -> str:
     return f"{prefix}#{next(_gensym_counter)}"
 
 
+class Core(Form):
+    """A name an expansion writes for a special form, a prelude form or a primitive: it
+    means that, whatever the program binds to the same name (a local `let`, a global `=`),
+    so expansions stay correct in any scope (vm/compiler/forms.py checks the type)."""
+
+    __slots__ = ()
+
+
 class Build:
     """Small constructors for Forms that all share one span."""
 
@@ -26,7 +34,9 @@ class Build:
         self.span = span
 
     def sym(self, name):
-        return Form("atom", Symbol(name), self.span)
+        if "#" in name:             # a gensym: a name of this expansion
+            return Form("atom", Symbol(name), self.span)
+        return Core("atom", Symbol(name), self.span)
 
     def kw(self, name):
         return Form("atom", Keyword(name), self.span)

@@ -183,9 +183,13 @@ def test_pattern(c, pat, src, fail):
             test_literal(c, src, v, fail)
         return
     if pat.kind == "list" and pat.value and pat.value[0].is_symbol("quote"):
+        if len(pat.value) != 2:
+            c.error_at(pat, "malformed quote pattern: expected (quote datum)")
         test_literal(c, src, pat.value[1].to_value(), fail)
         return
     if pat.kind == "list" and pat.value and pat.value[0].is_symbol("or"):
+        if len(pat.value) < 2:
+            c.error_at(pat, "malformed or pattern: expected (or pattern...)")
         test_or(c, pat.value[1:], src, fail)
         return
     if pat.kind in ("array", "marray"):

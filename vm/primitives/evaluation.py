@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from vm.call import call_value
-from vm.errors import LispError, SourceError
+from vm.errors import LispError, SourceError, VMBug
 from vm.fiber import Closure
 from vm.primitives.registry import primitive
+from vm.reader import form_of_value
 
 
 @primitive("eval", 1, 1, pure=False, control=True)
@@ -15,14 +16,9 @@ def eval_(vm, datum):
     Top-level defs in it define globals (new names, or ones an earlier eval defined).
     A form that does not compile raises a catchable :compile-error at the eval call:
     `(protect (eval '(break 42)))` is `[false {:error :compile-error ...}]`."""
-    from vm.compiler import compile_eval
-    from vm.core import span_before
-    from vm.execute import decode_function
-    from vm.reader import form_of_value
-    from vm.verify import VerifyError, verify_function
     cur = vm.current
     frame = cur.frames[-1]
-    span = span_before(frame.func, max(frame.ip - 1, 0))
+    span = _call_span(frame)
     where = f"{span.file}:{span.line}:{span.col}" if span is not None else "eval"
     try:
         form = form_of_value(datum, span)
@@ -30,15 +26,23 @@ def eval_(vm, datum):
         raise LispError("compile-error", f"eval: {where}: cannot evaluate {e}") from None
     except RecursionError:
         raise LispError("compile-error", f"eval: {where}: form nested too deeply") from None
-    module = vm.module or vm.prelude
     try:
-        main = compile_eval([form], span.file if span is not None else "<eval>", module,
-                            vm.registry, vm.primitives)
-        for func in main.all_functions():
-            verify_function(func)
-            decode_function(func, vm.jit_threshold > 0)
+        main = vm.compile_eval([form], span.file if span is not None else "<eval>")
     except SourceError as e:
         raise LispError("compile-error", f"eval: {where}: {e.message}") from None
-    except VerifyError as e:
+    except VMBug as e:          # the verifier refused the code
         raise LispError("compile-error", f"eval: {where}: {e}") from None
     return call_value(vm, cur, frame, Closure(main, ()), [], frame.ip, False)
+
+
+def _call_span(frame):
+    """The span of the call instruction (just before frame.ip), or the nearest before it."""
+    func = frame.func
+    locs = func.locations
+    ip = frame.ip - 1
+    while ip >= 0:
+        s = locs.get(ip)
+        if s is not None:
+            return s
+        ip -= 1
+    return func.span
