@@ -88,13 +88,13 @@ def state(vm):
              for f in frames])
 
 
-def stops(text, fusion, strides, state=state, most=20_000):
+def stops(text, fusion, strides, state=state, most=20_000, jit=0):
     """The VM's state (as `state` sees it) at every stop of a run cut into slices of the
-    given lengths."""
+    given lengths (with the JIT at threshold `jit`, 0 for off)."""
     old = execute.FUSION
     execute.FUSION = fusion
     try:
-        vm = VM()
+        vm = VM(jit=jit)
         vm.load(text, "prog.lisp")
         seen = []
         i = 0

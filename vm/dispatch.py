@@ -181,13 +181,16 @@ for _h, _n in ((op_Add, "Add"), (op_Sub, "Sub"), (op_Mul, "Mul"), (op_Div, "Div"
     _h.__name__ = "op_" + _n
 
 
+_ADD = _prim("+")
+
+
 def op_AddInt(vm, fiber, frame, k, nx):
     stack = frame.stack
     x = stack[-1]
     if type(x) is int:
         stack[-1] = x + k
     else:
-        stack[-1] = _prim("+")(vm, x, k)
+        stack[-1] = _ADD(vm, x, k)
     return nx
 
 
@@ -246,15 +249,19 @@ def op_MakePair(vm, fiber, frame, a, nx):
     return nx
 
 
+_LENGTH = _prim("length")
+_GET = _prim("get")
+
+
 def op_Length(vm, fiber, frame, a, nx):
-    frame.stack[-1] = _prim("length")(vm, frame.stack[-1])
+    frame.stack[-1] = _LENGTH(vm, frame.stack[-1])
     return nx
 
 
 def op_Get(vm, fiber, frame, a, nx):
     stack = frame.stack
     k = stack.pop()
-    stack[-1] = _prim("get")(vm, stack[-1], k)
+    stack[-1] = _GET(vm, stack[-1], k)
     return nx
 
 

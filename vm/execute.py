@@ -56,8 +56,8 @@ def decode_function(func, jit: bool = False):
         func.decoded, func.group_head = fuse(plain)
         add_regions(plain, func.decoded, FUSED_REGION, lambda: (func.decoded, func.fast))
         func.fast = list(func.decoded)      # what breakpoints/refuse put back (vmdbg/breakpoints.py)
-        if not jit:
-            add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))
+        # With the JIT on, the routine runs only functions the JIT rejected (vm/routines.py).
+        add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))
     else:
         func.decoded, func.group_head = list(plain), {}
     # The call fast path takes closures whose arguments fill the parameters exactly. With

@@ -12,16 +12,22 @@ with Python instead of LLVM:
   (`ELIGIBLE`); callees are checked when called: another routine, or a primitive that is
   pure and not a control primitive. Anything else raises Bail and nothing has happened.
 - Every basic block charges its instruction count to the run's budget before it runs
-  (`T[0]`: the ticks left before the run's target or the fiber's fuel). A call whose total
-  would not fit bails, so whether a routine finished or bailed, the VM's state is exactly
-  what plain instructions give at the same tick.
-- A bail of any kind (the budget, a pause, a type or arity error, a callee that is not a
+  (`T[0]`: the ticks left before the run's target or the fiber's fuel). A block that would
+  not fit stops the routine there, exactly (Suspend): each routine call on the way out
+  adds its frame as the interpreter would hold it at that tick (ip, operand stack,
+  locals), and whoever called the outermost one puts those frames on the fiber, so a
+  limit inside a long routine call costs nothing to redo.
+- A bail of any other kind (a pause, a type or arity error, a callee that is not a
   routine, Python's recursion limit) is invisible: the interpreter runs the call from its
   start, with the same frame, as if the routine did not exist, and raises any error at its
   plain location. A routine is given up when it keeps failing (Python's recursion limit,
   or most of its runs).
-- Values are the interpreter's: the small-integer case is inline, every other case calls
-  the primitive the dispatch loop calls.
+- Values are the interpreter's: small integers and floats (arithmetic, comparisons),
+  Get and Length on arrays are inline, every other case calls the primitive the dispatch
+  loop calls.
+- With the JIT on, a routine runs only functions the JIT rejected (`func.jit_state` a
+  Rejection): until the JIT has decided, calls go through it and are counted; a call
+  from a routine to a function the JIT compiled runs its native code (native_callee).
 
 The entry sits at offset 0 of `func.decoded` (a FUSED_REGION entry, like a region), so it
 runs only in the fast loop, never when stepping or near a limit, and breakpoints (which
@@ -42,19 +48,22 @@ from __future__ import annotations
 import sys
 
 from vm import bytecode
-from vm.fiber import Closure
+from vm.fiber import Closure, Frame
+from vm.jit.code import JitCode, Rejection, run_compiled
 from vm.primitives import PRIMITIVES
-from vm.values import Native, values_equal
+from vm.primitives.numbers import MAX_INT_BITS
+from vm.values import Array, Keyword, Native, Struct, values_equal
 
 _B = bytecode
 ELIGIBLE = frozenset(getattr(_B, "OP_" + name) for name in (
     "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "LoadLocal", "StoreLocal", "LoadGlobal",
     "LoadCapture", "LoadCaptureCell", "Dup", "Pop", "Not", "IsNil", "AddInt", "Add", "Sub",
-    "Mul", "Lt", "Gt", "Le", "Ge", "Eq", "Jump", "JumpIfFalse", "JumpIfTrue", "Call",
-    "TailCall", "Return"))
+    "Mul", "Div", "Rem", "Lt", "Gt", "Le", "Ge", "Eq", "Get", "Length", "Jump", "JumpIfFalse",
+    "JumpIfTrue", "Call", "TailCall", "Return"))
 _JUMPS = (_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue)
 _ENDS = frozenset((_B.OP_Jump, _B.OP_JumpIfFalse, _B.OP_JumpIfTrue, _B.OP_Return, _B.OP_TailCall))
-_ARITH = {_B.OP_Add: ("+", "ADD"), _B.OP_Sub: ("-", "SUB"), _B.OP_Mul: ("*", "MUL")}
+_ARITH = {_B.OP_Add: ("+", "ADD"), _B.OP_Sub: ("-", "SUB"), _B.OP_Mul: ("*", "MUL"),
+          _B.OP_Div: ("/", "DIV"), _B.OP_Rem: (None, "REM")}
 _COMPARE = {_B.OP_Lt: ("<", "LT"), _B.OP_Gt: (">", "GT"), _B.OP_Le: ("<=", "LE"),
             _B.OP_Ge: (">=", "GE")}
 RELOAD = -1
@@ -72,7 +81,36 @@ depth_room = sys.getrecursionlimit
 
 
 class Bail(Exception):
-    """A routine cannot finish this call exactly (the budget, a pause, a blocked callee)."""
+    """A routine cannot finish this call exactly (a pause, a blocked callee)."""
+
+
+class Suspend(Exception):
+    """The budget ran out at the start of a block: the routine stops there, exactly.
+
+    Raised at the block by the routine that ran out (`ip`, `fresh`); every routine it
+    passes through on the way out adds its frame (closure, ip, operand stack, locals) to
+    `frames`, innermost first, so whoever called the outermost routine can put the frames
+    the interpreter would hold at that tick on the fiber (`frames_of`) and go on there."""
+
+    def __init__(self, ip):
+        self.ip = ip
+        self.fresh = True
+        self.frames = []
+
+
+# A budget below this is a pause (VM.pause_requested sets it to -2**62), not the limit.
+PAUSED_BUDGET = -(1 << 60)
+
+
+def frames_of(e: Suspend) -> list:
+    """The interpreter's frames for a suspended routine call, outermost first."""
+    out = []
+    for cl, ip, stack, locals_ in reversed(e.frames):
+        fr = Frame(cl, locals_)
+        fr.ip = ip
+        fr.stack = stack
+        out.append(fr)
+    return out
 
 
 # Stores outside the frame: a routine may make them only as a leaf (below).
@@ -222,6 +260,7 @@ class _Emitter(SourceNames):
         self.uses_captures = bool(func.captures)
         self.leaf = kind(func) == "leaf"
         self.self_tail = False
+        self.sites: list = []       # (ip after the call, stack under the callee, refund)
         entries: dict = {}
         for b in self.blocks.values():
             for s in b.succ:
@@ -256,7 +295,30 @@ class _Emitter(SourceNames):
             out.append("        raise HARD")
         if self.uses_captures:
             out.append("    C = cl.captures")
-        out.extend("    " + line for line in body)
+        # Stopped by the budget (a Suspend raised at the start of a block, here or in a
+        # callee): this call's frame as the interpreter would hold it at that tick joins
+        # the exception's frames (innermost first). At a call, the operand stack is what
+        # lay under the callee, the frame resumes after the call, and the instructions of
+        # the block after the call, charged but not run, are given back.
+        out.append("    try:")
+        out.extend("        " + line for line in body)
+        out.append("    except SUSPEND as e:")
+        stack = "list(S)" if self.uses_stack else "[]"
+        out.append("        if e.fresh:")
+        out.append("            e.fresh = False")
+        out.append(f"            e.frames.append((cl, e.ip, {stack}, [{', '.join(f'l{i}' for i in range(func.nlocals))}]))")
+        for k, (ip, below, refund) in enumerate(self.sites):
+            out.append(f"        elif site == {k}:")
+            if ip is None:          # a tail call: the callee's frame replaced this one
+                out.append("            pass")
+                continue
+            if refund:
+                out.append(f"            T[0] += {refund}")
+            items = f"[{', '.join(below)}]"
+            if self.uses_stack:
+                items = f"S + {items}" if below else "list(S)"
+            out.append(f"            e.frames.append((cl, {ip}, {items}, [{', '.join(f'l{i}' for i in range(func.nlocals))}]))")
+        out.append("        raise")
         clear = "S.clear()" if self.uses_stack else "pass"
         return "\n".join(line.replace("#CLEAR", clear) for line in out) + "\n"
 
@@ -272,7 +334,12 @@ class _Emitter(SourceNames):
         emit(f"c = T[0] - {n}")
         emit("T[0] = c")
         emit("if c < 0:")                 # (stored first: `failed` tells the budget's bail)
-        emit("    raise BAIL")
+        # The budget: stop here, at the start of the block (the frames are made on the
+        # way out); a pause (a budget of about -2**62): bail, the call runs interpreted.
+        emit(f"    if c < PAUSED_BUDGET:")
+        emit("        raise BAIL")
+        emit(f"    T[0] = c + {n}")
+        emit(f"    raise SUSPEND({b.start})")
         vs: list[str] = []
 
         def need(count):
@@ -358,12 +425,43 @@ class _Emitter(SourceNames):
                 sym, prim = _ARITH.get(op) or _COMPARE[op]
                 fast = f"{x} {sym} {y}"
                 cond = both_int(x, y)
+                slow = f"{prim}(vm, {x}, {y})"
+                # Two floats: IEEE arithmetic never raises (a zero divisor aside); int and
+                # float compare exactly. Everything else goes through the primitive.
+                if op in _COMPARE:
+                    slow = f"({fast} if type({x}) in NUM and type({y}) in NUM else {slow})"
+                elif op in (_B.OP_Mul, _B.OP_Div, _B.OP_Rem):
+                    floats = f"type({x}) is float and type({y}) is float"
+                    if op == _B.OP_Div:
+                        floats += f" and {y}"
+                    cond = "False"
+                    if op == _B.OP_Mul:
+                        # Integers below the primitive's size limit (vm/primitives/numbers.py).
+                        cond = f"{both_int(x, y)} and ({x}).bit_length() + ({y}).bit_length() < MAX_BITS"
+                    if sym is not None:
+                        slow = f"({fast} if {floats} else {slow})"
+                else:
+                    slow = f"({fast} if type({x}) is float and type({y}) is float else {slow})"
+                if cond == "False":
+                    expr = slow
+                elif cond == "True":
+                    expr = fast
+                else:
+                    expr = f"{fast} if {cond} else {slow}"
                 nxt = b.instrs[i + 1][1] if i + 1 < n else None
                 if op in _COMPARE and nxt in (_B.OP_JumpIfFalse, _B.OP_JumpIfTrue) and cond != "True":
                     # Compare and branch: the test is the comparison itself.
-                    vs.append(f"(({fast}) if {cond} else {prim}(vm, {x}, {y}))")
+                    vs.append(f"(({expr}))")
                 else:
-                    vs.append(value(fast if cond == "True" else f"{fast} if {cond} else {prim}(vm, {x}, {y})"))
+                    vs.append(value(expr))
+            elif op == _B.OP_Get:
+                k, c = vs.pop(), vs.pop()
+                vs.append(value(f"{c}.items[{k}] if type({c}) is Array and type({k}) is int and "
+                                f"-len({c}.items) <= {k} < len({c}.items) else ({c}.d.get({k}) if "
+                                f"type({c}) is Struct and type({k}) in KEYS else GET(vm, {c}, {k}))"))
+            elif op == _B.OP_Length:
+                c = vs.pop()
+                vs.append(value(f"len({c}.items) if type({c}) is Array else LENGTH(vm, {c})"))
             elif op == _B.OP_Eq:
                 y, x = vs.pop(), vs.pop()
                 vs.append(value(f"{x} == {y} if {both_int(x, y)} else EQ({x}, {y})"))
@@ -402,7 +500,9 @@ class _Emitter(SourceNames):
                         emit("    C = cl.captures")
                     emit("    b = 0")
                     emit("    continue")
-                call = self.call(f, args, emit)
+                # Where this call's frame stands if the callee stops on the budget.
+                site = (None, (), 0) if op == _B.OP_TailCall else (nx, tuple(vs), n - i - 1)
+                call = self.call(f, args, emit, site)
                 if op == _B.OP_TailCall:
                     emit(f"return {call}")
                     return lines
@@ -411,10 +511,16 @@ class _Emitter(SourceNames):
         lines.extend(self.goto(b.succ[0]))
         return lines
 
-    def call(self, f: str, args: list, emit) -> str:
+    def call(self, f: str, args: list, emit, site) -> str:
         """An expression for the call (after lines that pick the callee's routine)."""
         argc = len(args)
         joined = ", ".join(args)
+        known = self.constant(f)
+        if type(known) is Native and native_ok(known, argc, False):
+            # A pure primitive the compiler folded to a constant: called directly.
+            return f"{self.const(known.fn)}(vm{', ' if joined else ''}{joined})"
+        emit(f"site = {len(self.sites)}")
+        self.sites.append(site)
         r = self.temp()
         if argc == self.func.nparams:
             emit(f"if type({f}) is Closure and {f}.func is FN:")
@@ -426,10 +532,38 @@ class _Emitter(SourceNames):
         return f"{r}({f}{', ' if joined else ''}{joined})"
 
 
+def native_ok(f: Native, argc: int, constant: bool) -> bool:
+    """May compiled code (a routine, a region) call primitive `f` with `argc` arguments
+    itself? Pure primitives (not the control ones, which switch fibers or frames, nor those
+    that read the VM's tick, which the dispatch loop keeps in a local meanwhile), and, for
+    regions when the compiler folded the callee to a constant, the impure ones in ATOMIC."""
+    if not (f.min_args <= argc and (f.max_args is None or argc <= f.max_args)):
+        return False
+    if f.control or f.name in TICK_READERS:
+        return False
+    return f.pure or (constant and f.name in ATOMIC)
+
+
+# Primitives that read vm.tick.
+TICK_READERS = frozenset(("fiber/fuel",))
+# Impure primitives that check every argument (and the size limit) before they change
+# anything, so one that raises has changed nothing (vm/primitives/collections.py).
+ATOMIC = frozenset(("push", "put", "pop"))
+
+
 def callee(vm, f, argc):
     """The Python callable a routine calls `f` through, called as `r(f, *args)`."""
     if type(f) is Closure:
         func = f.func
+        if vm.jit_threshold and func.jit_state.__class__ is not Rejection:
+            # The JIT's: not decided yet (the interpreter makes the call, which counts it),
+            # or compiled: called natively.
+            state = func.jit_state
+            if state is None:
+                raise BAIL
+            if state.__class__ is JitCode and state.native is not None and state.nparams == argc:
+                return native_callee(vm, state)
+            raise HARD
         r = func.routine
         if r is None and func.fast_argc == argc:
             r = compile_routine(func, vm)
@@ -438,11 +572,29 @@ def callee(vm, f, argc):
         if func.jit_blocked or func.routine_vm is not vm:
             raise BAIL
         return r
-    if type(f) is Native and f.pure and not f.control and f.min_args <= argc and (
-            f.max_args is None or argc <= f.max_args):
+    if type(f) is Native and native_ok(f, argc, False):
         fn = f.fn
         return lambda _f, *args: fn(vm, *args)
     raise HARD
+
+
+def native_callee(vm, code):
+    """The callable a routine calls compiled `code` through (vm/jit/code.py run_compiled):
+    it runs the whole call natively within the routine's budget, or nothing happened and
+    the routine bails (the interpreter then makes the call, and the JIT decides again)."""
+    T = vm.routine_budget
+
+    def call(_f, *args):
+        left = T[0]
+        # The room below the depth limit is counted as if the routine's own calls were as
+        # deep as Python allows them (they are never deeper): never more than the truth.
+        got = run_compiled(vm, code, vm.routine_end - left, left,
+                           vm.max_depth - len(vm.current.frames) - depth_room(), args)
+        if got.__class__ is tuple:
+            T[0] = left - got[1]
+            return got[0]
+        raise BAIL
+    return call
 
 
 class Hard(Exception):
@@ -462,11 +614,13 @@ def compile_routine(func, vm):
         func.routine = False
         return False
     e = _Emitter(func)
-    scope = {"HARD": Hard, "T": vm.routine_budget, "G": vm.globals, "vm": vm, "FN": func,
+    scope = {"HARD": Hard, "SUSPEND": Suspend, "PAUSED_BUDGET": PAUSED_BUDGET, "T": vm.routine_budget, "G": vm.globals, "vm": vm, "FN": func,
              "Closure": Closure, "BAIL": BAIL, "CALLEE": callee, "EQ": values_equal,
              "ADD": PRIMITIVES["+"].fn, "SUB": PRIMITIVES["-"].fn, "MUL": PRIMITIVES["*"].fn,
              "LT": PRIMITIVES["<"].fn, "GT": PRIMITIVES[">"].fn, "LE": PRIMITIVES["<="].fn,
-             "GE": PRIMITIVES[">="].fn}
+             "GE": PRIMITIVES[">="].fn, "DIV": PRIMITIVES["/"].fn, "REM": PRIMITIVES["rem"].fn,
+             "GET": PRIMITIVES["get"].fn, "LENGTH": PRIMITIVES["length"].fn, "Array": Array,
+             "Struct": Struct, "KEYS": frozenset((Keyword, str, int)), "NUM": frozenset((int, float)), "MAX_BITS": MAX_INT_BITS}
     try:
         r = e.build(e.source(), "R", f"<routine {func.name}>", scope)
     except Exception:               # a shape the emitter does not handle: never a crash
@@ -497,6 +651,8 @@ def run_routine(vm, func, r, closure, args, slice_left):
         return None
     try:
         v = r(closure, *args)
+    except Suspend as e:
+        return e, room - T[0]       # stopped exactly on the budget: see Suspend
     except Exception as e:
         failed(vm, func, e, now, room)
         return None
@@ -536,7 +692,7 @@ def add_entry(func, op_region: int, lists) -> bool:
         r = func.routine
         if r is None:
             seen += 1
-            if seen >= HOT and not vm.jit_threshold:
+            if seen >= HOT and (not vm.jit_threshold or func.jit_state.__class__ is Rejection):
                 r = compile_routine(func, vm)
         if r:
             fiber = vm.current
@@ -544,9 +700,18 @@ def add_entry(func, op_region: int, lists) -> bool:
             if len(F) > 1 and vm.max_depth - len(F) >= depth_room() and func.routine_vm is vm:
                 done = run_routine(vm, func, r, frame.closure, L[:nparams], budget)
                 if done is not None:
-                    F.pop()
-                    F[-1].stack.append(done[0])
-                    return RELOAD, done[1]
+                    v, ran = done
+                    if v.__class__ is Suspend:
+                        if ran:
+                            # The frames the interpreter would hold at this tick replace
+                            # the call's frame (which stood at offset 0).
+                            F[-1:] = frames_of(v)
+                            return RELOAD, ran
+                        # Stopped before its first block: nothing ran, the loop goes on.
+                    else:
+                        F.pop()
+                        F[-1].stack.append(v)
+                        return RELOAD, ran
         elif r is False:
             # Given up (or never possible for this VM): what was at offset 0 comes back.
             for code in lists():

@@ -47,6 +47,15 @@ def raise_division_by_zero(name: str):
 @primitive("+", 0, None)
 def add(vm, *args):
     """Sum of the arguments; (+) is 0."""
+    if len(args) == 2:
+        # The common case (fold's +, the interpreter's Add on a float), without the loop.
+        a, b = args
+        ta, tb = type(a), type(b)
+        if (ta is int or ta is float) and (tb is int or tb is float):
+            try:
+                return a + b
+            except OverflowError:
+                raise_overflow("+")
     if not args:
         return 0
     total = args[0]                     # not 0 + x: that turns -0.0 into 0.0
@@ -79,6 +88,16 @@ def subtract(vm, first, *rest):
 @primitive("*", 0, None)
 def multiply(vm, *args):
     """Product of the arguments; (*) is 1."""
+    if len(args) == 2:
+        # Two numbers, one of them a float (the interpreter's Mul, mandelbrot's 2.0 * y):
+        # what the loop below computes, without it. Two integers take the loop (size check).
+        a, b = args
+        ta, tb = type(a), type(b)
+        if (ta is float and (tb is float or tb is int)) or (ta is int and tb is float):
+            try:
+                return a * b
+            except OverflowError:
+                raise_overflow("*")
     total = 1
     try:
         for x in args:

@@ -20,13 +20,25 @@ def concatenate(vm, name: str, parts: list) -> str:
     return "".join(parts)
 
 
+@guard_depth("string")
+def _make_string(vm, *args):
+    return concatenate(vm, "string", [display(v) for v in args])
+
+
 @primitive("string", 0, None)
 @primitive("any->string", 0, None)
 @primitive("symbol->string", 0, None)
-@guard_depth("string")
 def make_string(vm, *args):
     """Concatenate the display forms of the arguments: (string "a" :b 1) is "ab1"."""
-    return concatenate(vm, "string", [display(v) for v in args])
+    if len(args) == 1:
+        # (string n) and (string s), the common cases: what display gives, without the walk.
+        v = args[0]
+        t = type(v)
+        if t is int or t is str:
+            s = v if t is str else str(v)
+            ensure_size(vm, "string", len(s))
+            return s
+    return _make_string(vm, *args)
 
 
 @primitive("string/length", 1, 1)
