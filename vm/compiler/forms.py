@@ -338,15 +338,56 @@ class Compiler(ControlForms):
         fs.cur_span = saved
 
     def compile_body(self, forms, tail, void=False):
-        """A body: defs in it form one letrec, declared (as nil) before anything runs."""
+        """A body: defs in it form one letrec, declared (as nil) before anything runs.
+
+        So do defs nested in its expressions (a branch of an `if`, a call's argument): the
+        name is the body's from its start, nil until the def runs, so a function that
+        captures it on a path where the def did not run still finds its cell."""
         fs = self.fs
-        for name, mutable, value in self.scan_defs(forms):
+        for name, mutable, value in self.scan_defs(forms) + self.scan_nested_defs(forms):
             if fs.scopes[-1].get(name) is None:
                 b = fs.declare(name, mutable=mutable, letrec=True)
                 b.fn_arity = None if mutable else self.fn_literal_arity(value)
                 fs.emit_const(None)
                 fs.emit_store_binding(b, init=True)
         self.compile_sequence(forms, tail, void)
+
+    # Forms whose insides are another scope (or another function, or data): a def in them
+    # is not the body's.
+    _SCOPED = frozenset(("fn", "defn", "let", "let*", "letrec", "do", "block", "forever", "each",
+                         "match", "case", "quote", "quasiquote", "if-let", "when-let", "protect",
+                         "defer", "try"))
+
+    def scan_nested_defs(self, forms):
+        """(name, mutable, None) of every def/var inside the expressions of a body, outside
+        nested scopes (see compile_body)."""
+        from vm.compiler.patterns import pattern_names
+        from vm.errors import CompileError
+        out = []
+        stack = list(reversed(forms))
+        while stack:
+            f = stack.pop()
+            if f.kind == "atom":
+                continue
+            items = f.value
+            if f.kind == "list" and items and items[0].is_symbol() and self.fs.lookup_here(items[0].value.name) is None:
+                head = items[0].value.name
+                if head in ("def", "var") and len(items) >= 2:
+                    try:
+                        names = pattern_names(self, items[1])
+                    except CompileError:
+                        names = []          # malformed: compiling it reports that
+                    for name in names:
+                        out.append((name.lstrip("@"), head == "var" or name.startswith("@"), None))
+                    stack.extend(reversed(items[2:]))
+                    continue
+                if head == "while":
+                    stack.extend(reversed(items[1:2]))      # the loop body is a scope of its own
+                    continue
+                if head in self._SCOPED:
+                    continue
+            stack.extend(reversed(items))
+        return out
 
     def compile_begin(self, form, tail):
         self.compile_sequence(form.value[1:], tail)
