@@ -1394,9 +1394,12 @@ def test_checkpoints_copy_deeply_nested_and_shared_values(no_gc):
     assert s.evaluate('(identical? (get (get table "s") 0) nest)') == (True, "true")
 
 
-def test_reverse_continue_finds_a_catchpoint_stop_at_a_checkpoint(no_gc):
+def test_reverse_continue_finds_a_catchpoint_stop_at_a_checkpoint(no_gc, monkeypatch):
     """With a checkpoint at every chance, one is taken at a catchpoint's tick just after the
     signal is delivered: going back must still stop there, with the signal in flight."""
+    # Every tick: the interval is never spaced out for the copies' cost (checkpoints come
+    # by tick distance, so only an interval of 1 lands one on the catchpoint's tick).
+    monkeypatch.setattr("vmdbg.core.history.COPY_SHARE", float("inf"))
     s = session(MIXED, checkpoint_interval=1, max_checkpoints=100_000)
     s.add_breakpoint(signal=":note")
     s.add_breakpoint(line=line_of(MIXED, "print"))

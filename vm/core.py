@@ -100,7 +100,27 @@ class VM:
     def _load_prelude(self):
         with open(PRELUDE_FILE, encoding="utf-8") as fh:
             text = fh.read()
-        main = self.compile_text(text, "<prelude>", self.prelude)
+        # Compiled once and cached (vm/prelude_cache.py): only bytecode the verifier
+        # accepted is written; a miss of any kind compiles it here as before.
+        from vm import prelude_cache
+        cached = prelude_cache.load(text, self.primitives)
+        if cached is not None:
+            names, globals_, bits, next_user, main = cached
+            self.table.names = names            # the list main's functions share
+            self.table.values.extend([None] * len(names))
+            self.prelude.globals = globals_
+            self.registry.bits = bits
+            self.registry.next_user = next_user
+        else:
+            forms = read_all(text, "<prelude>")
+            main = compile_program(forms, "<prelude>", self.prelude, self.registry, self.primitives)
+            for func in main.all_functions():
+                verify_function(func)          # VerifyError: never run unverified bytecode
+            prelude_cache.store(text, self.primitives, (self.table.names, self.prelude.globals,
+                                                        self.registry.bits, self.registry.next_user, main))
+        self.sources["<prelude>"] = text
+        for func in main.all_functions():
+            decode_function(func, self.jit_threshold > 0)
         self.start(main)
         self.run()
         if self.status != "finished":

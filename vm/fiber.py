@@ -42,7 +42,9 @@ class Closure:
 class Frame:
     """One activation of a closure (the seed's CallFrame + BytecodeFrame)."""
 
-    __slots__ = ("closure", "func", "code", "ip", "stack", "locals")
+    # __weakref__: checkpoints (vmdbg/core/history.py) know a frame is still live by a
+    # weak reference, so they never keep one alive after it returned.
+    __slots__ = ("closure", "func", "code", "ip", "stack", "locals", "__weakref__")
 
     def __init__(self, closure, locals_):
         self.closure = closure          # the Closure being run

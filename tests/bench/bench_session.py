@@ -244,7 +244,9 @@ def bench_history(n, settings, peak: bool):
             h = s.history
             estimate = h.memory_estimate()
             tracemalloc.start()
-            copies = [copy_state(cp.state) for cp in h.checkpoints]
+            # One copy of them all: frames shared between checkpoints (cp.stacks) count once.
+            copies = copy_state([(cp.state, [(st.chunks, st.rest) for st in cp.stacks.values()])
+                                 for cp in h.checkpoints])
             held = tracemalloc.get_traced_memory()[0]
             tracemalloc.stop()
             del copies

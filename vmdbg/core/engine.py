@@ -89,7 +89,7 @@ class ForwardEngine:
                 if self.progress is not None and time.perf_counter() - last_progress[0] > self.progress_interval:
                     last_progress[0] = time.perf_counter()
                     self.progress(self.snapshot("running"))
-                r = vm.run(until_tick, between)
+                r = vm.run(self._slice_end(until_tick), between)
             elif r == "breakpoint":
                 why = self._breakpoint_stops()
                 if why is not None:
@@ -101,6 +101,21 @@ class ForwardEngine:
                 r = None                    # the next vm.run delivers the held signal
             else:
                 return r                    # pause, finished, error
+
+    def _slice_end(self, until_tick: int | None) -> int | None:
+        """The target of the next vm.run of a forward run to `until_tick`. Checkpoints come
+        by tick distance: with the JIT off, a run stops at the next one due too, since
+        routines (vm/routines.py) and regions stop exactly at a run's target, so one long
+        routine call (fib(30), a tail loop) is cut there like interpreted code. Compiled
+        code would bail out of a call longer than that instead (the interpreter re-runs
+        it): with the JIT on, checkpoints are taken only between the run's slices."""
+        vm = self.vm
+        if vm.jit_threshold:
+            return until_tick
+        due = self.history.next_due()
+        if due <= vm.tick:              # one could not be taken (a held signal)
+            due = vm.tick + self.history.interval
+        return due if until_tick is None or due < until_tick else until_tick
 
     def _stopped_bps(self) -> list[Breakpoint]:
         fiber = self.vm.current

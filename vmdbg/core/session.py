@@ -34,7 +34,7 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
 
     def __init__(self, text: str, filename: str, path: str | None = None, jit: int = 0,
                  fuel: int | None = None, max_depth: int = 10_000, checkpoint_interval: int = 50_000,
-                 max_checkpoints: int = 48, **vm_options):
+                 max_checkpoints: int | None = None, **vm_options):
         self.path = path                    # file on disk (restart reloads it), or None
         self.filename = filename
         self.text = text
@@ -45,7 +45,9 @@ class Session(BreakpointTable, Stepping, TimeTravel, Views):
         self.breakpoints: dict[int, Breakpoint] = {}
         self.next_bp_id = 1
         self.watches: list[str] = []
-        self.history = History(checkpoint_interval, max_checkpoints)
+        # By default 48 checkpoints, up to 512 while they are small (History.small_count).
+        self.history = History(checkpoint_interval, max_checkpoints or 48,
+                               512 if max_checkpoints is None else None)
         self.patches = Patches()
         self.reason = "entry"
         self.message = ""

@@ -28,9 +28,13 @@ SHARED = frozenset({int, float, complex, str, bytes, bool, type(None), Keyword, 
 _FIBER_SLOTS = tuple(name for name in Fiber.__slots__ if name != "__weakref__")
 
 
-def copy_state(root):
+def copy_state(root, apart: set | frozenset = frozenset(), size: list | None = None):
     """A deep copy of `root` (tuples, lists, dicts, sets and VM values), sharing what never
-    changes and keeping identity and cycles."""
+    changes and keeping identity and cycles.
+
+    apart: ids of fibers copied with `frames` None (vmdbg/core/history.py keeps their
+    frames apart, shared between checkpoints). size: a list that receives how big the copy
+    is (objects copied, plus the elements of lists, dicts and sets)."""
     memo: dict = {}          # id(original) -> its copy
     fills: list = []         # (original, copy) whose contents are copied in phase two
     hashed: list = []        # dicts and sets: filled last, the most recently found first
@@ -38,6 +42,7 @@ def copy_state(root):
     frames: list = []        # (original, copy, names of the fields still to fill)
     todo = [root]
     shared = SHARED
+    cells = 0
     while todo:
         x = todo.pop()
         t = type(x)
@@ -47,6 +52,7 @@ def copy_state(root):
         if key in memo or key in tuples:
             continue
         if t is list:
+            cells += len(x)
             if shared.issuperset(map(type, x)):     # numbers, strings...: one C-level copy
                 y = x.copy()
             else:
@@ -112,13 +118,16 @@ def copy_state(root):
             y = Fiber.__new__(Fiber)
             fills.append((x, y))
             for name in _FIBER_SLOTS:
-                todo.append(getattr(x, name))
+                if name != "frames" or key not in apart:
+                    todo.append(getattr(x, name))
         elif t is dict:
+            cells += len(x)
             y = {}
             hashed.append((x, y))
             todo.extend(x.keys())
             todo.extend(x.values())
         elif t is set:
+            cells += len(x)
             y = set()
             hashed.append((x, y))
             todo.extend(x)
@@ -161,8 +170,12 @@ def copy_state(root):
         elif t is Closure:
             y.captures = get(x.captures)
         elif t is Fiber:
+            whole = id(x) not in apart
             for name in _FIBER_SLOTS:
-                setattr(y, name, get(getattr(x, name)))
+                if whole or name != "frames":
+                    setattr(y, name, get(getattr(x, name)))
+                else:
+                    y.frames = None
     for x, y, rest in frames:
         for name in rest:
             setattr(y, name, get(getattr(x, name)))
@@ -175,6 +188,8 @@ def copy_state(root):
         else:
             y.update([get(k) for k in x])
     result = get(root)
+    if size is not None:
+        size.append(len(memo) + cells)
     # `get` refers to itself, so this frame lives until a garbage collection: empty the
     # memo now, or the copies it holds (fibers among them) would outlive the checkpoint.
     memo.clear()

@@ -10,6 +10,10 @@ from bisect import bisect_left
 
 from vmdbg.core.snapshot import Snapshot
 
+# A replay longer than twice this keeps a checkpoint this many ticks before where it goes
+# (History.take_scratch).
+SCRATCH_BEFORE = 5_000
+
 
 class TimeTravel:
     """Session part: going to any tick, stepping back and reverse continue."""
@@ -43,6 +47,15 @@ class TimeTravel:
         vm.catch_bits = 0
         try:
             last = tick - 1 if hold and tick > vm.tick else tick
+            # A long replay keeps a checkpoint a little before where it goes, so the steps
+            # back that usually follow replay only from there.
+            near = last - SCRATCH_BEFORE
+            if near - vm.tick > SCRATCH_BEFORE:
+                while vm.tick < near and not vm.halted:
+                    if vm.run(near) not in ("limit", "pause"):
+                        break
+                if vm.tick == near and not vm.halted:
+                    self.history.take_scratch(vm)
             while vm.tick < last and not vm.halted:
                 if vm.run(last) not in ("limit", "pause"):
                     break

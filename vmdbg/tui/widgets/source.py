@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String
@@ -29,19 +31,94 @@ TOKEN_CLASSES = (
 GUTTER = 8          # "●  123 ▶" : breakpoint, line number, current-line mark
 
 
-@lru_cache(maxsize=4)
-def tokenize(text: str) -> tuple:
-    """Per line, ((component class or "", text), ...) for the whole file, computed once."""
+def _token_class(ttype) -> str:
+    return next((c for t, c in TOKEN_CLASSES if ttype in t), "")
+
+
+def _lex_lines(text: str) -> list:
+    """Per line of `text`, ((component class or "", text), ...)."""
     lines: list[list] = [[]]
     for ttype, value in VmdbgLispLexer(stripnl=False, ensurenl=False).get_tokens(text):
-        cls = next((c for t, c in TOKEN_CLASSES if ttype in t), "")
+        cls = _token_class(ttype)
         parts = value.split("\n")
         for i, part in enumerate(parts):
             if i:
                 lines.append([])
             if part:
                 lines[-1].append((cls, part))
-    return tuple(tuple(line) for line in lines)
+    return [tuple(line) for line in lines]
+
+
+# Tokens that may span lines: strings (also in a comment's place, so a quote in a comment
+# starts none) and long strings between runs of backticks.
+_SPANNING = re.compile(r'#[^\n]*|@?"(?:\\.|[^"\\])*"?|@?(`+)[\s\S]+?\1')
+
+
+class LazyTokens:
+    """tokenize()'s lines, lexed a block of lines at a time when a line is first asked
+    for, so a large file shows its visible part at once. A block is lexed from the
+    nearest line before it that does not start inside a string (the lexer is at its root
+    state there, as lexing the whole file would have it), up to the first such line after
+    it: the same tokens as lexing the whole file."""
+
+    BLOCK = 128
+
+    def __init__(self, text: str):
+        # What Pygments does to its input first (so lines are counted alike).
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self.starts = starts                # offset where each line begins
+        # Lines that begin inside a token spanning lines: no block may start lexing there.
+        inside = set()
+        for m in _SPANNING.finditer(text):
+            if "\n" in m.group():
+                first = bisect_right(starts, m.start()) - 1
+                last = bisect_right(starts, m.end() - 1) - 1
+                inside.update(range(first + 1, last + 1))
+        self.inside = inside
+        self.blocks: dict[int, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> tuple:
+        if index < 0:
+            index += len(self.starts)
+        k, i = divmod(index, self.BLOCK)
+        block = self.blocks.get(k)
+        if block is None:
+            block = self.blocks[k] = self._lex_block(k)
+        return block[i]
+
+    def _lex_block(self, k: int) -> list:
+        n = len(self.starts)
+        first = k * self.BLOCK
+        end = min(first + self.BLOCK, n)
+        begin = first
+        while begin in self.inside:
+            begin -= 1
+        stop = end
+        while stop < n and stop in self.inside:
+            stop += 1
+        text = self.text[self.starts[begin]:self.starts[stop] - 1 if stop < n else len(self.text)]
+        # After a newline, as in the whole text (and a byte order mark there is kept).
+        lines = _lex_lines("\n" + text)
+        return lines[1 + first - begin:1 + end - begin]
+
+
+@lru_cache(maxsize=4)
+def tokenize(text: str) -> LazyTokens:
+    """Per line, ((component class or "", text), ...) for the whole file, each line lexed
+    when first asked for (LazyTokens)."""
+    return LazyTokens(text)
 
 
 class SourceView(CursorRowsView):
