@@ -381,6 +381,9 @@ class Compiler(ControlForms):
                         out.append((name.lstrip("@"), head == "var" or name.startswith("@"), None))
                     stack.extend(reversed(items[2:]))
                     continue
+                if head == "defn" and len(items) >= 3 and items[1].is_symbol():
+                    out.append((items[1].value.name, False, None))
+                    continue
                 if head == "while":
                     stack.extend(reversed(items[1:2]))      # the loop body is a scope of its own
                     continue

@@ -8,3 +8,5 @@
 (println ((case 1 2 (var @f 1) (fn [] f))))                  # expect: nil
 (defn n [] (if true (def [a b] [1 2])) (+ a b))
 (println (n))                                                # expect: 3
+(defn g [c] (when c (defn h [n] (if (= n 0) :done (h (- n 1))))) (fn [] h))
+(println ((g false)) " " (((g true)) 3))                     # expect: nil done
