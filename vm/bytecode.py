@@ -121,15 +121,22 @@ for _code, (_name, _ops, _effect, _doc) in enumerate(_TABLE):
 NUM_OPCODES = len(OPCODES)
 
 
+def _effect_of(info: OpInfo) -> tuple[int, int, int, int]:
+    """(fixed pops, pops per n, fixed pushes, pushes per n) from the effect notation."""
+    before, after = info.effect.strip("( )").split("--")
+    return (_count_words(before, 0), _count_words(before, 1) - _count_words(before, 0),
+            _count_words(after, 0), _count_words(after, 1) - _count_words(after, 0))
+
+
 def stack_effect(info: OpInfo, operands: tuple) -> tuple[int, int]:
     """(pops, pushes) of one instruction, derived from the table's effect notation.
 
     A word written `a1..an` stands for as many values as the instruction's count or argc
     operand; a pair `k1 v1..kn vn` for twice that."""
-    before, after = info.effect.strip("( )").split("--")
-    n = operands[0] if operands else 0
-    pops = _count_words(before, n)
-    pushes = _count_words(after, n)
+    pops, pops_n, pushes, pushes_n = _EFFECTS[info.code]
+    if pops_n or pushes_n:
+        n = operands[0] if operands else 0
+        return pops + pops_n * n, pushes + pushes_n * n
     return pops, pushes
 
 
@@ -143,6 +150,12 @@ def _count_words(side: str, n: int) -> int:
         return len(fixed) + 2 * n
     fixed = [w for w in words if ".." not in w]
     return len(fixed) + n
+
+
+_EFFECTS = [_effect_of(info) for info in OPCODES]
+# Per opcode: a function unpacking its operands (big-endian, in order), or None.
+_UNPACK = [struct.Struct(">" + "".join({"u8": "B", "u16": "H", "i32": "i"}[ROLE_KIND[r]] for r in info.operands)).unpack_from
+           if info.operands else None for info in OPCODES]
 
 
 def encode(name: str, *operands: int) -> bytes:
@@ -170,22 +183,11 @@ def decode_at(code: bytes, offset: int) -> tuple[OpInfo, tuple, int]:
     if op >= NUM_OPCODES:
         raise ValueError(f"unknown opcode {op} at offset {offset}")
     info = OPCODES[op]
-    pos = offset + 1
-    vals = []
-    if pos + info.size - 1 > len(code):
+    end = offset + info.size
+    if end > len(code):
         raise ValueError(f"truncated {info.name} at offset {offset}")
-    for role in info.operands:
-        kind = ROLE_KIND[role]
-        if kind == "u8":
-            vals.append(code[pos])
-            pos += 1
-        elif kind == "u16":
-            vals.append((code[pos] << 8) | code[pos + 1])
-            pos += 2
-        else:
-            vals.append(struct.unpack_from(">i", code, pos)[0])
-            pos += 4
-    return info, tuple(vals), pos
+    unpack = _UNPACK[op]
+    return info, (unpack(code, offset + 1) if unpack is not None else ()), end
 
 
 def iter_instructions(code: bytes):
