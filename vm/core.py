@@ -60,6 +60,7 @@ class VM:
         self.main = None                           # the program's main CompiledFunction
         self.max_depth = max_depth                 # non-tail calls per fiber
         self.jit_threshold = jit                   # 0: interpreter only
+        self.jit_tiering = None                    # compile by instructions run (vm/jit/code.py Tiering)
         self.jit = None                            # the JIT engine, made on first use
         self.stepping = False                      # the debugger steps: calls run interpreted
         self.routine_budget = [0]                  # ticks left to a running routine (vm/routines.py)

@@ -26,8 +26,9 @@ with Python instead of LLVM:
   Get and Length on arrays are inline, every other case calls the primitive the dispatch
   loop calls.
 - With the JIT on, a routine runs only functions the JIT rejected (`func.jit_state` a
-  Rejection): until the JIT has decided, calls go through it and are counted; a call
-  from a routine to a function the JIT compiled runs its native code (native_callee).
+  Rejection) or, with VM.jit_tiering, has not found hot yet (vm/jit/code.py
+  interpreted_for_now): until the JIT has decided, calls go through it and are counted; a
+  call from a routine to a function the JIT compiled runs its native code (native_callee).
 
 The entry sits at offset 0 of `func.decoded` (a FUSED_REGION entry, like a region), so it
 runs only in the fast loop, never when stepping or near a limit, and breakpoints (which
@@ -49,7 +50,7 @@ import sys
 
 from vm import bytecode
 from vm.fiber import Closure, Frame
-from vm.jit.code import JitCode, Rejection, run_compiled
+from vm.jit.code import JitCode, interpreted_for_now, note_routine, routine_budget, run_compiled
 from vm.primitives import PRIMITIVES
 from vm.primitives.numbers import MAX_INT_BITS
 from vm.values import Array, Keyword, Native, Struct, values_equal
@@ -555,7 +556,7 @@ def callee(vm, f, argc):
     """The Python callable a routine calls `f` through, called as `r(f, *args)`."""
     if type(f) is Closure:
         func = f.func
-        if vm.jit_threshold and func.jit_state.__class__ is not Rejection:
+        if not interpreted_for_now(vm, func):
             # The JIT's: not decided yet (the interpreter makes the call, which counts it),
             # or compiled: called natively.
             state = func.jit_state
@@ -646,16 +647,21 @@ def run_routine(vm, func, r, closure, args, slice_left):
     if now < vm.routine_wait_until or func.routine_vm is not vm:
         return None
     T = vm.routine_budget
-    T[0] = room = vm.routine_end - now
+    room = vm.routine_end - now
+    if vm.jit_tiering is not None:
+        room = routine_budget(vm, func, room)     # stop where the JIT finds it hot
+    T[0] = room
     if vm._pause_requested:
         return None
     try:
         v = r(closure, *args)
     except Suspend as e:
-        return e, room - T[0]       # stopped exactly on the budget: see Suspend
+        v = e                       # stopped exactly on the budget: see Suspend
     except Exception as e:
         failed(vm, func, e, now, room)
         return None
+    if vm.jit_tiering is not None:
+        note_routine(vm, func, room - T[0])
     return v, room - T[0]
 
 
@@ -692,7 +698,7 @@ def add_entry(func, op_region: int, lists) -> bool:
         r = func.routine
         if r is None:
             seen += 1
-            if seen >= HOT and (not vm.jit_threshold or func.jit_state.__class__ is Rejection):
+            if seen >= HOT and interpreted_for_now(vm, func):
                 r = compile_routine(func, vm)
         if r:
             fiber = vm.current

@@ -50,9 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp, jit=0):
         sp.add_argument("file", help="program file (.lisp)")
+        # jit=None (`run`): a function compiles once it has run enough instructions, its
+        # loops included (vm/jit/code.py Tiering).
         sp.add_argument("--jit", type=positive_int, default=jit, metavar="N",
                         help=f"JIT threshold: compile a function at its Nth call (0: interpreter only; "
-                             f"default {jit})")
+                             + (f"default {jit})" if jit is not None else
+                                "default: once it has run about a million instructions, loops included)"))
         sp.add_argument("--no-jit-cache", action="store_true",
                         help="compile afresh: neither read nor write the JIT's on-disk code cache "
                              "(also VMDBG_JIT_CACHE=0)")
@@ -66,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="elements allowed in one collection or string")
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
-    # `run` tiers up at the 10th call (DESIGN's default); `trace` shows every instruction,
+    # `run` tiers up by instructions run (vm/jit/code.py Tiering); `trace` shows every instruction,
     # so it stays interpreted unless asked.
-    common(sub.add_parser("run", prog="vmdbg run", help="run a program headless; its output goes to stdout"), jit=10)
+    common(sub.add_parser("run", prog="vmdbg run", help="run a program headless; its output goes to stdout"), jit=None)
     sub.add_parser("screenshot", prog="vmdbg screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
     sub.add_parser("dap", prog="vmdbg dap", help="serve the Debug Adapter Protocol for editors (see: vmdbg dap -h)")
     sp = sub.add_parser("dis", prog="vmdbg dis", help="disassemble every function")
@@ -91,8 +94,12 @@ def no_jit_cache(args):
 
 def make_vm(args, on_output):
     from vm.core import VM
-    return VM(max_depth=args.max_depth or 10_000, jit=args.jit, on_output=on_output,
-              max_output=args.max_output, max_collection=args.max_collection)
+    vm = VM(max_depth=args.max_depth or 10_000, jit=args.jit or 0, on_output=on_output,
+            max_output=args.max_output, max_collection=args.max_collection)
+    if args.jit is None:
+        from vm.jit.code import Tiering
+        Tiering().install(vm)
+    return vm
 
 
 def load(args, on_output):

@@ -194,6 +194,7 @@ class Backend:
             g.__dict__.setdefault("jit_blocked", False)
         code.promote_at = self.engine.promote_at(tier)
         f.jit_state = code
+        f.fast_argc = -1    # calls come to the JIT's door (with VM.jit_tiering, not hot ones did not)
         engine.codes.setdefault(f, []).append(code)
         engine.note(f)
 

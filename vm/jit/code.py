@@ -303,10 +303,128 @@ def run_compiled(vm, code, tick: int, budget: int, room: int, args):
     return None
 
 
+class Tiering:
+    """When a function is worth compiling, by the instructions it runs (`vmdbg run`'s
+    default; VM.jit_tiering). Without one, a function compiles at its jit_threshold-th call.
+
+    Instructions are counted by sampling, which costs the dispatch loop nothing: each time
+    run_loop reaches its limit (about every PAUSE_SLICE ticks, vm/core.py), the ticks run
+    since the last sample are charged to the function of the frame on top (note_work). So
+    a function's loops count as well as its calls, whether the loop runs in the dispatch
+    loop or a region, and a function that does little work is never compiled, whatever
+    its call count. A routine call (vm/routines.py run_routine: a whole call as Python,
+    without frames) counts its own ticks for its function and is stopped exactly where
+    that function gets hot (routine_budget, note_routine). A function whose count reaches
+    the threshold is hot: its next call compiles it (consider), as the call threshold
+    would; until then it keeps the interpreter's fast paths (the inline call, routines:
+    interpreted_for_now). There is no entry into compiled code in the middle of a call
+    yet: a hot loop in a function called once, or at top level, stays interpreted.
+    The first compile of a process pays for llvmlite and the runtime
+    (tests/bench/README.md: tens of ms, several times a function's own compile), so the
+    first threshold is higher than the next ones: compile cost is paid where the work
+    already done says it will be repaid."""
+
+    __slots__ = ("first", "more", "work", "hot", "last")
+
+    def __init__(self, first: int | None = None, more: int | None = None):
+        self.first = WORK_FIRST if first is None else first   # before anything compiled
+        self.more = WORK_MORE if more is None else more       # once the JIT's runtime is loaded
+        self.work: dict = {}          # function -> instructions sampled in it
+        self.hot: set = set()         # functions that compile at their next call
+        self.last = 0                 # tick of the last sample
+
+    def install(self, vm):
+        """Turn the JIT on for `vm` (made with jit=0, before it loads a program) with this
+        policy. Functions keep the interpreter's fast paths (the inline call, routines)
+        until they are hot: only then do their calls go through the JIT's door (enter)."""
+        vm.jit_threshold = 10     # on; the number is not used with a Tiering
+        vm.jit_tiering = self
+        self.last = vm.tick
+        return vm
+
+    def threshold(self, vm) -> int:
+        engine = vm.jit
+        return self.more if engine is not None and engine._backend is not None else self.first
+
+
+# Instructions a function runs (as sampled) before it is compiled: about what the compile
+# costs in the interpreter's time (the ski-rental rule: a program that ends just after
+# loses at most about as much as it ran interpreted, one that goes on wins). The first
+# compile of a process pays the JIT's start-up (importing llvmlite, loading the runtime:
+# about 40 ms of CPU with a warm code cache; the interpreter runs 30-45M instructions a
+# second with its routines, so about 1M of them), the next ones only their own (2-10 ms).
+# Measured: tests/bench/README.md, "Whole process (issue 14)".
+WORK_FIRST = 1_000_000
+WORK_MORE = 200_000
+# The least budget routine_budget gives a routine (a routine stopped before its first block
+# has run nothing, and would never count).
+ROUTINE_STEP = 4096
+
+
+def note_work(vm, func, tick: int):
+    """Charge the ticks run since the last sample to `func` (the function on top at a
+    limit of run_loop); a function not decided yet that reaches the threshold is hot."""
+    t = vm.jit_tiering
+    n = tick - t.last
+    t.last = tick
+    if n <= 0 or func.jit_state is not None or func is vm.main:
+        return
+    w = t.work[func] = t.work.get(func, 0) + n
+    if w >= t.threshold(vm):
+        t.hot.add(func)
+        func.fast_argc = -1       # its next call comes to the JIT (consider) and compiles
+
+
+def routine_budget(vm, func, room: int) -> int:
+    """The ticks a routine call of `func` (vm/routines.py run_routine) may run: `room`, or
+    with VM.jit_tiering just enough to make an undecided `func` hot, so that one long call
+    (fib(30) as a routine, without frames the samples could see) stops there exactly
+    (Suspend) and the interpreter, which goes on from its frames, compiles it at the next
+    call."""
+    t = vm.jit_tiering
+    if t is None or func.jit_state is not None or func in t.hot:
+        return room
+    left = t.threshold(vm) - t.work.get(func, 0)
+    return room if left >= room else min(room, max(left, ROUTINE_STEP))
+
+
+def note_routine(vm, func, ran: int):
+    """A routine call of `func` ran `ran` ticks: they count for `func`, not for the frame a
+    sample finds on top (VM.jit_tiering)."""
+    t = vm.jit_tiering
+    t.last += ran
+    if func.jit_state is None and func is not vm.main:
+        w = t.work[func] = t.work.get(func, 0) + ran
+        if w >= t.threshold(vm) and func not in t.hot:
+            t.hot.add(func)
+            func.fast_argc = -1
+
+
+def interpreted_for_now(vm, func) -> bool:
+    """The JIT leaves `func` to the interpreter's own fast paths (routines, vm/routines.py):
+    the JIT is off, rejected it, or (VM.jit_tiering) has not found it hot yet."""
+    if not vm.jit_threshold:
+        return True
+    state = func.jit_state
+    if state is None:
+        t = vm.jit_tiering
+        return t is not None and func not in t.hot
+    return state.__class__ is Rejection
+
+
 def consider(vm, func, args):
-    """A call of a function the JIT has not decided on: count it; compile at the threshold."""
+    """A call of a function the JIT has not decided on: count it; compile at the threshold
+    (the jit_threshold-th call, or the first call once hot for VM.jit_tiering)."""
     func.calls += 1
-    if func.calls < vm.jit_threshold:
+    tiering = vm.jit_tiering
+    if tiering is None:
+        if func.calls < vm.jit_threshold:
+            return None
+    elif func not in tiering.hot:
+        # Not hot: its calls take the interpreter's inline path until it is (note_work).
+        # (Functions are decoded for the JIT's door, vm/execute.py decode_function.)
+        if not (func.rest or func.nopt):
+            func.fast_argc = func.nparams
         return None
     try:
         engine = vm.jit_engine()

@@ -272,7 +272,11 @@ class Engine:
 
     def format_stats(self) -> str:
         rows = self.stats()
-        lines = [f"JIT (threshold {self.vm.jit_threshold}): "
+        tiering = self.vm.jit_tiering
+        when = (f"threshold {self.vm.jit_threshold}" if tiering is None else
+                f"compiles after {tiering.first:,} instructions, then {tiering.more:,}; "
+                f"calls counted from when it is hot")
+        lines = [f"JIT ({when}): "
                  f"{sum(r['state'] == 'compiled' for r in rows)} compiled, "
                  f"{sum(r['state'] == 'rejected' for r in rows)} rejected",
                  f"  {'function':<22} {'calls':>9} {'tier':<6} {'compile ms':<18} note"]
