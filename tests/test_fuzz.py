@@ -179,7 +179,7 @@ class Gen:
         kinds = ["atom", "binary", "binary", "unary", "if", "cond", "let", "let", "do",
                  "andor", "coll", "call_fn", "while", "fiber", "protect", "match", "each",
                  "strings", "higher", "case", "when", "block", "emit", "defer", "println",
-                 "fuel", "apply", "iflet"]
+                 "fuel", "apply", "iflet", "shared"]
         if env.muts:
             kinds += ["assign", "assign"]
         if env.fns:
@@ -268,6 +268,38 @@ class Gen:
         if k == "put":
             return f"(put @{{}} {e()} {e()})"
         return f"(range {self.pick(['0', '3', '10', e()])})"
+
+    # Hostile values (issue 18): structure shared 20 to 40 levels deep (2^40 paths, 41
+    # nodes), collections that hold themselves, and values that double until a limit.
+    TOWERS = ["[{t} {t}]", "@[{t} {t}]", "|{t}|", "(list {t} {t})", "{{:a {t} :b {t}}}",
+              "@{{:a {t} :b {t}}}", "[{t} [{t}]]"]
+    USES = ["{t}", "(= {t} {u})", "(get (put @{{}} {t} 1) {u})", "(length (string {t}))",
+            "(string/join [{t} {u}] \",\")", "(sort [{t} {u}])",
+            "(= [{t}] [{u}])", "|{t} {u}|", "(length {t})"]
+
+    def g_shared(self, env, d):
+        t, u, i = self.fresh("t"), self.fresh("t"), self.fresh("i")
+        k = self.pick(["tower", "tower", "self", "double", "huge"])
+        seed = self.expr(env, d)
+        if k == "tower":
+            shape = self.pick(self.TOWERS)
+            use = self.pick(self.USES)
+            n = self.num(20, 40)
+            return (f"((fn [] (var {t} {seed}) (var {u} {seed}) (var {i} 0)"
+                    f" (while (< {i} {n}) (assign {t} {shape.format(t=t)})"
+                    f" (assign {u} {shape.format(t=u)}) (assign {i} (+ {i} 1)))"
+                    f" {use.format(t=t, u=u)}))")
+        if k == "self":
+            use = self.pick(self.USES)
+            return (f"((fn [] (def {t} @[]) (push {t} {t}) (push {t} {seed}) (push {t} {t})"
+                    f" (def {u} {t}) {use.format(t=t, u=u)}))")
+        if k == "double":
+            step = self.pick(["(string {t} {t})", "(append {t} {t})", "(append @[] {t} {t})",
+                              "(concat {t} {t})", "(string/repeat {t} 2)"])
+            start = '"xy"' if "string" in step else "[1 2]"
+            return (f"((fn [] (var {t} {start}) (while true (assign {t} {step.format(t=t)}))))")
+        return self.pick(["(range 1000000000)", "(range 1 1e18 1)", "(array/new 1000000000 0)",
+                          '(string/repeat "ab" 1000000000)', f"(range {seed})"])
 
     def g_strings(self, env, d):
         k = self.pick(["join", "split", "format", "concat"])

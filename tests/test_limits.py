@@ -231,3 +231,54 @@ def test_print_writes_to_the_vm_not_the_terminal(capfd):
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
     assert "".join(chunks) == vm.output_text() == "to the vm\n"
+
+
+# -- default limits: the process stays alive without any flag (issue 18) ------------------------
+
+DOUBLING = {
+    "string": '(println :start)\n(var s "xy")\n(while true (assign s (string s s)))\n',
+    "append-array": "(println :start)\n(var a [1])\n(while true (assign a (append a a)))\n",
+    "append-@array": "(println :start)\n(var a @[1])\n(while true (assign a (append a a)))\n",
+    "range": "(println :start)\n(range 1000000000)\n",
+    "array/new": "(println :start)\n(array/new 1000000000 0)\n",
+    "string/repeat": '(println :start)\n(string/repeat "ab" 1000000000)\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOUBLING))
+def test_default_collection_limit_cli(capsys, tmp_path, name):
+    from vm.primitives.types import DEFAULT_MAX_COLLECTION
+    status, out, err = cli(capsys, tmp_path, DOUBLING[name], "--jit", "0")
+    assert status == 1 and out == "start\n"
+    assert err.startswith("size-limit: ") and f"the limit of {DEFAULT_MAX_COLLECTION}" in err
+
+
+@pytest.mark.parametrize("name", sorted(DOUBLING))
+def test_default_collection_limit_is_the_same_in_every_tier_and_the_session(name):
+    text = DOUBLING[name]
+    runs = [run_program(text, "p.lisp", jit=jit) for jit in (0, 1)]
+    assert [(r.status, r.error_kind, r.ticks, r.output) for r in runs] == [(1, "size-limit", runs[0].ticks, "start\n")] * 2
+    s, snap = session_end(text)
+    assert snap.reason == "error" and snap.tick == runs[0].ticks and "size-limit" in snap.error
+
+
+def test_sizes_are_checked_before_allocating():
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        for text in ("(protect (range 100000000))", "(protect (array/new 100000000 0))",
+                     '(protect (string/repeat "ab" 100000000))',
+                     "(def a (range 4000000)) (protect (append a a))"):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            r = run_program(text + "\n", "p.lisp")
+            assert r.status == 0, r.error_text
+            assert tracemalloc.get_traced_memory()[1] - before < 400_000_000, text
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_default_limit_is_in_help(capsys):
+    from vm.primitives.types import DEFAULT_MAX_COLLECTION
+    assert main(["run", "--help"]) == 0
+    assert f"{DEFAULT_MAX_COLLECTION:,}" in capsys.readouterr().out.replace("\n", " ")

@@ -34,12 +34,15 @@ OURS = sorted(name for name, n in PRIMITIVES.items() if n.fn.__module__ in GROUP
 
 
 class FakeVM:
-    """Just what primitives use: an output stream and the size limit."""
+    """Just what primitives use: an output stream and the size limits."""
 
     def __init__(self, max_size=100_000):
         self.out = []
         self.sizes = []
         self.max_size = max_size
+        self.max_collection = max_size      # printed text is capped by it too
+        self.max_output = None
+        self.output_size = 0
 
     def write(self, text):
         self.out.append(text)

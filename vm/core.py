@@ -12,6 +12,7 @@ from vm.errors import LispError, error_kind, error_message
 from vm.execute import decode_function, run_loop
 from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
 from vm.primitives import load_all
+from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vm.reader import read_all
 from vm.signals import SIG_ERROR, SIG_FUEL, SignalRegistry
 from vm.verify import verify_function
@@ -49,7 +50,7 @@ class VM:
     """One program's runtime. `load` compiles it; `run` and `step` execute it."""
 
     def __init__(self, max_depth: int = 10_000, jit: int = 0, on_output=None,
-                 max_output: int | None = None, max_collection: int | None = None):
+                 max_output: int | None = None, max_collection: int | None = DEFAULT_MAX_COLLECTION):
         self.primitives = load_all()
         self.registry = SignalRegistry()           # signal keywords -> bits
         self.table = GlobalTable()                 # every global: names and values

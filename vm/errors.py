@@ -64,8 +64,8 @@ def error_message(payload) -> str:
 
 
 def _display(v) -> str:
-    """display(v), or a bounded preview when v is nested too deeply to print whole."""
+    """display(v), or a bounded preview when v is nested too deeply or too big to print whole."""
     try:
-        return display(v)
-    except RecursionError:
+        return display(v, 100_000)
+    except (RecursionError, LispError):
         return preview(v, 200)

@@ -499,16 +499,45 @@ def _fmt_float(f: float) -> str:
 _SCALARS = frozenset((str, int, float, bool, type(None), Keyword, Symbol))
 
 
-def display(v) -> str:
-    """The display form used by `print`, `println` and `string` (Elle's rules)."""
+def display(v, cap: int | None = None) -> str:
+    """The display form used by `print`, `println` and `string` (Elle's rules).
+
+    cap: the longest result allowed; a longer one raises a `:size-limit` LispError as soon
+    as a part of it is longer, before the whole is built (a tower of `[d d]` 40 levels high
+    prints 2^40 leaves). Shared parts are printed once per call and reused."""
     if type(v) in _SCALARS:
-        return _print(v, False, None)
-    return _with_order_memo(_print, v, False, None)
+        s = _print(v, False, None)
+    else:
+        s = _with_order_memo(_print_whole, v, False, cap)
+    if cap is not None and len(s) > cap:
+        raise _too_long(cap)
+    return s
 
 
 def literal(v) -> str:
     """The literal form: strings quoted, keywords with colons (used by debugger previews)."""
-    return _with_order_memo(_print, v, True, None)
+    return _with_order_memo(_print_whole, v, True, None)
+
+
+# While one value is printed whole (no budget): (id, quoted) -> printed form of each
+# container met, so a value that shares its parts costs its distinct nodes (plus the
+# C-level string joins), and the cap on the result's length (None: none).
+_print_memo: dict | None = None
+_print_cap: int | None = None
+
+
+def _print_whole(v, quoted: bool, cap):
+    global _print_memo, _print_cap
+    saved = _print_memo, _print_cap
+    _print_memo, _print_cap = {}, cap
+    try:
+        return _print(v, quoted, None)
+    finally:
+        _print_memo, _print_cap = saved
+
+
+def _too_long(cap: int):
+    return LispError("size-limit", f"printed form longer than the limit of {cap} characters")
 
 
 def preview(v, limit: int = 200) -> str:
@@ -526,6 +555,22 @@ def preview(v, limit: int = 200) -> str:
 def _print(v, quoted: bool, budget) -> str:
     # budget, when given, is a one-element list counting characters still allowed; it lets
     # huge or deeply nested values stop printing early.
+    memo = _print_memo
+    if budget is None and memo is not None and type(v) in _MEMO_PRINTED:
+        key = (id(v), quoted)
+        s = memo.get(key)
+        if s is None:
+            s = memo[key] = _print_node(v, quoted, None)
+            if _print_cap is not None and len(s) > _print_cap:
+                raise _too_long(_print_cap)
+        return s
+    return _print_node(v, quoted, budget)
+
+
+_MEMO_PRINTED = frozenset((Pair, Array, Struct, LSet))
+
+
+def _print_node(v, quoted: bool, budget) -> str:
     if budget is not None and budget[0] <= 0:
         return "…"
     t = type(v)
@@ -597,7 +642,8 @@ def _print_seq(open_, close, items, quoted, budget) -> str:
     # The delimiters are charged on the way down, so a preview of a value nested
     # 100,000 levels deep stops after a bounded number of levels (no RecursionError).
     local = None if budget is None else [budget[0] - len(open_) - len(close)]
-    n = 0
+    if local is None and _print_cap is not None:
+        return _print_capped_seq(open_, close, items, quoted, _print_cap)
     for x in items:
         if local is not None and local[0] <= 0:
             parts.append("…")
@@ -605,7 +651,21 @@ def _print_seq(open_, close, items, quoted, budget) -> str:
         parts.append(_print(x, quoted, local))
         if local is not None:
             local[0] -= 1
-        n += 1
+    return open_ + " ".join(parts) + close
+
+
+def _print_capped_seq(open_, close, items, quoted, cap) -> str:
+    # Printing whole under a cap: stop as soon as the text so far is too long, so a
+    # 4,000,000-element array printed against a limit costs the limit, not the array.
+    parts = []
+    total = len(open_) + len(close) - 1
+    for x in items:
+        t = type(x)
+        s = str(x) if t is int else _print(x, quoted, None)
+        parts.append(s)
+        total += len(s) + 1
+        if total > cap:
+            raise _too_long(cap)
     return open_ + " ".join(parts) + close
 
 
@@ -613,12 +673,18 @@ def _print_struct(v, quoted, budget) -> str:
     # Structs always print in literal form (Elle's rule), keys and values alike.
     parts = []
     local = None if budget is None else [budget[0] - 2]
+    cap = _print_cap if budget is None else None
+    total = 1
     for k, x in v.d.items():
         if local is not None and local[0] <= 0:
             parts.append("…")
             break
         parts.append(_print(unkey(k), True, local))
         parts.append(_print(x, True, local))
+        if cap is not None:
+            total += len(parts[-2]) + len(parts[-1]) + 2
+            if total > cap:
+                raise _too_long(cap)
     return ("@{" if v.mutable else "{") + " ".join(parts) + "}"
 
 

@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 
+from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vmdbg.core.source import (EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,  # noqa: F401
                                SourceFileError, demo_path, positive_int, read_source)
 
@@ -65,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="non-tail call depth limit per fiber (default 10000)")
         sp.add_argument("--max-output", type=positive_int, default=None, metavar="N",
                         help="characters of output allowed")
-        sp.add_argument("--max-collection", type=positive_int, default=None, metavar="N",
-                        help="elements allowed in one collection or string")
+        sp.add_argument("--max-collection", type=positive_int, default=DEFAULT_MAX_COLLECTION, metavar="N",
+                        help="elements allowed in one collection, characters in one string or "
+                             f"printed text (default {DEFAULT_MAX_COLLECTION:,})")
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
     # `run` tiers up by instructions run (vm/jit/code.py Tiering); `trace` shows every instruction,

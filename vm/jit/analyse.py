@@ -15,6 +15,8 @@ translator then emits only the integer path where both operands are known intege
 
 from __future__ import annotations
 
+import weakref
+
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
 from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64
@@ -478,11 +480,28 @@ def global_records(vm) -> dict:
 
 
 def store_counts(vm) -> dict:
-    """global index -> number of StoreGlobal instructions in the loaded program."""
+    """global index -> number of StoreGlobal instructions in the loaded program.
+
+    A program's bytecode never changes once compiled (breakpoints patch `decoded`, not
+    `code`), so the scan runs once per loaded program and is kept with its main function:
+    each compile then costs the function compiled, not the whole program (issue 18).
+    The dict returned is shared: read it, do not change it."""
+    main = vm.main
+    if main is None:
+        return {}
+    counts = _STORE_COUNTS.get(main)
+    if counts is None:
+        counts = _STORE_COUNTS[main] = _scan_stores(main)
+    return counts
+
+
+# main CompiledFunction -> its store_counts (dropped with the program).
+_STORE_COUNTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _scan_stores(main) -> dict:
     counts: dict = {}
-    if vm.main is None:
-        return counts
-    for f in vm.main.all_functions():
+    for f in main.all_functions():
         for _, info, ops, _ in iter_instructions(f.code):
             if info.name == "StoreGlobal":
                 counts[ops[0]] = counts.get(ops[0], 0) + 1

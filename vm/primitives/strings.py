@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vm.primitives.registry import primitive
-from vm.primitives.types import (argument_error, ensure_size, expect_string, guard_depth,
+from vm.primitives.types import (MAX_LENGTH, argument_error, ensure_size, expect_string, guard_depth,
                                  type_error)
 from vm.values import Array, EmptyList, Keyword, Pair, display
 
@@ -22,7 +22,7 @@ def concatenate(vm, name: str, parts: list) -> str:
 
 @guard_depth("string")
 def _make_string(vm, *args):
-    return concatenate(vm, "string", [display(v) for v in args])
+    return concatenate(vm, "string", [display(v, vm.max_collection) for v in args])
 
 
 @primitive("string", 0, None)
@@ -36,8 +36,10 @@ def make_string(vm, *args):
         t = type(v)
         if t is int or t is str:
             s = v if t is str else str(v)
-            ensure_size(vm, "string", len(s))
-            return s
+            limit = vm.max_collection
+            if len(s) <= MAX_LENGTH and (limit is None or len(s) <= limit):
+                return s
+            # too long: the general path raises the error the display walk gives
     return _make_string(vm, *args)
 
 
@@ -83,7 +85,7 @@ def join_strings(vm, coll, *sep):
         items = list(coll)
     else:
         raise type_error("string/join", "an array or list", coll)
-    parts = [display(v) for v in items]
+    parts = [display(v, vm.max_collection) for v in items]
     ensure_size(vm, "string/join", sum(len(p) for p in parts) + len(separator) * max(0, len(parts) - 1))
     return separator.join(parts)
 
@@ -110,12 +112,12 @@ def format_string(vm, fmt, *args):
         elif token == "{}":
             if used == len(args):
                 raise argument_error("string/format", f"the format has more {{}} than the {len(args)} arguments given")
-            parts.append(display(args[used]))
+            parts.append(display(args[used], vm.max_collection))
             used += 1
         elif named is None:
             parts.append(token)
         elif token[1:-1] in named:
-            parts.append(display(named[token[1:-1]]))
+            parts.append(display(named[token[1:-1]], vm.max_collection))
         else:
             raise argument_error("string/format", f"no argument named :{token[1:-1]}")
     if named is None and used < len(args):

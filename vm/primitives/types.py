@@ -14,6 +14,12 @@ from vm.values import (Array, Cell, EmptyList, Keyword, LSet, Native, Pair, Stru
 # configured without a size limit still gets a LispError instead of an OverflowError.
 MAX_LENGTH = sys.maxsize // 16
 
+# The default --max-collection (vm.core.VM's max_collection): elements in one collection,
+# characters in one string or printed text. Every primitive checks it before allocating, so
+# a runaway doubling ends with :size-limit, and at this size the longest single primitive
+# (range, append, string, sort of this many elements) takes a fraction of a second.
+DEFAULT_MAX_COLLECTION = 1 << 22
+
 
 # ---------------------------------------------------------------------------
 # Shared helpers
@@ -91,7 +97,7 @@ def assert_value(vm, v, *message):
     if is_truthy(v):
         return v
     if message and message[0] is not None:
-        raise LispError("failed-assertion", display(message[0]))
+        raise LispError("failed-assertion", display(message[0], vm.max_collection))
     raise LispError("failed-assertion", "assertion failed")
 
 

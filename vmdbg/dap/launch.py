@@ -38,7 +38,11 @@ def load(args: dict) -> Session:
         value = args.get(name, default)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise DAPError(f'launch: "{name}" must be a whole number >= 0, not {value!r}')
-        options[option] = default if value is None and default is not None else value
+        if value is not None:
+            options[option] = value
+        elif default is not None:
+            options[option] = default
+        # else: the Session's (and the VM's) own default, e.g. the default --max-collection
     try:
         return Session.from_file(path, **options)
     except SourceFileError as e:
