@@ -562,6 +562,24 @@ def test_pause_from_another_thread_stops_a_tight_loop():
     assert (snap.reason, snap.tick) == ("step", before + 1)
 
 
+def test_after_a_pause_watches_and_evaluation_work():
+    """However the run noticed the pause (the VM's own check, or the debugger's between
+    slices), the stop leaves no pause pending, so evaluating at once works (a DAP client
+    asks for a watch right after the stopped event)."""
+    s = session(SPIN)
+    for _ in range(3):
+        result = {}
+        thread = threading.Thread(target=lambda: result.setdefault("snap", s.continue_()))
+        thread.start()
+        time.sleep(0.05)
+        s.pause()
+        thread.join(10)
+        assert not thread.is_alive() and result["snap"].reason == "pause"
+        assert not s.vm.pause_requested
+        ok, value = s.evaluate("(+ 1 2)")
+        assert ok and value == "3", value
+
+
 def test_pause_stops_a_long_single_step():
     # step_line in a loop that never leaves its line single-steps; pause still stops it.
     s = session(SPIN)

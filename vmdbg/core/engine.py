@@ -77,6 +77,7 @@ class ForwardEngine:
             if self._pause.is_set() and r not in ("finished", "error", "signal"):
                 if vm.held_signal is not None:
                     vm.release_held_signal()
+                vm.pause_requested = False      # answered here, not by vm.run: do not leave it set
                 return "pause"
             if r is None or r == "limit" or r == "slice":
                 if until_tick is not None and vm.tick >= until_tick:
@@ -276,6 +277,7 @@ class ForwardEngine:
             if vm.halted:
                 return vm.status
             if self._pause.is_set():
+                vm.pause_requested = False
                 return "pause"
             if count == self.fast_after and trap is not None:
                 return self._trap_until(trap(), lambda: done(self._position()), self.step_budget)

@@ -71,6 +71,7 @@ def evaluate(vm, frame, expression: str, patches_of=None):
     lifted = patches_of().lift_all() if patches_of is not None else None
     vm.read_only = True
     vm.max_instructions = None          # the program's --fuel does not limit its watches
+    vm.pause_requested = False          # a pause is for the program (put back after), not the watch
     try:
         maker = Closure(main, ())
         fiber = Fiber(maker, 0, None, -1)
