@@ -40,16 +40,21 @@ def enabled() -> bool:
     return os.environ.get(ENV_SWITCH, "").strip().lower() not in ("0", "no", "off", "false")
 
 
-def cache_dir() -> str:
-    d = os.environ.get(ENV_DIR)
+def user_cache_path(part: str, env_dir: str) -> str:
+    """`$env_dir` if set, else `part` under the user cache directory (platformdirs)."""
+    d = os.environ.get(env_dir)
     if d:
         return d
     try:
         from platformdirs import user_cache_dir
         base = user_cache_dir("vmdbg")
-    except ImportError:
+    except Exception:
         base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmdbg")
-    return os.path.join(base, "prelude")
+    return os.path.join(base, part)
+
+
+def cache_dir() -> str:
+    return user_cache_path("prelude", ENV_DIR)
 
 
 def key(text: str) -> str:

@@ -174,27 +174,21 @@ class Compiler(ControlForms):
     def compile_variable(self, form, name):
         fs = self.fs
         if type(form) is Core:
-            # An expansion's name for a prelude function or a primitive.
+            # An expansion's name for a prelude function or a primitive: never the program's.
             prelude = self.module
             while prelude.parent is not None:
                 prelude = prelude.parent
             g = prelude.globals.get(name)
-            if g is not None:
-                fs.emit("LoadGlobal", g.index)
+        else:
+            r = fs.resolve(name)
+            if r is not None:
+                if r[0] == "local":
+                    fs.emit_load_binding(r[1])
+                else:
+                    binding = r[2]
+                    fs.emit("LoadCaptureCell" if binding.mutable or binding.letrec else "LoadCapture", r[1])
                 return
-            prim = self.primitives.get(name)
-            if prim is not None:
-                fs.emit("LoadConst", fs.add_constant(prim))
-                return
-        r = fs.resolve(name)
-        if r is not None:
-            if r[0] == "local":
-                fs.emit_load_binding(r[1])
-            else:
-                binding = r[2]
-                fs.emit("LoadCaptureCell" if binding.mutable or binding.letrec else "LoadCapture", r[1])
-            return
-        g = self.module.lookup(name)
+            g = self.module.lookup(name)
         if g is not None:
             fs.emit("LoadGlobal", g.index)
             return

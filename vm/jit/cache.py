@@ -59,15 +59,8 @@ def enabled() -> bool:
 
 
 def cache_dir() -> str:
-    d = os.environ.get(ENV_DIR)
-    if d:
-        return d
-    try:
-        from platformdirs import user_cache_dir
-        base = user_cache_dir("vmdbg")
-    except Exception:
-        base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmdbg")
-    return os.path.join(base, "jit")
+    from vm.prelude_cache import user_cache_path
+    return user_cache_path("jit", ENV_DIR)
 
 
 class ObjectCache:
