@@ -15,12 +15,21 @@ Short by default (CI). The long fuzz, at least 10 minutes:
 
     VMDBG_FUZZ_LONG=1 python -m pytest tests/test_fuzz.py -q
 
-VMDBG_FUZZ_EXAMPLES=N sets the number of examples per property directly.
+VMDBG_FUZZ_EXAMPLES=N sets the number of examples per property directly. A hypothesis run
+that is stopped reports no count, so for a run of a known size there is a counted mode:
+
+    VMDBG_FUZZ_SECONDS=1800 python -m pytest tests/test_fuzz.py -q -s -k for_a_while
+
+which generates programs from random tapes for that long, checks each one as the three
+properties below do (runs cleanly; the same with and without fast paths; both tiers agree),
+and prints how many it ran. A failure prints the seed and the program.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import time
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -422,7 +431,11 @@ class Gen:
 
 @st.composite
 def programs(draw, max_depth=4):
-    g = Gen(draw(st.binary(min_size=64, max_size=2000)))
+    return program_from_tape(draw(st.binary(min_size=64, max_size=2000)), max_depth)
+
+
+def program_from_tape(tape, max_depth=4) -> str:
+    g = Gen(tape)
     fns = {g.fresh("fn"): g.num(0, 3) for _ in range(g.num(0, 3))}
     env = Env(fns=fns)
     out = ["(signal :user)"]
@@ -446,6 +459,21 @@ def run_checked(text, jit=0):
     return r
 
 
+def run_both_ways(text):
+    """(output, status, error kind, error text, ticks) with and without fast paths."""
+    from vm import execute
+    outcomes = []
+    for fusion in (True, False):
+        old = execute.FUSION
+        execute.FUSION = fusion
+        try:
+            r = run_program(text, "gen.lisp", fuel=FUEL, jit=0, **dict(LIMITS, max_depth=5_000))
+        finally:
+            execute.FUSION = old
+        outcomes.append((r.output, r.status, r.error_kind, r.error_text, r.ticks))
+    return outcomes
+
+
 @FUZZ
 @given(programs())
 def test_random_programs_run_cleanly(text):
@@ -459,17 +487,8 @@ def test_random_programs_run_cleanly(text):
 def test_random_programs_agree_with_and_without_fast_paths(text):
     """Superinstructions, regions and routines change nothing: the same output, error and
     ticks with them (a depth limit high enough for routines to run) and without."""
-    from vm import execute
-
-    def run(fusion):
-        old = execute.FUSION
-        execute.FUSION = fusion
-        try:
-            r = run_program(text, "gen.lisp", fuel=FUEL, jit=0, **dict(LIMITS, max_depth=5_000))
-        finally:
-            execute.FUSION = old
-        return r.output, r.status, r.error_kind, r.error_text, r.ticks
-    assert run(True) == run(False), text
+    fast, slow = run_both_ways(text)
+    assert fast == slow, text
 
 
 @pytest.mark.skipif(not HAVE_JIT, reason="no JIT (vm/jit)")
@@ -481,6 +500,35 @@ def test_random_programs_agree_in_both_tiers(text):
     assert (a.status, a.output, a.error_text, a.ticks) == (b.status, b.output, b.error_text, b.ticks), \
         f"tiers differ\n--- program:\n{text}\n--- jit=0: {a.status} {a.ticks} {a.output!r} {a.error_text}" \
         f"\n--- jit=1: {b.status} {b.ticks} {b.output!r} {b.error_text}"
+
+
+SECONDS = float(os.environ.get("VMDBG_FUZZ_SECONDS", 0))
+
+
+@pytest.mark.skipif(not SECONDS, reason="long mode: set VMDBG_FUZZ_SECONDS")
+def test_random_programs_for_a_while():
+    """VMDBG_FUZZ_SECONDS of programs from random tapes, each checked by all three properties."""
+    seeds = random.Random()
+    end = time.monotonic() + SECONDS
+    counts = {0: 0, 1: 0}
+    while time.monotonic() < end:
+        seed = seeds.randrange(1 << 62)
+        rnd = random.Random(seed)
+        text = program_from_tape(bytes(rnd.randrange(256) for _ in range(rnd.randrange(64, 2000))))
+        where = f"seed {seed}\n--- program:\n{text}"
+        a = run_checked(text)
+        if a.status == 1:
+            assert a.error_text and "Traceback" not in a.error_text, where
+        fast, slow = run_both_ways(text)
+        assert fast == slow, f"fast paths change the run: {where}"
+        if HAVE_JIT:
+            b = run_checked(text, jit=1)
+            assert (a.status, a.output, a.error_text, a.ticks) == (b.status, b.output, b.error_text, b.ticks), \
+                f"tiers differ: {where}\n--- jit=0: {a.status} {a.ticks} {a.error_text}\n--- jit=1: " \
+                f"{b.status} {b.ticks} {b.error_text}"
+        counts[a.status] += 1
+    print(f"\nfuzz long run: {sum(counts.values())} programs in {SECONDS:.0f} s: {counts[0]} finished, "
+          f"{counts[1]} ended with a Lisp error")
 
 
 def test_generator_makes_programs_that_compile():
