@@ -43,6 +43,7 @@ class FakeVM:
         self.max_collection = max_size      # printed text is capped by it too
         self.max_output = None
         self.output_size = 0
+        self.heap_room = 1 << 62            # no heap budget (vm/heap.py)
 
     def write(self, text):
         self.out.append(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from vm.errors import LispError
 from vm.fiber import (STATUS_ALIVE, STATUS_DEAD, STATUS_ERROR, STATUS_NEW, STATUS_PAUSED,
                       Closure, Frame)
+from vm.heap import HeapCensus
 from vm.values import EMPTY, Native, Pair, preview
 from vm.jit.code import enter as jit_enter
 from vm.signals import SIG_ERROR, SIG_HALT
@@ -90,12 +91,28 @@ def call_value(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> i
         if f.control:
             vm.settle_fuel()
             return f.fn(vm, *args)
-        result = f.fn(vm, *args)
+        try:
+            result = f.fn(vm, *args)
+        except HeapCensus as e:
+            result = call_after_census(vm, f.fn, args, e)
         if tail:
             return return_value(vm, fiber, result)
         frame.stack.append(result)
         return return_ip
     raise not_callable(f)
+
+
+def call_after_census(vm, fn, args: list, e: HeapCensus):
+    """A primitive's allocation did not fit in vm.heap_room (vm/heap.py): measure what the
+    program holds, with this call's arguments (a `:size-limit` error when it is too much),
+    and make the call again. The interpreter's state is exact here, whichever tier ran up
+    to this call (the fast paths hand a HeapCensus over to the interpreter)."""
+    vm.take_census(e.name, e.n, args)
+    try:
+        return fn(vm, *args)
+    except HeapCensus as again:     # a primitive that charges twice: never a loop
+        raise LispError("size-limit", f"{again.name}: the program's data is over the limit of "
+                                      f"{vm.max_heap:,} elements") from None
 
 
 def push_closure(vm, fiber, frame, f, args: list, return_ip: int, tail: bool) -> int:

@@ -11,6 +11,7 @@ from vm.compiler import GlobalTable, Module, compile_program
 from vm.errors import LispError, error_kind, error_message
 from vm.execute import decode_function, run_loop
 from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
+from vm.heap import DEFAULT_MAX_HEAP, NO_LIMIT, live_size
 from vm.primitives import load_all
 from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vm.reader import read_all
@@ -50,7 +51,8 @@ class VM:
     """One program's runtime. `load` compiles it; `run` and `step` execute it."""
 
     def __init__(self, max_depth: int = 10_000, jit: int = 0, on_output=None,
-                 max_output: int | None = None, max_collection: int | None = DEFAULT_MAX_COLLECTION):
+                 max_output: int | None = None, max_collection: int | None = DEFAULT_MAX_COLLECTION,
+                 max_heap: int | None = DEFAULT_MAX_HEAP):
         self.primitives = load_all()
         self.registry = SignalRegistry()           # signal keywords -> bits
         self.table = GlobalTable()                 # every global: names and values
@@ -69,6 +71,8 @@ class VM:
         self.routine_wait_until = -1               # routines wait after a bail (vm/routines.py)
         self.max_output = max_output               # characters of output allowed
         self.max_collection = max_collection       # elements/characters per collection
+        self.max_heap = max_heap                   # elements the program may hold (vm/heap.py)
+        self.heap_room = NO_LIMIT                  # elements it may build before the next census
         self.on_output = on_output                 # called with each chunk of output
         self.output: list[str] = []                # everything printed so far, in chunks
         self.output_size = 0
@@ -96,6 +100,7 @@ class VM:
         self.record_events = False
         self.events: list = []                     # (kind, fiber id) while recording
         self._load_prelude()
+        self.heap_room = NO_LIMIT if max_heap is None else max_heap
 
     # -- loading -------------------------------------------------------------
 
@@ -407,3 +412,13 @@ class VM:
     def check_size(self, n: int):
         if self.max_collection is not None and n > self.max_collection:
             raise LispError("size-limit", f"collection of {n} elements exceeds the limit of {self.max_collection}")
+
+    def take_census(self, name: str, n: int, extra=()):
+        """`name` is about to build `n` elements and heap_room is short: measure what the
+        program holds (vm/heap.py). A `:size-limit` error if `n` more would pass
+        max_heap; otherwise room until the next census."""
+        live = live_size(self, extra)
+        if live + n > self.max_heap:
+            raise LispError("size-limit", f"{name}: {n:,} more elements would make the program's data "
+                                          f"{live + n:,} elements, over the limit of {self.max_heap:,}")
+        self.heap_room = max(self.max_heap - live, live // 2)

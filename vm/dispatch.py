@@ -10,9 +10,10 @@ still has its handler here, which the metered loop uses.
 from __future__ import annotations
 
 from vm import bytecode
-from vm.call import STOP, call_value, deliver_signal, return_value
+from vm.call import STOP, call_after_census, call_value, deliver_signal, return_value
 from vm.errors import LispError
 from vm.fiber import Closure
+from vm.heap import HeapCensus
 from vm.primitives import PRIMITIVES, load_all
 
 load_all()
@@ -245,10 +246,14 @@ def op_Rest(vm, fiber, frame, a, nx):
 def op_MakePair(vm, fiber, frame, a, nx):
     stack = frame.stack
     d = stack.pop()
-    stack[-1] = _prim("pair")(vm, stack[-1], d)
+    try:
+        stack[-1] = _PAIR(vm, stack[-1], d)
+    except HeapCensus as e:
+        stack[-1] = call_after_census(vm, _PAIR, [stack[-1], d], e)
     return nx
 
 
+_PAIR = _prim("pair")
 _LENGTH = _prim("length")
 _GET = _prim("get")
 

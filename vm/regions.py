@@ -591,8 +591,10 @@ class _Emitter(SourceNames):
                     elif known.name == "push" and arg == 2:
                         c, v = args
                         self.uses_cap = True
-                        emit(f"if type({c}) is Array and {c}.mutable and len({c}.items) < CAP:")
+                        emit(f"if type({c}) is Array and {c}.mutable and len({c}.items) < CAP "
+                             f"and vm.heap_room > 0:")
                         emit(f"    {c}.items.append({v})")
+                        emit("    vm.heap_room -= 1")
                         emit(f"    {value} = {c}")
                         emit("else:")
                         pad = "    "
@@ -696,6 +698,8 @@ class _Emitter(SourceNames):
                     emit("    if now >= RW:")
                     emit("        T[0] = room = RE - now")
                     emit("        if not vm._pause_requested:")
+                    # A failed routine call changed nothing: nor the heap's room (vm/heap.py).
+                    emit("            hr = vm.heap_room")
                     emit("            try:")
                     emit(f"                value = {r}({', '.join([f] + args)})")
                     emit("                ran = room - T[0]")
@@ -709,6 +713,7 @@ class _Emitter(SourceNames):
                     emit("                F.extend(FRAMES_OF(e))")
                     emit(f"                return {RELOAD}, used + {acc + n} + room - T[0]")
                     emit("            except Exception as e:")
+                    emit("                vm.heap_room = hr")
                     emit(f"                FAILED(vm, {func}, e, now, room)")
                     emit("                RW = vm.routine_wait_until")
                     emit(f"                CF{k} = None")

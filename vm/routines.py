@@ -50,6 +50,7 @@ import sys
 
 from vm import bytecode
 from vm.fiber import Closure, Frame
+from vm.heap import HeapCensus
 from vm.jit.code import JitCode, interpreted_for_now, note_routine, routine_budget, run_compiled
 from vm.primitives import PRIMITIVES
 from vm.primitives.numbers import MAX_INT_BITS
@@ -653,11 +654,13 @@ def run_routine(vm, func, r, closure, args, slice_left):
     T[0] = room
     if vm._pause_requested:
         return None
+    heap_room = vm.heap_room
     try:
         v = r(closure, *args)
     except Suspend as e:
         v = e                       # stopped exactly on the budget: see Suspend
     except Exception as e:
+        vm.heap_room = heap_room    # what its primitives charged is charged again (vm/heap.py)
         failed(vm, func, e, now, room)
         return None
     if vm.jit_tiering is not None:
@@ -674,6 +677,8 @@ def failed(vm, func, e, now, room):
             vm.routine_wait_until = now + room // 2
     elif isinstance(e, RecursionError):
         func.routine = False
+    elif isinstance(e, HeapCensus):
+        pass                        # the interpreter takes the census: not the routine's failure
     else:
         func.routine_fails += 1
         if func.routine_fails >= GIVE_UP:

@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 
+from vm.heap import DEFAULT_MAX_HEAP
 from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vmdbg.core.source import (EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE,  # noqa: F401
                                SourceFileError, demo_path, positive_int, read_source)
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-collection", type=positive_int, default=DEFAULT_MAX_COLLECTION, metavar="N",
                         help="elements allowed in one collection, characters in one string or "
                              f"printed text (default {DEFAULT_MAX_COLLECTION:,})")
+        sp.add_argument("--max-heap", type=positive_int, default=DEFAULT_MAX_HEAP, metavar="N",
+                        help="elements (and characters) the program's data may hold at once "
+                             f"(default {DEFAULT_MAX_HEAP:,})")
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
     # `run` tiers up by instructions run (vm/jit/code.py Tiering); `trace` shows every instruction,
@@ -97,7 +101,7 @@ def no_jit_cache(args):
 def make_vm(args, on_output):
     from vm.core import VM
     vm = VM(max_depth=args.max_depth or 10_000, jit=args.jit or 0, on_output=on_output,
-            max_output=args.max_output, max_collection=args.max_collection)
+            max_output=args.max_output, max_collection=args.max_collection, max_heap=args.max_heap)
     if args.jit is None:
         from vm.jit.code import Tiering
         Tiering().install(vm)
@@ -189,7 +193,7 @@ def print_stats(vm, elapsed: float):
 
 def cmd_dis(args) -> int:
     from vm.disasm import disassemble_program
-    args.jit, args.max_depth, args.max_output, args.max_collection = 0, 10_000, None, None
+    args.jit, args.max_depth, args.max_output, args.max_collection, args.max_heap = 0, 10_000, None, None, None
     vm, status = load(args, write_out)
     if vm is None:
         return status

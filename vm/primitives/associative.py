@@ -48,7 +48,7 @@ def add_member(vm, s, value):
     k = key_of("add", freeze_deep(value, {}))
     target = s if s.mutable else LSet(set(s.s), False)
     if k not in target.s:
-        ensure_size(vm, "add", len(target.s) + 1)
+        ensure_size(vm, "add", len(target.s) + 1, 1 if s.mutable else len(target.s) + 1)
         target.s.add(k)
     return target
 

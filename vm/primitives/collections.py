@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
+from vm.heap import HeapCensus
 from vm.primitives.registry import primitive
-from vm.primitives.types import (argument_error, ensure_size, expect_number, guard_depth,
+from vm.primitives.types import (argument_error, charge, ensure_size, expect_number, guard_depth,
                                  type_error)
 from vm.values import _order_key, sorted_members
 from vm.values import (EMPTY, Array, EmptyList, Keyword, LSet, Pair, Struct, Symbol, hash_key,
@@ -163,6 +164,10 @@ def make_list(vm, *args):
 @primitive("pair", 2, 2)
 def make_pair(vm, first, rest):
     """A pair: (pair 1 (list 2)) is (1 2)."""
+    room = vm.heap_room - 1         # types.charge, written out: cons is hot
+    if room < 0:
+        raise HeapCensus("pair", 1)
+    vm.heap_room = room
     return Pair(first, rest)
 
 
@@ -251,7 +256,8 @@ def join_arrays(vm, first: Array, more) -> Array:
     for a in more:
         if type(a) is not Array:
             raise type_error("append", "an array", a)
-    ensure_size(vm, "append", len(first.items) + sum(len(a.items) for a in more))
+    added = sum(len(a.items) for a in more)
+    ensure_size(vm, "append", len(first.items) + added, added if first.mutable else None)
     items = first.items if first.mutable else list(first.items)
     for a in more:
         items.extend(list(a.items) if a is first else a.items)
@@ -274,7 +280,8 @@ def join_lists(vm, first, more):
         if type(p) is not Pair and type(p) is not EmptyList:
             raise type_error("append", "a list", p)
         items.extend(p)
-        ensure_size(vm, "append", len(items))
+        ensure_size(vm, "append", len(items), 0)
+    charge(vm, "append", len(items))
     return list_from(items)
 
 
@@ -459,7 +466,7 @@ def put_struct(vm, coll: Struct, key, value) -> Struct:
     k = key_of("put", key)
     target = coll if coll.mutable else Struct(dict(coll.d), False)
     if k not in target.d:
-        ensure_size(vm, "put", len(target.d) + 1)
+        ensure_size(vm, "put", len(target.d) + 1, 1 if coll.mutable else None)
     target.d[k] = value
     return target
 
@@ -481,7 +488,7 @@ def push(vm, arr, value):
     """Append value to an @array in place and return it; for an array, return a new one."""
     if type(arr) is not Array:
         raise type_error("push", "an array", arr)
-    ensure_size(vm, "push", len(arr.items) + 1)
+    ensure_size(vm, "push", len(arr.items) + 1, 1 if arr.mutable else None)
     if not arr.mutable:
         return Array(arr.items + [value], False)
     arr.items.append(value)

@@ -6,7 +6,7 @@ from vm.primitives.collections import (expect_mutable_array, key_of, repack_sequ
                                        resolve_index, unpack_sequence)
 from vm.primitives.numbers import add, multiply
 from vm.primitives.registry import primitive
-from vm.primitives.types import (argument_error, ensure_size, expect_int, expect_number,
+from vm.primitives.types import (argument_error, charge, ensure_size, expect_int, expect_number,
                                  guard_depth, type_error)
 from vm.values import EMPTY, Array, EmptyList, LSet, Pair, Struct, list_from, sorted_members
 
@@ -107,19 +107,22 @@ def concat(vm, first, *more):
         items = []
         for p in parts:
             items.extend(p)
-            ensure_size(vm, "concat", len(items))
+            ensure_size(vm, "concat", len(items), 0)
+        charge(vm, "concat", len(items))
         return list_from(items)
     if t is LSet:
         out = set()
         for s in parts:
             out |= s.s
-            ensure_size(vm, "concat", len(out))
+            ensure_size(vm, "concat", len(out), 0)
+        charge(vm, "concat", len(out))
         return LSet(out, first.mutable)
     if t is Struct:
         out = {}
         for s in parts:
             out.update(s.d)
-            ensure_size(vm, "concat", len(out))
+            ensure_size(vm, "concat", len(out), 0)
+        charge(vm, "concat", len(out))
         return Struct(out, first.mutable)
     raise type_error("concat", "a list, array, string, set or struct", first)
 
@@ -190,7 +193,7 @@ def flatten(vm, coll):
                 break
             out.append(x)
             if len(out) % SIZE_CHECK_EVERY == 0:
-                ensure_size(vm, "flatten", len(out))
+                ensure_size(vm, "flatten", len(out), 0)
         else:
             stack.pop()
             on_path.discard(id(container))
@@ -301,7 +304,7 @@ def insert(vm, coll, index, value):
     i = index + n if index < 0 else index
     if not 0 <= i <= n:
         raise argument_error("insert", f"index {index} out of range for length {n}")
-    ensure_size(vm, "insert", n + 1)
+    ensure_size(vm, "insert", n + 1, 1 if type(coll) is Array and coll.mutable else None)
     return edited("insert", coll, lambda items: items.insert(i, value))
 
 

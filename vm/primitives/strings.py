@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from vm.primitives.registry import primitive
-from vm.primitives.types import (MAX_LENGTH, argument_error, ensure_size, expect_string, guard_depth,
+from vm.primitives.types import (MAX_LENGTH, argument_error, charge, ensure_size, expect_string, guard_depth,
                                  type_error)
 from vm.values import Array, EmptyList, Keyword, Pair, display
 
@@ -273,8 +273,10 @@ def string_from_bytes(vm, *codes):
     for b in codes:
         if type(b) is not int or not 0 <= b <= 255:
             raise type_error("@string", "a byte (an integer from 0 to 255)", b)
-    ensure_size(vm, "@string", len(codes))
+    ensure_size(vm, "@string", len(codes), 0)
     try:
-        return bytes(codes).decode("utf-8")
+        text = bytes(codes).decode("utf-8")
     except UnicodeDecodeError:
         raise argument_error("@string", "the bytes are not valid UTF-8") from None
+    charge(vm, "@string", len(text))
+    return text

@@ -6,6 +6,7 @@ import functools
 import sys
 
 from vm.errors import LispError
+from vm.heap import HeapCensus
 from vm.primitives.registry import primitive
 from vm.values import (Array, Cell, EmptyList, Keyword, LSet, Native, Pair, Struct, Symbol,
                        display, is_truthy, preview, type_name)
@@ -61,11 +62,23 @@ def expect_string(name: str, v) -> None:
         raise type_error(name, "a string", v)
 
 
-def ensure_size(vm, name: str, n: int) -> None:
-    """Refuse to build a collection or string of length `n` beyond the VM's configured limit."""
+def ensure_size(vm, name: str, n: int, new: int | None = None) -> None:
+    """Refuse to build a collection or string of length `n` beyond the VM's configured limit,
+    then charge the `new` elements it allocates (default `n`) to the heap budget
+    (vm/heap.py). The last check a primitive makes: nothing after it may fail."""
     if n > MAX_LENGTH:
         raise argument_error(name, f"a result of length {n} is too large")
     vm.check_size(n)
+    charge(vm, name, n if new is None else new)
+
+
+def charge(vm, name: str, n: int) -> None:
+    """Count `n` new elements against vm.heap_room; HeapCensus (before anything changed)
+    when they do not fit, and the VM measures what the program holds (vm/call.py)."""
+    room = vm.heap_room - n
+    if room < 0:
+        raise HeapCensus(name, n)
+    vm.heap_room = room
 
 
 def guard_depth(name: str):

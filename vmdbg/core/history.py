@@ -201,7 +201,7 @@ class History:
 
 
 _FIELDS = ("root", "current", "result", "uncaught", "error_site", "held_signal", "held_ip",
-           "halted", "status", "tick", "next_fiber_id")
+           "halted", "status", "tick", "next_fiber_id", "heap_room")
 
 CHUNK = 256
 

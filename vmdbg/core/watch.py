@@ -13,7 +13,7 @@ WATCH_FUEL = 100_000
 # VM fields a watch run may disturb; saved before and put back after.
 _SAVED = ("current", "tick", "fuel_tick", "fuel_dirty", "halted", "status", "result", "uncaught",
           "error_site", "held_signal", "held_ip", "catch_bits", "stop_reason", "next_fiber_id", "run_limit",
-          "output_size", "pause_requested", "run_target", "max_instructions")
+          "output_size", "pause_requested", "run_target", "max_instructions", "heap_room")
 
 
 def frame_bindings(frame) -> dict:

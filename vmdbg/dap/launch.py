@@ -14,7 +14,8 @@ from vmdbg.dap.server import CAPABILITIES, INTERRUPT, IO, Then, request
 
 # Launch arguments (beyond the program) and the Session options they set.
 OPTIONS = {"jit": ("jit", 0), "fuel": ("fuel", None), "maxDepth": ("max_depth", 10_000),
-           "maxOutput": ("max_output", None), "maxCollection": ("max_collection", None)}
+           "maxOutput": ("max_output", None), "maxCollection": ("max_collection", None),
+           "maxHeap": ("max_heap", None)}
 
 
 @request("initialize", when=IO, needs_session=False)
