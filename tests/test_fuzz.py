@@ -52,7 +52,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, data
                 suppress_health_check=list(HealthCheck), print_blob=True)
 
 FUEL = 20_000
-LIMITS = dict(max_depth=200, max_collection=5_000, max_output=20_000)
+LIMITS = dict(max_depth=200, max_collection=5_000, max_output=20_000, max_heap=3_000)
 
 try:
     import llvmlite  # noqa: F401

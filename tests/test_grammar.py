@@ -43,7 +43,7 @@ from vm.compiler.macros import MACROS
 SECONDS = float(os.environ.get("VMDBG_GRAMMAR_SECONDS", 0))
 CI_SEEDS = range(int(os.environ.get("VMDBG_GRAMMAR_PROGRAMS", 240)))
 FUEL = 5_000
-LIMITS = dict(max_depth=120, max_collection=2_000, max_output=5_000)
+LIMITS = dict(max_depth=120, max_collection=2_000, max_output=5_000, max_heap=1_500)
 LOCATION = re.compile(r"\S+:\d+:\d+")
 
 try:
