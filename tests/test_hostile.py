@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 import vm.values as values
+import vm.primitives.order as order
 from vm.api import run_program
+from vm.primitives.order import compare_values
 from vmdbg.core import Session
 
 # The issue's programs build 26 and 40 levels; the counting tests use 12, so that the
@@ -74,10 +76,48 @@ def test_equality_of_shared_towers_costs_their_nodes(monkeypatch):
     assert out.output == "true\n"
 
 
+def test_equality_of_nested_sets_costs_their_nodes(monkeypatch):
+    # Python compares two sets' members itself, through their __eq__; that comparison
+    # shares the outer one's memo, so a set reached through two members of the set that
+    # holds it is compared once (2^n before).
+    calls = counting(monkeypatch, "_equal")
+    program = ("(var d 1) (var e 1) (var i 0)\n"
+               "(while (< i {n}) (assign d |[d] [d d] i|) (assign e |[e] [e e] i|) (assign i (+ i 1)))\n"
+               "(println (= d e)) (println (= d |[e] [e e] 99|))")
+    out = run_program(program.format(n=10), "sets.lisp")
+    assert out.output == "true\nfalse\n"
+    assert calls[0] <= 12 * 11
+    assert run_program(program.format(n=40), "sets.lisp").output == "true\nfalse\n"
+
+
+def test_ordering_shared_towers_costs_their_nodes():
+    with Counts("compare_values", module=order) as calls:
+        out = run_program(two_towers(12) + "(println (compare d e)) (println (length (sort [d e d e])))\n"
+                          "(println (compare {:a d} {:a e})) (println (compare |d| |e|))\n"
+                          "(assign e [e 2]) (println (compare d e))", "cmp.lisp")
+    assert out.output == "0\n4\n0\n0\n-1\n"
+    assert calls["compare_values"] <= 20 * 13          # 2^13 and up before
+    out = run_program(two_towers(40) + "(println (compare d e)) (println (length (sort [d e d e])))", "cmp.lisp")
+    assert out.output == "0\n4\n"
+
+
+def test_ordering_nested_sets_sorts_each_set_once():
+    # Sets of sets: ordering a set's members compares sets, whose members are ordered in
+    # turn; each set is ordered once per comparison, not once per path that reaches it.
+    program = ("(var d 1) (var e 1) (var i 0)\n"
+               "(while (< i {n}) (assign d |d [d] i|) (assign e |e [e] i|) (assign i (+ i 1)))\n"
+               "(println (compare d e)) (println (compare [d 1] [e 2]))")
+    with Counts("compare_values", module=order) as calls:
+        out = run_program(program.format(n=10), "sets.lisp")
+    assert out.output == "0\n-1\n"
+    assert calls["compare_values"] <= 60 * 11
+    assert run_program(program.format(n=40), "sets.lisp").output == "0\n-1\n"
+
+
 def test_a_value_that_contains_itself_is_still_a_catchable_error():
     out = run_program("(def a @[]) (push a a) (def b @[]) (push b b)\n"
-                      "(println (protect (= a b)))", "self.lisp")
-    assert out.status == 0 and "stack-overflow" in out.output
+                      "(println (protect (= a b))) (println (protect (compare a b)))", "self.lisp")
+    assert out.status == 0 and out.output.count("stack-overflow") == 2
 
 
 @pytest.mark.parametrize("program", [nested_sets(26), tower(40)])
@@ -147,25 +187,27 @@ EMPTY_LIST = values.EMPTY
 
 
 class Counts:
-    """Count calls of some vm.values functions inside a `with` (hypothesis runs many
-    examples per test function, so monkeypatch's per-test undo comes too late)."""
+    """Count calls of some functions of vm.values (or another module) inside a `with`
+    (hypothesis runs many examples per test function, so monkeypatch's per-test undo comes
+    too late)."""
 
-    def __init__(self, *names):
+    def __init__(self, *names, module=values):
         self.names = names
+        self.module = module
         self.calls = dict.fromkeys(names, 0)
 
     def __enter__(self):
-        self.real = {name: getattr(values, name) for name in self.names}
+        self.real = {name: getattr(self.module, name) for name in self.names}
         for name, real in self.real.items():
             def counted(*args, _name=name, _real=real, **kwargs):
                 self.calls[_name] += 1
                 return _real(*args, **kwargs)
-            setattr(values, name, counted)
+            setattr(self.module, name, counted)
         return self.calls
 
     def __exit__(self, *exc):
         for name, real in self.real.items():
-            setattr(values, name, real)
+            setattr(self.module, name, real)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -199,6 +241,15 @@ def test_values_with_sharing_print_hash_compare_and_preview_within_a_budget(reci
         except values.LispError as e:
             assert cyclic and e.kind == "stack-overflow"
         assert cyclic or calls["_equal"] <= 4 * (edges + 1)
+    with Counts("compare_values", module=order) as calls:
+        try:
+            assert compare_values(v, w) == 0 or cyclic or any(k == "box" for k, _ in recipe[0])
+        except RecursionError:
+            assert cyclic
+        # Equal pairs are walked once and each set or struct is ordered once; ordering a
+        # set's k members takes about k log k comparisons, each of which walks at most one
+        # path of unequal parts down to where they differ.
+        assert cyclic or calls["compare_values"] <= 40 * (edges + 1) * len(recipe[0])
 
 
 # -- printing whole: shared parts once, a cap before the text is built -----------------------

@@ -421,7 +421,7 @@ def values_equal(a, b) -> bool:
     if ta is not tb or ta not in _CONTAINERS:
         return False
     try:
-        return _equal(a, b)
+        return _equal(a, b, _equal_memo)
     except RecursionError:
         # Deep nesting (or an @array that contains itself): a catchable guest error,
         # whichever opcode or primitive compared (the run loop turns LispError into :error).
@@ -463,10 +463,22 @@ def _equal(a, b, same: set | None = None) -> bool:
     elif ta is Struct:
         equal = a.d.keys() == b.d.keys() and all(_equal(v, b.d[k], same) for k, v in a.d.items())
     else:
-        equal = a.s == b.s
+        # Python compares the members (by their stored hashes, then __eq__, which comes
+        # back to values_equal): lend it this comparison's memo, so a structure shared by
+        # several members, or by sets nested in sets, is compared once, not once per path.
+        global _equal_memo
+        outer, _equal_memo = _equal_memo, same
+        try:
+            equal = a.s == b.s
+        finally:
+            _equal_memo = outer
     if equal:
         same.add(pair)
     return equal
+
+
+# The memo of the comparison that is comparing two sets' members (see _equal), else None.
+_equal_memo: set | None = None
 
 
 _CONTAINERS = (Array, Pair, Struct, LSet)
