@@ -874,6 +874,12 @@ def compile_region(region: list):
 # A region is compiled the HOT-th time control arrives at its resume point; until then (and
 # for code that runs once, like most of `main`) the dispatch loop runs the plain entries.
 HOT = 2
+# ... or the COVERED-th time, once a region compiled from another point holds it. Control
+# arrives there mostly while that region leaves early (its callees are not routines yet),
+# and compiling a region from every point of a long straight run of calls would compile
+# each block up to MAX_BLOCKS times: 1,600 calls in a row, run 10 times, compiled 1,600
+# regions of 24 blocks (15 s). A point the other region never gets through still gets its own.
+COVERED = 64
 
 
 def add_regions(plain: list, fused: list, op_region: int, lists) -> int:
@@ -884,15 +890,17 @@ def add_regions(plain: list, fused: list, op_region: int, lists) -> int:
     Returns how many stubs were placed."""
     blocks = find_blocks(plain)
     count = 0
+    hot: dict = {}       # start -> arrivals that compile its region, when not HOT (COVERED)
     for start in sorted(blocks):
         region = reachable(blocks, start)
         if worth_it(region):
-            fused[start] = (op_region, _stub(region, op_region, plain[start][2], lists), plain[start][2])
+            fused[start] = (op_region, _stub(region, op_region, plain[start][2], lists, hot),
+                            plain[start][2])
             count += 1
     return count
 
 
-def _stub(region, op_region, nx, lists):
+def _stub(region, op_region, nx, lists, hot):
     start = region[0].start
     seen = 0
     real = None
@@ -901,13 +909,15 @@ def _stub(region, op_region, nx, lists):
         nonlocal seen, real
         if real is None:
             seen += 1
-            if seen < HOT:
+            if seen < hot.get(start, HOT):
                 return start, 0             # not hot yet: the plain instruction runs
             try:
                 real = compile_region(region)
             except Exception:       # a shape the emitter gets wrong: the plain code runs
                 def real(L, S, budget, frame, vm, depth=0):
                     return start, 0
+            for b in region[1:]:
+                hot.setdefault(b.start, COVERED)
             entry = (op_region, real, nx)
             for code in lists():
                 if code[start] is not None and code[start][1] is stub:
