@@ -289,7 +289,8 @@ class Gen:
     def g_shared(self, env, d):
         t, u, i = self.fresh("t"), self.fresh("t"), self.fresh("i")
         k = self.pick(["tower", "tower", "self", "double", "huge"])
-        seed = self.expr(env, d)
+        # The seed is written inside `(fn [] ...)`: no block of the caller is open there.
+        seed = self.expr(env.with_(fn_boundary=True), d)
         if k == "tower":
             shape = self.pick(self.TOWERS)
             use = self.pick(self.USES)
