@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import weakref
 from dataclasses import dataclass
@@ -9,14 +10,14 @@ from dataclasses import dataclass
 from vm.call import STOP, SWITCH, deliver_signal
 from vm.compiler import GlobalTable, Module, compile_program
 from vm.errors import LispError, error_kind, error_message
-from vm.execute import decode_function, run_loop
+from vm.execute import run_loop
 from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
 from vm.heap import DEFAULT_MAX_HEAP, NO_LIMIT, live_size
 from vm.primitives import load_all
 from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vm.reader import read_all
 from vm.signals import SIG_ERROR, SIG_FUEL, SignalRegistry
-from vm.verify import verify_function
+from vm.verify import verify_all, verify_function
 
 # A run re-checks for a pause request at least this often (in instructions).
 PAUSE_SLICE = 20_000
@@ -119,15 +120,11 @@ class VM:
             self.registry.bits = bits
             self.registry.next_user = next_user
         else:
-            forms = read_all(text, "<prelude>")
-            main = compile_program(forms, "<prelude>", self.prelude, self.registry, self.primitives)
-            for func in main.all_functions():
-                verify_function(func)          # VerifyError: never run unverified bytecode
+            main = self._read_compile_verify(text, "<prelude>", self.prelude)
             prelude_cache.store(text, self.primitives, (self.table.names, self.prelude.globals,
                                                         self.registry.bits, self.registry.next_user, main))
         self.sources["<prelude>"] = text
-        for func in main.all_functions():
-            decode_function(func, self.jit_threshold > 0)
+        self._mark_decode(main)
         self.start(main)
         self.run()
         if self.status != "finished":
@@ -140,24 +137,44 @@ class VM:
         self.fibers = weakref.WeakValueDictionary()
         self.next_fiber_id = 0
 
+    def _read_compile_verify(self, text: str, filename: str, module: Module):
+        """Read, compile and verify `text`, with the cyclic garbage collector paused: loading
+        builds hundreds of thousands of objects (forms, spans, bytecode) and frees none in
+        cycles, so collections during it only rescan what was just built."""
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            forms = read_all(text, filename)
+            main = compile_program(forms, filename, module, self.registry, self.primitives)
+            verify_all(main)               # VerifyError: never run unverified bytecode
+        finally:
+            if was:
+                gc.enable()
+        return main
+
+    def _mark_decode(self, main):
+        """Functions decode themselves on first use (vm/execute.py decode_function); with
+        the JIT on at load, calls are to go through its door."""
+        if self.jit_threshold > 0:
+            for func in main.all_functions():
+                func.decode_jit = True
+
     def compile_text(self, text: str, filename: str, module: Module):
-        """Read and compile `text`; raises ReadError or CompileError."""
+        """Read, compile and verify `text`; raises ReadError, CompileError or VerifyError.
+        Each function is decoded the first time it is used, not here."""
         self.sources[filename] = text
-        forms = read_all(text, filename)
-        main = compile_program(forms, filename, module, self.registry, self.primitives)
-        for func in main.all_functions():
-            verify_function(func)          # VerifyError: never run unverified bytecode
-            decode_function(func, self.jit_threshold > 0)
+        main = self._read_compile_verify(text, filename, module)
+        self._mark_decode(main)
         return main
 
     def compile_eval(self, forms, filename: str):
         """Compile Forms given to `eval` as top-level code of the program (vm/compiler's
-        compile_eval), verified and decoded; raises CompileError or VerifyError."""
+        compile_eval) and verify them; raises CompileError or VerifyError."""
         from vm.compiler import compile_eval
         main = compile_eval(forms, filename, self.module or self.prelude, self.registry, self.primitives)
         for func in main.all_functions():
             verify_function(func)
-            decode_function(func, self.jit_threshold > 0)
+        self._mark_decode(main)
         return main
 
     def load(self, text: str, filename: str):

@@ -26,7 +26,7 @@ import sys
 
 ENV_DIR = "VMDBG_PRELUDE_CACHE_DIR"
 ENV_SWITCH = "VMDBG_PRELUDE_CACHE"
-FORMAT = 1
+FORMAT = 2
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SOURCES = ("bytecode.py", "reader.py", "values.py", "verify.py", "prelude_cache.py")
 
