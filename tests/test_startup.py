@@ -152,3 +152,70 @@ def test_a_breakpoint_in_a_function_never_decoded():
 def test_run_program_output_unchanged():
     out = run_program(PROGRAM, "prog.lisp")
     assert out.output == "28\n144\n" and out.status == 0
+
+
+# -- what `vmdbg run` imports ------------------------------------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Never needed to run a program: the TUI and its libraries, the JIT's LLVM binding (until
+# something compiles), and modules whose import alone costs start-up time.
+NOT_ON_THE_RUN_PATH = ("textual", "rich", "pygments", "llvmlite", "hashlib", "json", "platformdirs",
+                       "dataclasses", "inspect", "importlib.metadata")
+
+
+def modules_after(code: str, env: dict) -> set:
+    r = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+def test_vmdbg_run_of_an_empty_file_imports_only_what_it_needs(tmp_path):
+    empty = tmp_path / "empty.lisp"
+    empty.write_text("")
+    env = dict(os.environ, PYTHONPATH=ROOT, VMDBG_PRELUDE_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("VMDBG_PRELUDE_CACHE", None)
+    # What Python itself imports at start-up here (site, .pth files) is not ours.
+    python_alone = modules_after("pass", env)
+    run = (f"from vmdbg.cli import main\nassert main(['run', {str(empty)!r}]) == 0")
+    for attempt in ("cache filled", "cache read"):
+        ours = modules_after(run, env) - python_alone
+        assert "vm.core" in ours
+        bad = sorted(m for m in ours if m.split(".")[0] in NOT_ON_THE_RUN_PATH or m in NOT_ON_THE_RUN_PATH)
+        assert bad == [], f"{attempt}: {bad}"
+    assert os.listdir(tmp_path / "cache"), "the prelude cache was written"
+
+
+def test_run_parses_alike_with_only_its_own_parser():
+    from vmdbg.cli import build_parser
+    for argv in (["run", "x.lisp"], ["run", "x.lisp", "--jit", "3", "--fuel", "9", "--stats", "--no-jit-cache"],
+                 ["trace", "x.lisp", "--limit", "5"], ["dis", "x.lisp"], ["jit", "x.lisp"]):
+        assert vars(build_parser(argv[0]).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_the_prelude_cache_hash_is_sha256():
+    import hashlib
+    from vm.prelude_cache import _sha256
+    data = b"vmdbg" * 1000
+    assert _sha256(data).digest() == hashlib.sha256(data).digest()
+    h = _sha256()
+    h.update(data)
+    assert h.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_the_cache_directory_is_platformdirs_one(monkeypatch):
+    platformdirs = __import__("pytest").importorskip("platformdirs")
+    from vm.prelude_cache import user_cache_path
+    monkeypatch.delenv("VMDBG_TEST_DIR", raising=False)
+    for xdg in (None, "/tmp/some-cache", "relative/dir", "  "):
+        if xdg is None:
+            monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+        assert user_cache_path("part", "VMDBG_TEST_DIR") == os.path.join(platformdirs.user_cache_dir("vmdbg"), "part")
+    monkeypatch.setenv("VMDBG_TEST_DIR", "/elsewhere")
+    assert user_cache_path("part", "VMDBG_TEST_DIR") == "/elsewhere"

@@ -16,7 +16,6 @@ offsets, relative to the start of the next instruction).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 
 # Operand kinds and their encoded sizes.
 OPERAND_SIZE = {"u8": 1, "u16": 2, "i32": 4}
@@ -34,16 +33,38 @@ ROLE_KIND = {"const": "u16", "local": "u16", "capture": "u16", "global": "u16",
              "count": "u16", "argc": "u8", "bits": "u16", "jump": "i32"}
 
 
-@dataclass(frozen=True)
 class OpInfo:
-    """One row of the opcode table."""
+    """One row of the opcode table (immutable; compared by its fields)."""
 
-    code: int
-    name: str
-    operands: tuple      # operand roles, e.g. ("local",)
-    effect: str          # "( a b -- c )"
-    doc: str             # one-line meaning
-    size: int = 1        # encoded size in bytes, computed
+    __slots__ = ("code", "name", "operands", "effect", "doc", "size")
+    _FIELDS = __slots__
+
+    def __init__(self, code: int, name: str, operands: tuple, effect: str, doc: str, size: int = 1):
+        set_ = object.__setattr__
+        set_(self, "code", code)
+        set_(self, "name", name)
+        set_(self, "operands", operands)     # operand roles, e.g. ("local",)
+        set_(self, "effect", effect)         # "( a b -- c )"
+        set_(self, "doc", doc)               # one-line meaning
+        set_(self, "size", size)             # encoded size in bytes, computed
+
+    def _key(self) -> tuple:
+        return (self.code, self.name, self.operands, self.effect, self.doc, self.size)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of OpInfo")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r} of OpInfo")
+
+    def __eq__(self, other):
+        return self._key() == other._key() if type(other) is OpInfo else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return ("OpInfo(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS) + ")")
 
     @property
     def signature(self) -> str:

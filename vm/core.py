@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import weakref
-from dataclasses import dataclass
 
 from vm.call import STOP, SWITCH, deliver_signal
 from vm.compiler import GlobalTable, Module, compile_program
@@ -26,15 +25,38 @@ NEVER = 1 << 62
 PRELUDE_FILE = os.path.join(os.path.dirname(__file__), "prelude.lisp")
 
 
-@dataclass(frozen=True)
 class ErrorSite:
-    """Where an error was raised: the fiber, function, byte offset, span and a short trace."""
+    """Where an error was raised: the fiber, function, byte offset, span and a short trace.
+    Immutable (the debugger's checkpoints share it); compared by its fields."""
 
-    fiber_id: int
-    function: str
-    ip: int
-    span: object
-    trace: tuple          # ((function name, Span or None), ...) innermost first
+    __slots__ = ("fiber_id", "function", "ip", "span", "trace")
+
+    def __init__(self, fiber_id: int, function: str, ip: int, span, trace: tuple):
+        set_ = object.__setattr__
+        set_(self, "fiber_id", fiber_id)
+        set_(self, "function", function)
+        set_(self, "ip", ip)
+        set_(self, "span", span)
+        set_(self, "trace", trace)        # ((function name, Span or None), ...) innermost first
+
+    def _key(self) -> tuple:
+        return (self.fiber_id, self.function, self.ip, self.span, self.trace)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of ErrorSite")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r} of ErrorSite")
+
+    def __eq__(self, other):
+        return self._key() == other._key() if type(other) is ErrorSite else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"ErrorSite(fiber_id={self.fiber_id!r}, function={self.function!r}, ip={self.ip!r}, "
+                f"span={self.span!r}, trace={self.trace!r})")
 
 
 def span_before(func, ip):
