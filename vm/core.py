@@ -200,10 +200,18 @@ class VM:
         return main
 
     def load(self, text: str, filename: str):
-        """Compile a program and make its root fiber, stopped before the first instruction."""
-        self.module = Module(self.table, self.prelude)
-        self.main = self.compile_text(text, filename, self.module)
-        self.start(self.main)
+        """Compile a program and make its root fiber, stopped before the first instruction.
+        (The garbage collector is paused as in _read_compile_verify: making the root
+        frame decodes the main function, as long as the file.)"""
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            self.module = Module(self.table, self.prelude)
+            self.main = self.compile_text(text, filename, self.module)
+            self.start(self.main)
+        finally:
+            if was:
+                gc.enable()
         return self.main
 
     def start(self, main):

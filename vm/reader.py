@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
+from functools import partial
 from operator import itemgetter
 
 from vm.errors import ReadError
@@ -280,6 +281,10 @@ def _prefix_error(entry, filename: str) -> ReadError:
 # ---------------------------------------------------------------------------
 # The reader
 
+# Span(file, line, col, end_line, end_col) without a Python-level call: the reader makes
+# one per token.
+_span = partial(tuple.__new__, Span)
+
 def _slot(stack: list, out: list):
     """Where the next finished form goes: the open container's items (or `out` at top
     level), or None while a quote-family prefix is waiting for its form."""
@@ -294,9 +299,9 @@ def _wrap_prefixes(form: Form, stack: list, out: list, filename: str) -> list:
     while stack and stack[-1][_KIND] is None:
         p = stack.pop()
         pl, pc = p[_LINE], p[_COL]
-        head = Form("atom", Symbol(p[_ITEMS]), Span(filename, pl, pc, pl, p[6]))
+        head = Form("atom", Symbol(p[_ITEMS]), _span((filename, pl, pc, pl, p[6])))
         s = form.span
-        form = Form("list", [head, form], Span(filename, pl, pc, s.end_line, s.end_col))
+        form = Form("list", [head, form], _span((filename, pl, pc, s[3], s[4])))
     slot = _slot(stack, out)
     slot.append(form)
     return slot
@@ -364,14 +369,14 @@ def _read_forms(text: str, filename: str) -> list[Form]:
             value = atoms.get(tok, atoms)
             if value is atoms:
                 value = atoms[tok] = _read_atom(tok, filename, line, col)
-            form = Form("atom", value, Span(filename, line, col, line, col + len(tok)))
+            form = Form("atom", value, _span((filename, line, col, line, col + len(tok))))
         elif group is None:
             value = _read_string(tok, filename, line, col)
             start_line = line
             if "\n" in tok:
                 line += tok.count("\n")
                 line_start = pos - len(tok) + tok.rfind("\n") + 1
-            form = Form("atom", value, Span(filename, start_line, col, line, pos - line_start + 1))
+            form = Form("atom", value, _span((filename, start_line, col, line, pos - line_start + 1)))
         elif group == _OPEN:
             kind, closer = _OPENERS[tok]
             stack.append([kind, [], tok, closer, line, col])
@@ -391,7 +396,7 @@ def _read_forms(text: str, filename: str) -> list[Form]:
                 raise ReadError(f"struct literal `{opener}` has an odd number of forms "
                                 f"({len(items)}); keys and values must pair up",
                                 filename, open_line, open_col)
-            form = Form(kind, items, Span(filename, open_line, open_col, line, col + 1))
+            form = Form(kind, items, _span((filename, open_line, open_col, line, col + 1)))
             slot = _slot(stack, out)
         elif group == _PREFIX:
             stack.append([None, _PREFIXES[tok], tok, None, line, col, col + len(tok)])
