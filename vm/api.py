@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from vm.errors import SourceError
 
 
-@dataclass
 class Outcome:
-    """What running a program produced."""
+    """What running a program produced (a plain class: `vmdbg run` does not import
+    dataclasses)."""
 
-    output: str
-    status: int                 # 0 ok, 1 uncaught runtime error, 2 read/compile error
-    value: object = None
-    error_kind: str | None = None
-    error_text: str = ""        # what the CLI prints on stderr
-    ticks: int = 0
-    vm: object = None
+    __slots__ = ("output", "status", "value", "error_kind", "error_text", "ticks", "vm")
+
+    def __init__(self, output: str, status: int, value=None, error_kind: str | None = None,
+                 error_text: str = "", ticks: int = 0, vm=None):
+        self.output = output
+        self.status = status            # 0 ok, 1 uncaught runtime error, 2 read/compile error
+        self.value = value
+        self.error_kind = error_kind
+        self.error_text = error_text    # what the CLI prints on stderr
+        self.ticks = ticks
+        self.vm = vm
+
+    def __eq__(self, other):
+        if type(other) is not Outcome:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return "Outcome(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
 
 
 def format_uncaught(vm) -> tuple[str, str]:

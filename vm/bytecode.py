@@ -16,7 +16,6 @@ offsets, relative to the start of the next instruction).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 
 # Operand kinds and their encoded sizes.
 OPERAND_SIZE = {"u8": 1, "u16": 2, "i32": 4}
@@ -34,16 +33,38 @@ ROLE_KIND = {"const": "u16", "local": "u16", "capture": "u16", "global": "u16",
              "count": "u16", "argc": "u8", "bits": "u16", "jump": "i32"}
 
 
-@dataclass(frozen=True)
 class OpInfo:
-    """One row of the opcode table."""
+    """One row of the opcode table (immutable; compared by its fields)."""
 
-    code: int
-    name: str
-    operands: tuple      # operand roles, e.g. ("local",)
-    effect: str          # "( a b -- c )"
-    doc: str             # one-line meaning
-    size: int = 1        # encoded size in bytes, computed
+    __slots__ = ("code", "name", "operands", "effect", "doc", "size")
+    _FIELDS = __slots__
+
+    def __init__(self, code: int, name: str, operands: tuple, effect: str, doc: str, size: int = 1):
+        set_ = object.__setattr__
+        set_(self, "code", code)
+        set_(self, "name", name)
+        set_(self, "operands", operands)     # operand roles, e.g. ("local",)
+        set_(self, "effect", effect)         # "( a b -- c )"
+        set_(self, "doc", doc)               # one-line meaning
+        set_(self, "size", size)             # encoded size in bytes, computed
+
+    def _key(self) -> tuple:
+        return (self.code, self.name, self.operands, self.effect, self.doc, self.size)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of OpInfo")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r} of OpInfo")
+
+    def __eq__(self, other):
+        return self._key() == other._key() if type(other) is OpInfo else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return ("OpInfo(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS) + ")")
 
     @property
     def signature(self) -> str:
@@ -199,33 +220,63 @@ def iter_instructions(code: bytes):
         off = nxt
 
 
-@dataclass(eq=False)
-class CompiledFunction:
-    """One compiled function: its bytecode and everything the VM and debugger need."""
+# Filled in on first use by vm/execute.py decode_function (see CompiledFunction.__getattr__).
+_LAZY = frozenset(("decoded", "plain", "fast", "group_head", "fast_argc", "pad"))
 
-    name: str
-    code: bytes = b""
-    constants: list = field(default_factory=list)
-    nparams: int = 0                 # required parameters
-    nopt: int = 0                    # &opt parameters after the required ones
-    rest: bool = False               # a & rest parameter collects the remaining arguments
-    nlocals: int = 0                 # slots: parameters first, then every let/def binding
-    local_names: list = field(default_factory=list)    # slot -> name (debugger shows them)
-    local_scopes: list = field(default_factory=list)   # slot -> (first offset, end offset) where live
-    cell_params: list = field(default_factory=list)    # parameter slots boxed at entry
-    captures: list = field(default_factory=list)       # (from_local: bool, index, name)
-    global_names: list = field(default_factory=list)   # shared list: global index -> name
-    locations: dict = field(default_factory=dict)      # byte offset -> Span of its form
-    form_starts: list = field(default_factory=list)    # (Span, offset) of each compiled form
-    span: object = None                                # Span of the whole fn form
-    source: str = ""                                   # file name
-    children: list = field(default_factory=list)       # nested CompiledFunctions
-    # Filled in by the VM: pre-decoded instructions and JIT state.
-    decoded: list | None = None
-    calls: int = 0
-    jit_state: object = None
-    routine: object = None            # vm/routines.py: None (not yet), False (never), or the routine
-    jit_blocked: bool = False         # a breakpoint is patched in: no compiled code runs it
+
+class CompiledFunction:
+    """One compiled function: its bytecode and everything the VM and debugger need.
+
+    The pre-decoded forms the VM runs (`decoded`, `plain`, `fast`, `group_head`,
+    `fast_argc`, `pad`: vm/execute.py decode_function) are built the first time any of
+    them is read, so loading a program decodes only what it runs. Once built they are
+    plain instance attributes, read at full speed. `decode_jit` says how (the VM sets it
+    when the JIT is on)."""
+
+    decode_jit = False
+    decoder = None            # vm/execute.py decode_function, set when vm.execute is imported
+
+    def __init__(self, name: str, code: bytes = b"", constants=None, nparams: int = 0, nopt: int = 0,
+                 rest: bool = False, nlocals: int = 0, local_names=None, local_scopes=None,
+                 cell_params=None, captures=None, global_names=None, locations=None,
+                 form_starts=None, span=None, source: str = "", children=None):
+        self.name = name
+        self.code = code
+        self.constants = [] if constants is None else constants
+        self.nparams = nparams                       # required parameters
+        self.nopt = nopt                             # &opt parameters after the required ones
+        self.rest = rest                             # a & rest parameter collects the remaining arguments
+        self.nlocals = nlocals                       # slots: parameters first, then every let/def binding
+        self.local_names = [] if local_names is None else local_names     # slot -> name
+        self.local_scopes = [] if local_scopes is None else local_scopes  # slot -> [first offset, end offset]
+        self.cell_params = [] if cell_params is None else cell_params     # parameter slots boxed at entry
+        self.captures = [] if captures is None else captures              # (from_local: bool, index, name)
+        self.global_names = [] if global_names is None else global_names  # shared list: global index -> name
+        self.locations = {} if locations is None else locations           # byte offset -> Span of its form
+        self.form_starts = [] if form_starts is None else form_starts     # (Span, offset) of each form
+        self.span = span                             # Span of the whole fn form
+        self.source = source                         # file name
+        self.children = [] if children is None else children              # nested CompiledFunctions
+        # The VM's state: calls counted for the JIT, its compiled code.
+        self.calls = 0
+        self.jit_state = None
+        self.routine = None            # vm/routines.py: None (not yet), False (never), or the routine
+        self.jit_blocked = False       # a breakpoint is patched in: no compiled code runs it
+
+    def __getattr__(self, name):
+        # Only attributes not set yet come here: the lazy decoded forms, built once.
+        if name in _LAZY and "code" in self.__dict__ and "plain" not in self.__dict__:
+            decode = CompiledFunction.decoder
+            if decode is None:
+                raise AttributeError(f"{name}: nothing decodes functions until vm.execute is imported")
+            decode(self, self.decode_jit)
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def is_decoded(self) -> bool:
+        """Whether the pre-decoded forms have been built (reading them builds them)."""
+        return "decoded" in self.__dict__
 
     @property
     def arity_text(self) -> str:

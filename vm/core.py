@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import weakref
-from dataclasses import dataclass
 
 from vm.call import STOP, SWITCH, deliver_signal
 from vm.compiler import GlobalTable, Module, compile_program
 from vm.errors import LispError, error_kind, error_message
-from vm.execute import decode_function, run_loop
+from vm.execute import run_loop
 from vm.fiber import STATUS_ALIVE, Closure, Fiber, Frame
 from vm.heap import DEFAULT_MAX_HEAP, NO_LIMIT, live_size
 from vm.primitives import load_all
 from vm.primitives.types import DEFAULT_MAX_COLLECTION
 from vm.reader import read_all
 from vm.signals import SIG_ERROR, SIG_FUEL, SignalRegistry
-from vm.verify import verify_function
+from vm.verify import verify_all, verify_function
 
 # A run re-checks for a pause request at least this often (in instructions).
 PAUSE_SLICE = 20_000
@@ -25,15 +25,38 @@ NEVER = 1 << 62
 PRELUDE_FILE = os.path.join(os.path.dirname(__file__), "prelude.lisp")
 
 
-@dataclass(frozen=True)
 class ErrorSite:
-    """Where an error was raised: the fiber, function, byte offset, span and a short trace."""
+    """Where an error was raised: the fiber, function, byte offset, span and a short trace.
+    Immutable (the debugger's checkpoints share it); compared by its fields."""
 
-    fiber_id: int
-    function: str
-    ip: int
-    span: object
-    trace: tuple          # ((function name, Span or None), ...) innermost first
+    __slots__ = ("fiber_id", "function", "ip", "span", "trace")
+
+    def __init__(self, fiber_id: int, function: str, ip: int, span, trace: tuple):
+        set_ = object.__setattr__
+        set_(self, "fiber_id", fiber_id)
+        set_(self, "function", function)
+        set_(self, "ip", ip)
+        set_(self, "span", span)
+        set_(self, "trace", trace)        # ((function name, Span or None), ...) innermost first
+
+    def _key(self) -> tuple:
+        return (self.fiber_id, self.function, self.ip, self.span, self.trace)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r} of ErrorSite")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r} of ErrorSite")
+
+    def __eq__(self, other):
+        return self._key() == other._key() if type(other) is ErrorSite else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"ErrorSite(fiber_id={self.fiber_id!r}, function={self.function!r}, ip={self.ip!r}, "
+                f"span={self.span!r}, trace={self.trace!r})")
 
 
 def span_before(func, ip):
@@ -119,15 +142,11 @@ class VM:
             self.registry.bits = bits
             self.registry.next_user = next_user
         else:
-            forms = read_all(text, "<prelude>")
-            main = compile_program(forms, "<prelude>", self.prelude, self.registry, self.primitives)
-            for func in main.all_functions():
-                verify_function(func)          # VerifyError: never run unverified bytecode
+            main = self._read_compile_verify(text, "<prelude>", self.prelude)
             prelude_cache.store(text, self.primitives, (self.table.names, self.prelude.globals,
                                                         self.registry.bits, self.registry.next_user, main))
         self.sources["<prelude>"] = text
-        for func in main.all_functions():
-            decode_function(func, self.jit_threshold > 0)
+        self._mark_decode(main)
         self.start(main)
         self.run()
         if self.status != "finished":
@@ -140,31 +159,59 @@ class VM:
         self.fibers = weakref.WeakValueDictionary()
         self.next_fiber_id = 0
 
+    def _read_compile_verify(self, text: str, filename: str, module: Module):
+        """Read, compile and verify `text`, with the cyclic garbage collector paused: loading
+        builds hundreds of thousands of objects (forms, spans, bytecode) and frees none in
+        cycles, so collections during it only rescan what was just built."""
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            forms = read_all(text, filename)
+            main = compile_program(forms, filename, module, self.registry, self.primitives)
+            verify_all(main)               # VerifyError: never run unverified bytecode
+        finally:
+            if was:
+                gc.enable()
+        return main
+
+    def _mark_decode(self, main):
+        """Functions decode themselves on first use (vm/execute.py decode_function); with
+        the JIT on at load, calls are to go through its door."""
+        if self.jit_threshold > 0:
+            for func in main.all_functions():
+                func.decode_jit = True
+
     def compile_text(self, text: str, filename: str, module: Module):
-        """Read and compile `text`; raises ReadError or CompileError."""
+        """Read, compile and verify `text`; raises ReadError, CompileError or VerifyError.
+        Each function is decoded the first time it is used, not here."""
         self.sources[filename] = text
-        forms = read_all(text, filename)
-        main = compile_program(forms, filename, module, self.registry, self.primitives)
-        for func in main.all_functions():
-            verify_function(func)          # VerifyError: never run unverified bytecode
-            decode_function(func, self.jit_threshold > 0)
+        main = self._read_compile_verify(text, filename, module)
+        self._mark_decode(main)
         return main
 
     def compile_eval(self, forms, filename: str):
         """Compile Forms given to `eval` as top-level code of the program (vm/compiler's
-        compile_eval), verified and decoded; raises CompileError or VerifyError."""
+        compile_eval) and verify them; raises CompileError or VerifyError."""
         from vm.compiler import compile_eval
         main = compile_eval(forms, filename, self.module or self.prelude, self.registry, self.primitives)
         for func in main.all_functions():
             verify_function(func)
-            decode_function(func, self.jit_threshold > 0)
+        self._mark_decode(main)
         return main
 
     def load(self, text: str, filename: str):
-        """Compile a program and make its root fiber, stopped before the first instruction."""
-        self.module = Module(self.table, self.prelude)
-        self.main = self.compile_text(text, filename, self.module)
-        self.start(self.main)
+        """Compile a program and make its root fiber, stopped before the first instruction.
+        (The garbage collector is paused as in _read_compile_verify: making the root
+        frame decodes the main function, as long as the file.)"""
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            self.module = Module(self.table, self.prelude)
+            self.main = self.compile_text(text, filename, self.module)
+            self.start(self.main)
+        finally:
+            if was:
+                gc.enable()
         return self.main
 
     def start(self, main):

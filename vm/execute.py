@@ -10,7 +10,7 @@ as patched instructions, so a run with nothing armed pays nothing else.
 from __future__ import annotations
 
 from vm import bytecode
-from vm.bytecode import iter_instructions
+from vm.bytecode import CompiledFunction, iter_instructions
 from vm.call import STOP, SWITCH, jit_enter, push_closure
 from vm.dispatch import HANDLERS
 from vm.errors import LispError, VMBug
@@ -35,6 +35,11 @@ FUSION = True
 _JUMP = "jump"
 
 
+# Called with each function just decoded (the debugger patches a stepping trap into a
+# function the first time it is used: vmdbg/core/engine.py _trap_until).
+DECODE_HOOKS: list = []
+
+
 def decode_function(func, jit: bool = False):
     """Pre-decode `func`: lists indexed by byte offset of (opcode, arg, next offset).
 
@@ -42,15 +47,32 @@ def decode_function(func, jit: bool = False):
     EmitWide and AddInt their numbers) and jumps carry absolute targets, so the loop does
     no decoding. Offsets that are not instruction starts hold None. `func.plain` has one
     entry per instruction; `func.decoded`, which frames run, also has superinstructions
-    (vm/fuse.py) at the heads of fused groups and regions (vm/regions.py) at resume points."""
+    (vm/fuse.py) at the heads of fused groups and regions (vm/regions.py) at resume points.
+
+    The VM does not call this at load: reading any of these attributes of a function the
+    first time does (vm/bytecode.py CompiledFunction.__getattr__), so only what runs, is
+    stepped into or is shown is decoded."""
+    # The call fast path takes closures whose arguments fill the parameters exactly. With
+    # the JIT on, calls go through call_value so they are counted; the JIT restores
+    # fast_argc for functions it rejects (vm/jit/compiler.py), which may happen before the
+    # function is first decoded: its choice stands. (Set first: what follows may read it.)
+    exact = not (func.rest or func.nopt)
+    d = func.__dict__
+    if "fast_argc" not in d:
+        func.fast_argc = func.nparams if exact and not jit else -1
+    func.pad = [None] * (func.nlocals - func.nparams) if exact else []
     plain = [None] * len(func.code)
+    consts = func.constants
     for off, info, ops, nxt in iter_instructions(func.code):
-        arg = ops[0] if ops else 0
-        role = info.operands[0] if info.operands else None
-        if role == "const":
-            arg = func.constants[arg]
-        elif role == _JUMP:
-            arg = nxt + arg
+        if ops:
+            arg = ops[0]
+            role = info.operands[0]
+            if role == "const":
+                arg = consts[arg]
+            elif role == _JUMP:
+                arg = nxt + arg
+        else:
+            arg = 0
         plain[off] = (info.code, arg, nxt)
     func.plain = plain
     if FUSION:
@@ -61,13 +83,13 @@ def decode_function(func, jit: bool = False):
         add_entry(func, FUSED_REGION, lambda: (func.decoded, func.fast))
     else:
         func.decoded, func.group_head = list(plain), {}
-    # The call fast path takes closures whose arguments fill the parameters exactly. With
-    # the JIT on, calls go through call_value so they are counted; the JIT restores
-    # fast_argc for functions it rejects (vm/jit/compiler.py).
-    exact = not (func.rest or func.nopt)
-    func.fast_argc = func.nparams if exact and not jit else -1
-    func.pad = [None] * (func.nlocals - func.nparams) if exact else []
+        func.fast = None
+    for hook in DECODE_HOOKS:
+        hook(func)
     return func.decoded
+
+
+CompiledFunction.decoder = staticmethod(decode_function)
 
 
 def op_Break(vm, fiber, frame, a, nx):

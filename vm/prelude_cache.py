@@ -26,7 +26,7 @@ import sys
 
 ENV_DIR = "VMDBG_PRELUDE_CACHE_DIR"
 ENV_SWITCH = "VMDBG_PRELUDE_CACHE"
-FORMAT = 1
+FORMAT = 2
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SOURCES = ("bytecode.py", "reader.py", "values.py", "verify.py", "prelude_cache.py")
 
@@ -40,15 +40,38 @@ def enabled() -> bool:
     return os.environ.get(ENV_SWITCH, "").strip().lower() not in ("0", "no", "off", "false")
 
 
+def _sha256(data: bytes = b""):
+    """hashlib.sha256, without importing hashlib (whose OpenSSL set-up costs a few
+    milliseconds at every start) where Python has its own SHA-256 module."""
+    try:
+        from _sha256 import sha256          # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256        # CPython 3.12 and later
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
+
+
 def user_cache_path(part: str, env_dir: str) -> str:
-    """`$env_dir` if set, else `part` under the user cache directory (platformdirs)."""
+    """`$env_dir` if set, else `part` under the user cache directory (platformdirs'
+    user_cache_dir("vmdbg"); on Linux the same XDG rule without importing platformdirs)."""
     d = os.environ.get(env_dir)
     if d:
         return d
-    try:
-        from platformdirs import user_cache_dir
-        base = user_cache_dir("vmdbg")
-    except Exception:
+    base = None
+    if sys.platform.startswith("linux"):
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        if not os.path.isabs(xdg):
+            xdg = ""                        # the XDG rule: relative paths are ignored
+        base = os.path.join(xdg or os.path.expanduser("~/.cache"), "vmdbg")
+    else:
+        try:
+            from platformdirs import user_cache_dir
+            base = user_cache_dir("vmdbg")
+        except Exception:
+            pass
+    if base is None:
         base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vmdbg")
     return os.path.join(base, part)
 
@@ -59,9 +82,8 @@ def cache_dir() -> str:
 
 def key(text: str) -> str:
     """The cache file's name for prelude `text` with this VM."""
-    import hashlib
     from vm.bytecode import OPCODES
-    h = hashlib.sha256()
+    h = _sha256()
     h.update(f"{FORMAT} {sys.version_info[:3]} {sys.implementation.name}\n".encode())
     h.update(repr([(i.name, i.operands) for i in OPCODES]).encode())
     paths = [os.path.join(_HERE, name) for name in _SOURCES]
@@ -79,19 +101,21 @@ def load(text: str, primitives: dict):
     if not enabled():
         return None
     try:
-        import hashlib
         import io
-        import pickle
+        try:        # pickle's own Unpickler, without the pure-Python module around it
+            from _pickle import Unpickler as _Unpickler, UnpicklingError
+        except ImportError:                 # pragma: no cover
+            from pickle import Unpickler as _Unpickler, UnpicklingError
         with open(os.path.join(cache_dir(), key(text) + ".bin"), "rb") as fh:
             data = fh.read()
         digest, payload = data[:32], data[32:]
-        if hashlib.sha256(payload).digest() != digest:
+        if _sha256(payload).digest() != digest:
             return None
 
-        class Unpickler(pickle.Unpickler):
+        class Unpickler(_Unpickler):
             def find_class(self, module, name):
                 if (module, name) not in _ALLOWED:
-                    raise pickle.UnpicklingError(f"{module}.{name}")
+                    raise UnpicklingError(f"{module}.{name}")
                 return super().find_class(module, name)
 
             def persistent_load(self, pid):
@@ -107,7 +131,6 @@ def store(text: str, primitives: dict, state: tuple) -> None:
     if not enabled():
         return
     try:
-        import hashlib
         import io
         import pickle
         names = {id(f): name for name, f in primitives.items()}
@@ -126,7 +149,7 @@ def store(text: str, primitives: dict, state: tuple) -> None:
         path = os.path.join(d, key(text) + ".bin")
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
-            fh.write(hashlib.sha256(payload).digest() + payload)
+            fh.write(_sha256(payload).digest() + payload)
         os.replace(tmp, path)                   # readers see the whole file or none
     except Exception:
         try:

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
 
 from vm.errors import ReadError
 from vm.values import (EMPTY, Array, Keyword, LSet, Pair, Struct, Symbol, hash_key, unkey)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(tuple):
     """Where a datum sits in its file: 1-based line and column of its first character,
-    and the line and column just past its last character."""
+    and the line and column just past its last character.
 
-    file: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
+    Immutable, compared and hashed by its five fields. A tuple underneath: a 50,000-line
+    file makes hundreds of thousands of these, and a frozen dataclass's __init__ cost a
+    tenth of reading it."""
+
+    __slots__ = ()
+
+    def __new__(cls, file: str, line: int, col: int, end_line: int, end_col: int):
+        return tuple.__new__(cls, (file, line, col, end_line, end_col))
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    file = property(itemgetter(0))
+    line = property(itemgetter(1))
+    col = property(itemgetter(2))
+    end_line = property(itemgetter(3))
+    end_col = property(itemgetter(4))
+
+    def __repr__(self) -> str:
+        return (f"Span(file={self[0]!r}, line={self[1]!r}, col={self[2]!r}, "
+                f"end_line={self[3]!r}, end_col={self[4]!r})")
 
 
 class Form:
@@ -265,6 +281,10 @@ def _prefix_error(entry, filename: str) -> ReadError:
 # ---------------------------------------------------------------------------
 # The reader
 
+# Span(file, line, col, end_line, end_col) without a Python-level call: the reader makes
+# one per token.
+_span = partial(tuple.__new__, Span)
+
 def _slot(stack: list, out: list):
     """Where the next finished form goes: the open container's items (or `out` at top
     level), or None while a quote-family prefix is waiting for its form."""
@@ -279,9 +299,9 @@ def _wrap_prefixes(form: Form, stack: list, out: list, filename: str) -> list:
     while stack and stack[-1][_KIND] is None:
         p = stack.pop()
         pl, pc = p[_LINE], p[_COL]
-        head = Form("atom", Symbol(p[_ITEMS]), Span(filename, pl, pc, pl, p[6]))
+        head = Form("atom", Symbol(p[_ITEMS]), _span((filename, pl, pc, pl, p[6])))
         s = form.span
-        form = Form("list", [head, form], Span(filename, pl, pc, s.end_line, s.end_col))
+        form = Form("list", [head, form], _span((filename, pl, pc, s[3], s[4])))
     slot = _slot(stack, out)
     slot.append(form)
     return slot
@@ -349,14 +369,14 @@ def _read_forms(text: str, filename: str) -> list[Form]:
             value = atoms.get(tok, atoms)
             if value is atoms:
                 value = atoms[tok] = _read_atom(tok, filename, line, col)
-            form = Form("atom", value, Span(filename, line, col, line, col + len(tok)))
+            form = Form("atom", value, _span((filename, line, col, line, col + len(tok))))
         elif group is None:
             value = _read_string(tok, filename, line, col)
             start_line = line
             if "\n" in tok:
                 line += tok.count("\n")
                 line_start = pos - len(tok) + tok.rfind("\n") + 1
-            form = Form("atom", value, Span(filename, start_line, col, line, pos - line_start + 1))
+            form = Form("atom", value, _span((filename, start_line, col, line, pos - line_start + 1)))
         elif group == _OPEN:
             kind, closer = _OPENERS[tok]
             stack.append([kind, [], tok, closer, line, col])
@@ -376,7 +396,7 @@ def _read_forms(text: str, filename: str) -> list[Form]:
                 raise ReadError(f"struct literal `{opener}` has an odd number of forms "
                                 f"({len(items)}); keys and values must pair up",
                                 filename, open_line, open_col)
-            form = Form(kind, items, Span(filename, open_line, open_col, line, col + 1))
+            form = Form(kind, items, _span((filename, open_line, open_col, line, col + 1)))
             slot = _slot(stack, out)
         elif group == _PREFIX:
             stack.append([None, _PREFIXES[tok], tok, None, line, col, col + len(tok)])

@@ -90,6 +90,15 @@ def _err(func, offset, message) -> VerifyError:
     return VerifyError(getattr(func, "name", "?"), offset, message, getattr(func, "source", "") or "")
 
 
+def _decoded(func, memo: dict) -> dict:
+    """decode_all(func), once per verification (`memo` is shared with capture_uses)."""
+    key = ("instrs", id(func))
+    instrs = memo.get(key)
+    if instrs is None:
+        instrs = memo[key] = decode_all(func)
+    return instrs
+
+
 def capture_uses(func, instrs: dict | None = None, memo: dict | None = None) -> dict:
     """capture index -> (PLAIN or CELL, offset of the first use) in `func` and nested closures.
 
@@ -103,7 +112,7 @@ def capture_uses(func, instrs: dict | None = None, memo: dict | None = None) -> 
         return memo[key]
     memo[key] = {}           # a cycle through constants: no extra uses
     if instrs is None:
-        instrs = decode_all(func)
+        instrs = _decoded(func, memo)
     uses: dict = {}
 
     def use(index, kind, off):
@@ -140,8 +149,13 @@ def _constant(func, index):
     return consts[index] if 0 <= index < len(consts) else None
 
 
-def verify_function(func) -> None:
-    """Check `func` (see the module docstring); raises VerifyError naming function and offset."""
+def verify_function(func, memo: dict | None = None) -> None:
+    """Check `func` (see the module docstring); raises VerifyError naming function and offset.
+
+    `memo` (verify_all's) is shared by the functions of one program, so each is decoded
+    and has its capture uses worked out once, not once more by each function nesting it."""
+    if memo is None:
+        memo = {}
     if type(func) is not CompiledFunction:
         raise VerifyError(repr(func), None, "not a compiled function")
     code = func.code
@@ -155,7 +169,7 @@ def verify_function(func) -> None:
     _check_header(func)
     if n == 0:
         raise _err(func, 0, "empty code: execution falls off the end")
-    instrs = decode_all(func)
+    instrs = _decoded(func, memo)
     # Identities of the nested functions, once: a main with 50,000 defns has as many
     # MakeClosures as children, and a scan per MakeClosure made loading quadratic.
     children = {id(ch) for ch in func.children}
@@ -218,7 +232,6 @@ def verify_function(func) -> None:
                 raise _err(func, off, f"AddInt: constant {ops[0]} is not an integer "
                                       f"({type(k).__name__})")
 
-    memo: dict = {}
     # Captures used both as cells and as plain values are refused here.
     capture_uses(func, instrs, memo)
     _flow(func, instrs, memo)
@@ -330,5 +343,6 @@ def verify_all(main) -> None:
     """Verify `main` and every function nested in it; the root must capture nothing."""
     if type(main) is CompiledFunction and main.captures:
         raise _err(main, None, "a program's main function cannot capture variables")
+    memo: dict = {}
     for func in main.all_functions():
-        verify_function(func)
+        verify_function(func, memo)

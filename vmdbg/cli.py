@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -41,7 +42,9 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `vmdbg COMMAND ...`; with `command`, only that command's subparser is
+    made (what `vmdbg run` parses is the same, and start-up does not pay for the rest)."""
     p = argparse.ArgumentParser(prog="vmdbg", description="A bytecode VM for a small Lisp, and its terminal debugger.",
                                 usage="vmdbg [FILE] [--jit N] [--fuel N] [--max-depth N]   (the debugger)\n"
                                       "       vmdbg {run,dis,trace,jit,screenshot,dap} ...")
@@ -75,20 +78,30 @@ def build_parser() -> argparse.ArgumentParser:
                              f"(default {DEFAULT_MAX_HEAP:,})")
         sp.add_argument("--stats", action="store_true", help="print instruction count and time on stderr")
 
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     # `run` tiers up by instructions run (vm/jit/code.py Tiering); `trace` shows every instruction,
     # so it stays interpreted unless asked.
-    common(sub.add_parser("run", prog="vmdbg run", help="run a program headless; its output goes to stdout"), jit=None)
-    sub.add_parser("screenshot", prog="vmdbg screenshot", help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
-    sub.add_parser("dap", prog="vmdbg dap", help="serve the Debug Adapter Protocol for editors (see: vmdbg dap -h)")
-    sp = sub.add_parser("dis", prog="vmdbg dis", help="disassemble every function")
-    sp.add_argument("file")
-    sp = sub.add_parser("trace", prog="vmdbg trace", help="one line per instruction: the stack, then the instruction")
-    common(sp)
-    sp.add_argument("--limit", type=positive_int, default=100_000, metavar="N",
-                    help="stop after N instructions (default 100000)")
-    sp = sub.add_parser("jit", prog="vmdbg jit", help="run with the JIT (--jit 1 unless given), then print each compiled "
-                                    "function's bytecode, optimised LLVM IR and assembly")
-    common(sp, jit=1)
+    if wanted("run"):
+        common(sub.add_parser("run", prog="vmdbg run", help="run a program headless; its output goes to stdout"),
+               jit=None)
+    if command is None:
+        sub.add_parser("screenshot", prog="vmdbg screenshot",
+                       help="render the debugger at a stop to SVG (see: vmdbg screenshot -h)")
+        sub.add_parser("dap", prog="vmdbg dap", help="serve the Debug Adapter Protocol for editors (see: vmdbg dap -h)")
+    if wanted("dis"):
+        sp = sub.add_parser("dis", prog="vmdbg dis", help="disassemble every function")
+        sp.add_argument("file")
+    if wanted("trace"):
+        sp = sub.add_parser("trace", prog="vmdbg trace", help="one line per instruction: the stack, then the instruction")
+        common(sp)
+        sp.add_argument("--limit", type=positive_int, default=100_000, metavar="N",
+                        help="stop after N instructions (default 100000)")
+    if wanted("jit"):
+        sp = sub.add_parser("jit", prog="vmdbg jit", help="run with the JIT (--jit 1 unless given), then print each "
+                                        "compiled function's bytecode, optimised LLVM IR and assembly")
+        common(sp, jit=1)
     return p
 
 
@@ -172,6 +185,9 @@ def cmd_run(args) -> int:
     vm, status = load(args, write_out)
     if vm is None:
         return status
+    # What loading built lives as long as this process: the garbage collector need not
+    # scan it again at every full collection of the run.
+    gc.freeze()
     start = time.perf_counter()
     reason = run_interruptible(vm)
     elapsed = time.perf_counter() - start
@@ -407,7 +423,8 @@ def main(argv=None) -> int:
             print(f"vmdbg: unknown command {argv[0]!r} (try: vmdbg --help)", file=sys.stderr)
             return EXIT_USAGE
         return cmd_default(argv)
-    parser = build_parser()
+    # `vmdbg COMMAND ...` builds only COMMAND's parser; `vmdbg -h` all of them.
+    parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:

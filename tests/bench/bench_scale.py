@@ -22,6 +22,8 @@ Cases:
   tail     a self tail loop of 10M iterations (100M instructions): the same.
   startup  `vmdbg run` of an empty file and `python -c pass`: CPU time of the process
            (best of 10 each, in turns).
+  load     VM.load of a generated 50,000-line file (read, compile, verify; best of 3 in
+           one process), and `vmdbg run` of it as a whole process (wall time, best of 3).
   paint    the TUI's first paint of a 50,000-line file (Textual's headless pilot).
 """
 
@@ -183,8 +185,8 @@ app.run(headless=True, size=(120, 40))
 """
 
 
-def case_paint() -> dict:
-    import tempfile
+def big_file() -> str:
+    """10,000 small functions, five lines each (50,001 lines), calling one of them."""
     lines = []
     for i in range(10_000):
         lines.append(f"(defn f{i} [x]")
@@ -192,7 +194,43 @@ def case_paint() -> dict:
         lines.append(f"  (let [y (+ x {i})]")
         lines.append(f'    (if (> y 0) y (string "neg" (- 0 y)))))')
         lines.append("")
-    text = "\n".join(lines) + "(print (f1 2))\n"
+    return "\n".join(lines) + "(print (f1 2))\n"
+
+
+def case_load() -> dict:
+    import gc
+    import tempfile
+    from vm.core import VM
+    text = big_file()
+    loads = []
+    for _ in range(3):
+        vm = VM()
+        _, t = timed(lambda: vm.load(text, "big.lisp"))
+        loads.append(t)
+        vm.run()
+        assert vm.output_text() == "3", vm.output_text()
+        del vm
+        gc.collect()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.lisp")
+        with open(path, "w") as fh:
+            fh.write(text)
+        env = dict(os.environ, PYTHONPATH=sys.path[0], VMDBG_PRELUDE_CACHE_DIR=os.path.join(tmp, "cache"))
+        cmd = [sys.executable, "-c", "import sys; from vmdbg.cli import main; sys.exit(main(['run', sys.argv[1]]))",
+               path]
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            runs.append(time.perf_counter() - start)
+            assert r.stdout == "3", (r.stdout, r.stderr[-500:])
+    return {"lines": len(text.splitlines()), "VM.load s": round(min(loads), 2),
+            "vmdbg run s": round(min(runs), 2)}
+
+
+def case_paint() -> dict:
+    import tempfile
+    text = big_file()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.lisp")
         with open(path, "w") as fh:
@@ -208,7 +246,7 @@ def case_paint() -> dict:
 
 
 CASES = {"deep": case_deep, "fib": case_fib, "tail": case_tail, "startup": case_startup,
-         "paint": case_paint}
+         "load": case_load, "paint": case_paint}
 
 
 def child(root: str, name: str) -> dict:

@@ -7,6 +7,21 @@ import struct
 from vm.bytecode import BY_NAME, CompiledFunction, ROLE_KIND, stack_effect
 from vm.errors import CompileError
 
+_PACK_U16 = struct.Struct(">H").pack
+_PACK_I32 = struct.Struct(">i").pack
+
+
+def _emit_row(info) -> tuple:
+    """(opcode, operand kinds, pops, pops per n, pushes, pushes per n) for emit."""
+    pops0, pushes0 = stack_effect(info, (0,) * len(info.operands))
+    pops1, pushes1 = stack_effect(info, (1,) * len(info.operands))
+    return (info.code, tuple(ROLE_KIND[r] for r in info.operands), pops0, pops1 - pops0,
+            pushes0, pushes1 - pushes0)
+
+
+# name -> what emit needs of the opcode, worked out once.
+_EMIT = {name: _emit_row(info) for name, info in BY_NAME.items()}
+
 
 class Binding:
     """A name bound in some function: a local slot, a global, or (later) a cell."""
@@ -160,26 +175,32 @@ class FunctionState:
 
     def emit(self, name, *operands) -> int:
         """Append one instruction, tracking the stack depth; return its offset."""
-        info = BY_NAME[name]
-        off = len(self.code)
-        self.code.append(info.code)
-        for role, value in zip(info.operands, operands):
-            kind = ROLE_KIND[role]
-            if kind == "u8":
-                if not 0 <= value <= 255:
-                    self.error("too many arguments in one call (the limit is 255)")
-                self.code.append(value)
-            elif kind == "u16":
-                if not 0 <= value <= 0xFFFF:
-                    self.error(f"too many elements in one {name} (the limit is 65535)")
-                self.code += struct.pack(">H", value)
-            else:
-                self.code += struct.pack(">i", value)
-        if self.cur_span is not None:
-            self.func.locations[off] = self.cur_span
-        pops, pushes = stack_effect(info, operands)
-        self.depth += pushes - pops
-        self.max_depth = max(self.max_depth, self.depth)
+        code, kinds, pops, pops_n, pushes, pushes_n = _EMIT[name]
+        buf = self.code
+        off = len(buf)
+        buf.append(code)
+        if kinds:
+            for kind, value in zip(kinds, operands):
+                if kind == "u16":
+                    if not 0 <= value <= 0xFFFF:
+                        self.error(f"too many elements in one {name} (the limit is 65535)")
+                    buf += _PACK_U16(value)
+                elif kind == "u8":
+                    if not 0 <= value <= 255:
+                        self.error("too many arguments in one call (the limit is 255)")
+                    buf.append(value)
+                else:
+                    buf += _PACK_I32(value)
+        if pops_n or pushes_n:
+            n = operands[0] if operands else 0
+            pops += pops_n * n
+            pushes += pushes_n * n
+        span = self.cur_span
+        if span is not None:
+            self.func.locations[off] = span
+        depth = self.depth = self.depth + pushes - pops
+        if depth > self.max_depth:
+            self.max_depth = depth
         return off
 
     def emit_jump(self, name, label: Label) -> int:

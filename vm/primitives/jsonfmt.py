@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 from vm.primitives.collections import key_of
@@ -53,6 +52,7 @@ def json_parse(vm, text, *options):
             raise argument_error("json/parse", "the only option is :keys :keyword (or :keys :string)")
         keyword_keys = options[1] is kw("keyword")
     try:
+        import json             # on first use: not on every start-up
         value = json.loads(text, parse_constant=reject_constant, parse_int=read_int)
     except ValueError as e:
         raise argument_error("json/parse", f"invalid JSON: {e}") from None
@@ -93,6 +93,7 @@ def to_json(v):
 
 def write_json(vm, name: str, v, indent) -> str:
     separators = (",", ":") if indent is None else (",", ": ")
+    import json
     text = json.dumps(to_json(v), ensure_ascii=False, indent=indent, separators=separators)
     ensure_size(vm, name, len(text))
     return text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 
 from vm.primitives.registry import primitive
 from vm.primitives.types import guard_depth, type_error
@@ -192,11 +191,16 @@ def sort_by_keys(vm, coll, keys):
 # a value nested 100,000 levels deep, or one that contains itself, still hashes at once.
 
 HASH_DEPTH = 32
+
+try:        # hashlib.blake2b itself, without importing hashlib (OpenSSL's set-up) at start-up
+    from _blake2 import blake2b as _blake2b
+except ImportError:                         # pragma: no cover (a Python built without it)
+    from hashlib import blake2b as _blake2b
 MASK = (1 << 61) - 1
 
 
 def text_hash(tag: str, text: str) -> int:
-    digest = hashlib.blake2b((tag + text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    digest = _blake2b((tag + text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") & MASK
 
 

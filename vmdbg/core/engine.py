@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from vm.call import will_catch
-from vm.execute import OP_BREAK
+from vm.execute import DECODE_HOOKS, OP_BREAK
 from vm.signals import SIG_ERROR, SIG_FUEL
 from vm.values import display, preview
 from vmdbg.core.breakpoints import Breakpoint
@@ -308,9 +308,27 @@ class ForwardEngine:
 
     def _trap_until(self, spots, stop, budget: int | None = None) -> str:
         """Run at full speed with `spots` patched until stop() is true at one of them (or a
-        breakpoint, a catchpoint, a pause, the end, or `budget` instructions)."""
+        breakpoint, a catchpoint, a pause, the end, or `budget` instructions).
+
+        A spot in a function not decoded yet (vm/bytecode.py: functions decode on first
+        use) is patched when the function is decoded, before any of it runs."""
+        patched, waiting = [], {}
         for func, off in spots:
-            self.patches.add(func, off)
+            if func.is_decoded:
+                self.patches.add(func, off)
+                patched.append((func, off))
+            else:
+                waiting.setdefault(id(func), (func, []))[1].append(off)
+
+        def on_decode(func):
+            entry = waiting.pop(id(func), None)
+            if entry is not None and entry[0] is func:
+                for off in entry[1]:
+                    self.patches.add(func, off)
+                    patched.append((func, off))
+
+        if waiting:
+            DECODE_HOOKS.append(on_decode)
         self._internal = stop
         try:
             r = self._run(None if budget is None else self.vm.tick + budget)
@@ -320,7 +338,9 @@ class ForwardEngine:
             return r
         finally:
             self._internal = None
-            for func, off in spots:
+            if waiting:
+                DECODE_HOOKS.remove(on_decode)
+            for func, off in patched:
                 self.patches.remove(func, off)
 
 

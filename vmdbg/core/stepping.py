@@ -52,7 +52,8 @@ class Stepping(ForwardEngine):
         """Every place control can arrive at from another frame or fiber: each function's
         first instruction and the next instruction of every suspended frame."""
         vm = self.vm
-        spots = [(f, 0) for f in program_functions(vm) if f.decoded]
+        # (Functions not decoded yet are patched when they are: engine._trap_until.)
+        spots = [(f, 0) for f in program_functions(vm) if f.code]
         for fiber in list(vm.fibers.values()):
             frames = fiber.frames
             if fiber is vm.current:
