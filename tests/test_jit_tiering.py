@@ -77,9 +77,9 @@ def state(vm) -> tuple:
             vm.current.id if vm.current is not None else None, tuple(fibers))
 
 
-def tiered(src: str, first=None, more=None, fuel=None, tune=None) -> VM:
+def tiered(src: str, first=None, more=None, fuel=None, tune=None, loops=True) -> VM:
     vm = VM(jit=0)
-    Tiering(first, more).install(vm)
+    Tiering(first, more, loops=loops).install(vm)
     vm.load(src, "p.lisp")
     if fuel is not None:
         vm.set_fuel(fuel)
@@ -118,7 +118,9 @@ def test_a_program_that_does_little_never_starts_the_jit():
 
 
 def test_a_function_with_a_hot_loop_compiles_at_its_next_call():
-    vm = tiered(LOOP, first=60_000, more=10_000)
+    # (Without loop tiering: with it, the first call's loop is entered natively too,
+    # tests/test_jit_osr.py.)
+    vm = tiered(LOOP, first=60_000, more=10_000, loops=False)
     vm.run()
     ref = plain(LOOP)
     ref.run()
@@ -201,7 +203,8 @@ def test_any_thresholds_and_slices_agree_with_the_interpreter(name, first, more,
 
 def test_a_pause_in_a_tiered_run_shows_the_interpreters_state_and_goes_on():
     src = PROGRAMS["loop called 4 times"]
-    vm = tiered(src, 30_000, 3_000, tune=dict(slice_ns=0, chunk=97, margin=300))
+    # (Calls only: tests/test_jit_osr.py pauses compiled loops.)
+    vm = tiered(src, 30_000, 3_000, tune=dict(slice_ns=0, chunk=97, margin=300), loops=False)
     seen = []
 
     def between():

@@ -18,7 +18,7 @@ from vm.fiber import STATUS_ALIVE, STATUS_PAUSED, Closure, Fiber, Frame
 from vm.fuse import (FUSED_GLOBAL_LOCAL_ADDK, FUSED_INC_LOCAL, FUSED_LK_LT_JIF,
                      FUSED_LL_ADD_STORE, FUSED_LL_LT_JIF, FUSED_LOCAL_ADDK, FUSED_NAMES, FUSED_REGION,
                      MAX_FUSED, fuse)
-from vm.jit.code import note_work
+from vm.jit.osr import sample as jit_sample
 from vm.primitives import PRIMITIVES
 from vm.regions import RELOAD, add_regions
 from vm.routines import add_entry
@@ -491,8 +491,9 @@ def run_loop(vm):
             frame.ip = ip
             vm.tick = tick
             if vm.jit_tiering is not None:
-                # The JIT's sample: the ticks since the last one go to the frame on top.
-                note_work(vm, frame.func, tick)
+                # The JIT's sample: the ticks since the last one go to the frame on top
+                # (its function, and the loops around its instruction: vm/jit/osr.py).
+                jit_sample(vm, frame, tick)
             if not vm.at_limit(fiber):
                 return
             tick = vm.tick

@@ -44,7 +44,7 @@ SUPPORTED = {
 }
 UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
 BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
-TERMINATORS = {"Jump", "Return", "TailCall"}
+TERMINATORS = {"Jump", "Return", "TailCall", "Exit"}
 BRANCHES = {"JumpIfFalse", "JumpIfTrue"}
 ARITH_OPS = {"Add", "Sub", "Mul", "Div", "Rem"}
 # The type of a translated primitive's result, where it does not depend on the arguments.
@@ -170,7 +170,11 @@ def check_signature(func):
 
 
 def decode(func) -> dict:
-    """offset -> Inst for every instruction; rejects unsupported opcodes up front."""
+    """offset -> Inst for every instruction; rejects unsupported opcodes up front. A loop
+    compiled on its own (vm/jit/piece.py) brings its instructions already decoded."""
+    made = getattr(func, "piece_insts", None)
+    if made is not None:
+        return dict(made)
     insts = {}
     for off, info, ops, nxt in iter_instructions(func.code):
         name = info.name
@@ -344,6 +348,13 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
     elif name == "Return":
         pop_value(stack, "returns")
         return []
+    elif name == "Exit":
+        # A loop piece leaves here for the interpreter (vm/jit/piece.py): the stack goes
+        # back into the frame, so it may hold values only.
+        for e in stack:
+            if type(e) is Static:
+                raise Reject(f"leaves the loop with a function on the stack ({describe_static(e)})")
+        return []
     elif name == "Jump":
         return [(inst.arg, tuple(stack))]
     elif name in BRANCHES:
@@ -421,7 +432,8 @@ def fold_charges(blocks: list):
     what was moved as `prepaid`: an exit at a back-edge to it (translate.py) gives that
     back, since the block has not run yet."""
     for b in blocks:
-        b.charge = len(b.insts)
+        # A piece's Exit (vm/jit/piece.py) is no instruction of the program: it costs nothing.
+        b.charge = sum(1 for i in b.insts if i.name != "Exit")
     by_start = {b.start: b for b in blocks}
     preds: dict = {b.start: [] for b in blocks}
     for b in blocks:

@@ -317,21 +317,26 @@ class Tiering:
     that function gets hot (routine_budget, note_routine). A function whose count reaches
     the threshold is hot: its next call compiles it (consider), as the call threshold
     would; until then it keeps the interpreter's fast paths (the inline call, routines:
-    interpreted_for_now). There is no entry into compiled code in the middle of a call
-    yet: a hot loop in a function called once, or at top level, stays interpreted.
+    interpreted_for_now). A hot loop (in a function called once, or at top level) is
+    compiled on its own and entered at its header (`loops`, on by default: vm/jit/osr.py).
     The first compile of a process pays for llvmlite and the runtime
     (tests/bench/README.md: tens of ms, several times a function's own compile), so the
     first threshold is higher than the next ones: compile cost is paid where the work
     already done says it will be repaid."""
 
-    __slots__ = ("first", "more", "work", "hot", "last")
+    __slots__ = ("first", "more", "work", "hot", "last", "loops", "loop_table", "osr_funcs")
 
-    def __init__(self, first: int | None = None, more: int | None = None):
+    def __init__(self, first: int | None = None, more: int | None = None, loops: bool = True):
         self.first = WORK_FIRST if first is None else first   # before anything compiled
         self.more = WORK_MORE if more is None else more       # once the JIT's runtime is loaded
         self.work: dict = {}          # function -> instructions sampled in it
         self.hot: set = set()         # functions that compile at their next call
         self.last = 0                 # tick of the last sample
+        # Loops tier up too (on-stack replacement, vm/jit/osr.py): a loop whose sampled
+        # work reaches the same threshold is compiled and entered at its header.
+        self.loops = loops
+        self.loop_table: dict = {}    # function -> {header offset: osr.LoopState}
+        self.osr_funcs: dict = {}     # function -> its `fast` entries before any piece (or None)
 
     def install(self, vm):
         """Turn the JIT on for `vm` (made with jit=0, before it loads a program) with this

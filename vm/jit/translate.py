@@ -444,6 +444,27 @@ class FunctionTranslator(NumericOps):
     def _emit_Return(self, inst):
         self.ret(self.pop())
 
+    def _emit_Exit(self, inst):
+        """A loop piece (vm/jit/piece.py) leaves the loop for the interpreter at `inst.arg`
+        (relative to the loop's header): the ticks taken so far are checked (below zero,
+        the refill may bail: the interpreter then runs the whole loop again, as after any
+        bail), then the piece's variables and the stack go into the run context, as at
+        an exit at a back-edge, and the body returns {EXIT, site, budget}. Everything
+        charged has run: an Exit block charges nothing and follows a branch or a jump."""
+        b = self.b
+        self.charge(0)
+        values = [self.local_value(i) for i in range(self.func.nlocals)] + list(self.stack)
+        ctx = self.ctx
+        for k, v in enumerate(values):
+            b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
+            b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "exit.bits.ptr"))
+        b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
+        site = ExitSite(self.func, inst.arg, self.func.nlocals, (), [None] * len(self.stack), False)
+        self.sites.append(site)
+        r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
+        r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
+        b.ret(b.insert_value(r, b.load(self.budget, typ=I64, name="budget.exit"), 2, name="left"))
+
     def ret(self, v: Val):
         b = self.b
         if self.acc is not None:
