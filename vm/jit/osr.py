@@ -221,13 +221,14 @@ def reinstall(vm, func):
         for b in blocks.values():
             b.succ = [s for s in b.succ if s not in live]
         lists = lambda: (func.decoded, func.fast)    # noqa: E731
+        hot: dict = {}              # shared by the new stubs (vm/regions.py COVERED)
         for start, entry in enumerate(saved):
             if entry is None or start in live:
                 continue
             if entry[0] == FUSED_REGION and start in blocks:
                 region = reachable(blocks, start)
                 nx = plain[start][2]
-                out[start] = ((FUSED_REGION, _stub(region, FUSED_REGION, nx, lists), nx)
+                out[start] = ((FUSED_REGION, _stub(region, FUSED_REGION, nx, lists, hot), nx)
                               if worth_it(region) else plain[start])
         for head, st in live.items():
             if st.entry is None:
