@@ -247,3 +247,31 @@ def test_a_disassembly_made_line_by_line_is_the_whole_listing():
                 assert lazy[-1] == whole[-1] and lazy[1:3] == whole[1:3]
             jumps = {off: int(m.group(1)) for off, text in whole if (m := re.search(r"-> (\d+)", text))}
             assert Disassembly(func).jumps() == jumps
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+    assert gc.isenabled()
+    vm = VM()
+    vm.load(PROGRAM, "prog.lisp")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        VM().load(PROGRAM, "prog.lisp")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # A read error on the way: the collector is back on all the same.
+    try:
+        VM().load("(unclosed", "bad.lisp")
+    except Exception:
+        pass
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    # Someone else's frozen objects stay frozen.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        VM().load(PROGRAM, "prog.lisp")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
