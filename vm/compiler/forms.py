@@ -362,13 +362,15 @@ class Compiler(ControlForms):
         from vm.compiler.patterns import pattern_names
         from vm.errors import CompileError
         out = []
+        lookup_here = self.fs.lookup_here
         stack = list(reversed(forms))
         while stack:
             f = stack.pop()
             if f.kind == "atom":
                 continue
             items = f.value
-            if f.kind == "list" and items and items[0].is_symbol() and self.fs.lookup_here(items[0].value.name) is None:
+            if (f.kind == "list" and items and items[0].kind == "atom" and type(items[0].value) is Symbol
+                    and lookup_here(items[0].value.name) is None):
                 head = items[0].value.name
                 if head in ("def", "var") and len(items) >= 2:
                     try:
