@@ -126,8 +126,7 @@ def capture_uses(func, instrs: dict | None = None, memo: dict | None = None) -> 
             raise _err(func, off, f"capture {index} is used as a {kind} here but as a "
                                   f"{prev[0]} at offset {prev[1]}")
 
-    for off in sorted(instrs):
-        info, ops, _ = instrs[off]
+    for off, (info, ops, _) in instrs.items():      # decode_all's order: ascending offsets
         code = info.code
         if code == _LOAD_CAPTURE:
             use(ops[0], PLAIN, off)

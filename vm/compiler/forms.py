@@ -217,19 +217,29 @@ class Compiler(ControlForms):
             if name in MACROS and (core or self.module.lookup(name) is None):
                 self.compile(MACROS[name](form), tail)
                 return
+            # (Not for a Core head: its bindings were not looked up.)
+            self.compile_call(form, tail, unbound=not core)
+            return
         self.compile_call(form, tail)
 
     # -- calls -------------------------------------------------------------------
 
-    def compile_call(self, form, tail):
+    def compile_call(self, form, tail, unbound=False):
+        """A call; `unbound`: the head is a symbol the caller found no local or captured
+        binding for (fs.resolve gave None), so it is not looked up again."""
         fs = self.fs
         head, args = form.value[0], form.value[1:]
-        if head.is_symbol():
+        if head.kind == "atom" and type(head.value) is Symbol:
             name = head.value.name
-            if name.startswith("%") and name in INTRINSICS and self.fs.resolve(name) is None:
+            if name.startswith("%") and name in INTRINSICS and (unbound or self.fs.resolve(name) is None):
                 self.compile_intrinsic(form, name, args)
                 return
-            prim = self.primitives.get(name) if type(head) is Core else self.primitive_named(name)
+            if type(head) is Core:
+                prim = self.primitives.get(name)
+            elif unbound:
+                prim = None if self.module.lookup(name) is not None else self.primitives.get(name)
+            else:
+                prim = self.primitive_named(name)
             if prim is not None:
                 if self.compile_intrinsic(form, name, args):
                     return
