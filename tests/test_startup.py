@@ -219,3 +219,61 @@ def test_the_cache_directory_is_platformdirs_one(monkeypatch):
         assert user_cache_path("part", "VMDBG_TEST_DIR") == os.path.join(platformdirs.user_cache_dir("vmdbg"), "part")
     monkeypatch.setenv("VMDBG_TEST_DIR", "/elsewhere")
     assert user_cache_path("part", "VMDBG_TEST_DIR") == "/elsewhere"
+
+
+# -- the debugger's listing, made a line at a time --------------------------------------
+
+def test_a_disassembly_made_line_by_line_is_the_whole_listing():
+    import glob
+    import random
+    import re
+    from vm.disasm import Disassembly, disassemble_lines
+    paths = sorted(glob.glob(os.path.join(ROOT, "vmdbg", "examples", "*.lisp")))
+    assert paths
+    rng = random.Random(15)
+    for path in paths:
+        vm = VM()
+        with open(path, encoding="utf-8") as fh:
+            vm.load(fh.read(), path)
+        for func in vm.main.all_functions():
+            whole = tuple(disassemble_lines(func, vm.registry))
+            lazy = Disassembly(func, vm.registry)
+            order = list(range(len(whole)))
+            rng.shuffle(order)                      # any order of first reads
+            for i in order:
+                assert lazy[i] == whole[i]
+            assert len(lazy) == len(whole) and tuple(lazy) == whole and lazy == whole
+            if whole:
+                assert lazy[-1] == whole[-1] and lazy[1:3] == whole[1:3]
+            jumps = {off: int(m.group(1)) for off, text in whole if (m := re.search(r"-> (\d+)", text))}
+            assert Disassembly(func).jumps() == jumps
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+    assert gc.isenabled()
+    before = gc.get_freeze_count()          # (whatever else in this process froze)
+    vm = VM()
+    vm.load(PROGRAM, "prog.lisp")
+    assert gc.isenabled() and gc.get_freeze_count() == before
+    gc.disable()
+    try:
+        VM().load(PROGRAM, "prog.lisp")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # A read error on the way: the collector is back on all the same.
+    try:
+        VM().load("(unclosed", "bad.lisp")
+    except Exception:
+        pass
+    assert gc.isenabled() and gc.get_freeze_count() == before
+    # Someone else's frozen objects stay frozen.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        VM().load(PROGRAM, "prog.lisp")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        if not before:
+            gc.unfreeze()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vm.bytecode import decode_at
+from vm.bytecode import OPCODES, decode_at
 from vm.values import preview
 
 
@@ -82,6 +82,69 @@ def disassemble_lines(func, registry=None) -> list[tuple[int, str]]:
         out.append((off, text))
         off = nxt
     return out
+
+
+class Disassembly:
+    """disassemble_lines(func) as a read-only sequence of (offset, text), each line made
+    the first time it is read: a debugger shows a screenful of a function whose listing
+    may be tens of thousands of lines (the main function of a 50,000-line file)."""
+
+    __slots__ = ("func", "registry", "offsets", "_texts")
+
+    def __init__(self, func, registry=None):
+        self.func = func
+        self.registry = registry
+        code = func.code
+        n = len(code)
+        offsets = []
+        off = 0
+        while off < n:
+            offsets.append(off)
+            op = code[off]
+            off += OPCODES[op].size if op < len(OPCODES) else 1
+        self.offsets = offsets
+        self._texts = [None] * len(offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self.offsets))))
+        offsets = self.offsets
+        off = offsets[i]
+        text = self._texts[i]
+        if text is None:
+            if i < 0:
+                i += len(offsets)
+            prev = self.func.line_at(offsets[i - 1]) if i > 0 else None
+            text = self._texts[i] = disassemble_instruction(self.func, off, prev, self.registry)[0]
+        return off, text
+
+    def __iter__(self):
+        for i in range(len(self.offsets)):
+            yield self[i]
+
+    def __eq__(self, other):
+        if isinstance(other, (Disassembly, tuple, list)):
+            return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"<disassembly of {self.func.name}: {len(self.offsets)} instructions>"
+
+    def jumps(self) -> dict:
+        """offset of each jump -> its target (what the text shows after `->`)."""
+        code = self.func.code
+        out = {}
+        for off in self.offsets:
+            if OPCODES[code[off]].operands == ("jump",):
+                _, ops, nxt = decode_at(code, off)
+                out[off] = nxt + ops[0]
+        return out
 
 
 def disassemble_function(func, registry=None) -> str:

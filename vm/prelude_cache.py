@@ -4,7 +4,7 @@ compiling and verifying vm/prelude.lisp every time (vm/core.py VM._load_prelude)
 What is cached: what compiling the prelude gives, before it runs: its main function (and
 the functions in it), the global table's names, the prelude module's globals and the
 signal registry. Running the prelude (which fills in the globals' values) still happens at
-every start; decoding too.
+every start; decoding too, of the functions it runs (functions decode on first use).
 
 Keyed by the prelude's text and the VM's bytecode version: the opcode table, and the size
 and modification time of every source file whose change could change what compiling

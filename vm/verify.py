@@ -28,7 +28,7 @@ in-range operands.
 from __future__ import annotations
 
 from vm import bytecode
-from vm.bytecode import NUM_OPCODES, OPCODES, CompiledFunction, stack_effect
+from vm.bytecode import NUM_OPCODES, OPCODES, CompiledFunction
 from vm.errors import VMBug
 
 _OP = {info.name: info.code for info in OPCODES}
@@ -46,6 +46,7 @@ _EMIT_WIDE = _OP["EmitWide"]
 _ADD_INT = _OP["AddInt"]
 _JUMP = _OP["Jump"]
 # Instructions after which control never reaches the next one (not TailCall: see above).
+_UNPACKERS = bytecode._UNPACK
 _ENDS_PATH = {_OP["Return"], _JUMP}
 
 PLAIN, CELL = "plain", "cell"
@@ -72,16 +73,18 @@ def decode_all(func) -> dict:
     n = len(code)
     out = {}
     off = 0
+    unpackers = _UNPACKERS
     while off < n:
         op = code[off]
         if op >= NUM_OPCODES:
             raise _err(func, off, f"unknown opcode {op}")
         info = OPCODES[op]
-        if off + info.size > n:
+        nxt = off + info.size
+        if nxt > n:
             raise _err(func, off, f"truncated {info.name}: it needs {info.size} bytes, "
                                   f"{n - off} left before the end of the code")
-        _, ops, nxt = bytecode.decode_at(code, off)
-        out[off] = (info, ops, nxt)
+        unpack = unpackers[op]       # bytecode.decode_at, inline: one call per instruction less
+        out[off] = (info, unpack(code, off + 1) if unpack is not None else (), nxt)
         off = nxt
     return out
 
@@ -123,8 +126,7 @@ def capture_uses(func, instrs: dict | None = None, memo: dict | None = None) -> 
             raise _err(func, off, f"capture {index} is used as a {kind} here but as a "
                                   f"{prev[0]} at offset {prev[1]}")
 
-    for off in sorted(instrs):
-        info, ops, _ = instrs[off]
+    for off, (info, ops, _) in instrs.items():      # decode_all's order: ascending offsets
         code = info.code
         if code == _LOAD_CAPTURE:
             use(ops[0], PLAIN, off)
@@ -176,7 +178,7 @@ def verify_function(func, memo: dict | None = None) -> None:
 
     # Operands, one instruction at a time.
     for off, (info, ops, nxt) in instrs.items():
-        for role, value in zip(info.operands, ops):
+        for role, value in (zip(info.operands, ops) if ops else ()):
             if role == "const" and not value < nconsts:
                 raise _err(func, off, f"{info.name}: constant index {value} out of range "
                                       f"(the function has {nconsts} constants)")
@@ -277,13 +279,18 @@ def _flow(func, instrs: dict, memo: dict):
             states[at] = merged
             work.append(at)
 
+    effects = bytecode._EFFECTS
     while work:
         off = work.pop()
         depth, plain, cell = states[off]
         while True:
             info, ops, nxt = instrs[off]
             c = info.code
-            pops, pushes = stack_effect(info, ops)
+            pops, pops_n, pushes, pushes_n = effects[c]      # stack_effect, inline
+            if pops_n or pushes_n:
+                k = ops[0] if ops else 0
+                pops += pops_n * k
+                pushes += pushes_n * k
             if pops > depth:
                 raise _err(func, off, f"{info.name} pops {pops} value{'s' if pops != 1 else ''} "
                                       f"but the stack holds {depth} (stack underflow)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import sys
@@ -185,9 +184,6 @@ def cmd_run(args) -> int:
     vm, status = load(args, write_out)
     if vm is None:
         return status
-    # What loading built lives as long as this process: the garbage collector need not
-    # scan it again at every full collection of the run.
-    gc.freeze()
     start = time.perf_counter()
     reason = run_interruptible(vm)
     elapsed = time.perf_counter() - start

@@ -5,7 +5,8 @@ start-up, and the TUI's first paint of a large file.
     python tests/bench/bench_scale.py deep fib             # some cases
     python tests/bench/bench_scale.py --base /tmp/base     # side by side with another tree
 
---base runs every case in the other tree too (an export of an earlier commit, made with
+Both trees' .pyc files are written first (python -m compileall), as an installed package
+has them. --base runs every case in the other tree too (an export of an earlier commit, made with
 `git archive HEAD | tar -x -C /tmp/base`), the two trees in turns (base, this, base,
 this), each case in a fresh process, and prints both and their ratio. Times are wall
 time unless the row says CPU; the machine is shared, so single numbers move.
@@ -139,11 +140,12 @@ def case_tail() -> dict:
 
 
 def cpu_of(cmd: list, env=None) -> float:
-    """CPU time (user + system) of a child process."""
-    before = os.times()
+    """CPU time (user + system) of a child process (getrusage: finer than os.times' 10 ms)."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-    after = os.times()
-    return (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def case_startup() -> dict:
@@ -268,6 +270,11 @@ def main():
         sys.path.insert(0, os.getcwd())
         print(json.dumps(CASES[args.child]()))
         return
+    # Both trees with their .pyc files written, as an installed package has them: with
+    # PYTHONDONTWRITEBYTECODE set, an edited module would be compiled at every start.
+    for root in [ROOT] + ([args.base] if args.base else []):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(root, "vm"),
+                        os.path.join(root, "vmdbg")], stdout=subprocess.DEVNULL, check=False)
     for name in args.cases:
         if args.base:
             base = child(args.base, name)

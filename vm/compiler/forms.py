@@ -135,12 +135,16 @@ class Compiler(ControlForms):
         """Emit code leaving the value of `form` on the stack (or tail-calling)."""
         fs = self.fs
         saved = fs.cur_span
-        fs.cur_span = form.span
-        fs.func.form_starts.append((form.span, fs.here()))
+        span = fs.cur_span = form.span
+        fs.func.form_starts.append((span, len(fs.code)))
         try:
             kind = form.kind
             if kind == "atom":
-                self.compile_atom(form)
+                v = form.value               # compile_atom, inline: a third of all forms
+                if type(v) is Symbol:
+                    self.compile_symbol(form, v.name)
+                else:
+                    fs.emit_const(v)
             elif kind == "list":
                 self.compile_list(form, tail)
             elif kind in COLLECTION_OPS:
@@ -205,7 +209,7 @@ class Compiler(ControlForms):
             return
         head = items[0]
         core = type(head) is Core          # written by an expansion: never the program's binding
-        if head.is_symbol() and (core or self.fs.resolve(head.value.name) is None):
+        if head.kind == "atom" and type(head.value) is Symbol and (core or self.fs.resolve(head.value.name) is None):
             name = head.value.name
             if name in self.special:
                 self.special[name](form, tail)
@@ -213,19 +217,29 @@ class Compiler(ControlForms):
             if name in MACROS and (core or self.module.lookup(name) is None):
                 self.compile(MACROS[name](form), tail)
                 return
+            # (Not for a Core head: its bindings were not looked up.)
+            self.compile_call(form, tail, unbound=not core)
+            return
         self.compile_call(form, tail)
 
     # -- calls -------------------------------------------------------------------
 
-    def compile_call(self, form, tail):
+    def compile_call(self, form, tail, unbound=False):
+        """A call; `unbound`: the head is a symbol the caller found no local or captured
+        binding for (fs.resolve gave None), so it is not looked up again."""
         fs = self.fs
         head, args = form.value[0], form.value[1:]
-        if head.is_symbol():
+        if head.kind == "atom" and type(head.value) is Symbol:
             name = head.value.name
-            if name.startswith("%") and name in INTRINSICS and self.fs.resolve(name) is None:
+            if name.startswith("%") and name in INTRINSICS and (unbound or self.fs.resolve(name) is None):
                 self.compile_intrinsic(form, name, args)
                 return
-            prim = self.primitives.get(name) if type(head) is Core else self.primitive_named(name)
+            if type(head) is Core:
+                prim = self.primitives.get(name)
+            elif unbound:
+                prim = None if self.module.lookup(name) is not None else self.primitives.get(name)
+            else:
+                prim = self.primitive_named(name)
             if prim is not None:
                 if self.compile_intrinsic(form, name, args):
                     return
@@ -358,13 +372,15 @@ class Compiler(ControlForms):
         from vm.compiler.patterns import pattern_names
         from vm.errors import CompileError
         out = []
+        lookup_here = self.fs.lookup_here
         stack = list(reversed(forms))
         while stack:
             f = stack.pop()
             if f.kind == "atom":
                 continue
             items = f.value
-            if f.kind == "list" and items and items[0].is_symbol() and self.fs.lookup_here(items[0].value.name) is None:
+            if (f.kind == "list" and items and items[0].kind == "atom" and type(items[0].value) is Symbol
+                    and lookup_here(items[0].value.name) is None):
                 head = items[0].value.name
                 if head in ("def", "var") and len(items) >= 2:
                     try:

@@ -141,7 +141,10 @@ class FunctionState:
             self.func.local_scopes[b.slot][1] = len(self.code)
 
     def lookup_here(self, name):
-        for scope in reversed(self.scopes):
+        scopes = self.scopes
+        if len(scopes) == 1:
+            return scopes[0].get(name)
+        for scope in reversed(scopes):
             b = scope.get(name)
             if b is not None:
                 return b
@@ -149,7 +152,11 @@ class FunctionState:
 
     def resolve(self, name):
         """('local', Binding) | ('capture', index, Binding) | None, searching outward."""
-        b = self.lookup_here(name)
+        scopes = self.scopes
+        if len(scopes) == 1:                # lookup_here, inline: most lookups miss
+            b = scopes[0].get(name)
+        else:
+            b = self.lookup_here(name)
         if b is not None:
             return ("local", b)
         if self.enclosing is None:

@@ -118,7 +118,7 @@ class Snapshot:
     signal: SignalInfo | None = None
     message: str = ""           # a note for the user (e.g. "line 9 has no code")
     functions: tuple = field(default_factory=tuple)   # (name, tier, reason) per function
-    code: tuple = ()            # ((offset, disassembled text), ...) of the shown function
+    code: tuple = ()            # ((offset, disassembled text), ...) of the shown function (a vm.disasm.Disassembly)
     code_breaks: tuple = ()     # offsets in that function with a breakpoint patched in
     code_tier: str = "interp"   # the shown function's tier: interp / jit1 / jit2
     source: str = ""            # the text of `file` (the program, or the prelude), shared not copied

@@ -7,7 +7,7 @@ from dataclasses import replace
 from vm.api import format_uncaught
 from vm.bytecode import OPCODES
 from vm.core import span_before
-from vm.disasm import disassemble_lines
+from vm.disasm import Disassembly
 from vm.values import preview
 from vmdbg.core.breakpoints import Breakpoint
 from vmdbg.core.snapshot import (MAX_FIBERS, MAX_FRAMES, MAX_STACK, PREVIEW, BreakpointInfo,
@@ -129,12 +129,13 @@ class Views:
         emits = entry is not None and OPCODES[func.code[vm.held_ip]].name in ("Emit", "EmitWide")
         return vm.held_ip, ((preview(held[2], PREVIEW),) if emits else ())
 
-    def _code_lines(self, func) -> tuple:
-        """The disassembly of `func`, computed once per function."""
+    def _code_lines(self, func) -> Disassembly:
+        """The disassembly of `func`, one per function, each line made when first read
+        (vm/disasm.py Disassembly: a stop in a huge main shows a screenful of it)."""
         cache = self.__dict__.setdefault("_code_cache", {})
         lines = cache.get(id(func))
         if lines is None or lines[0] is not func:
-            lines = (func, tuple(disassemble_lines(func, self.vm.registry)))
+            lines = (func, Disassembly(func, self.vm.registry))
             cache[id(func)] = lines
         return lines[1]
 

@@ -16,14 +16,19 @@ _LINE = re.compile(r"^(\d+) (.{4}) (\S+)(.*)$")   # offset, source line or |, op
 class CodeIndex:
     """Facts about one disassembly, computed once per function (snapshots share the tuple)."""
 
-    def __init__(self, code: tuple):
+    def __init__(self, code):
         self.code = code
-        self.row_of = {off: i for i, (off, _) in enumerate(code)}
-        self.jump_of: dict[int, int] = {}          # offset of a jump -> its target offset
-        for off, text in code:
-            m = _JUMP.search(text)
-            if m:
-                self.jump_of[off] = int(m.group(1))
+        jumps = getattr(code, "jumps", None)
+        if jumps is not None:                      # a Disassembly: no line made before shown
+            self.row_of = {off: i for i, off in enumerate(code.offsets)}
+            self.jump_of: dict[int, int] = jumps()     # offset of a jump -> its target offset
+        else:
+            self.row_of = {off: i for i, (off, _) in enumerate(code)}
+            self.jump_of = {}
+            for off, text in code:
+                m = _JUMP.search(text)
+                if m:
+                    self.jump_of[off] = int(m.group(1))
         self.targets = set(self.jump_of.values())
 
 
