@@ -338,3 +338,28 @@ def test_random_loops_agree_with_the_interpreter(src, cuts, fuel, seed):
     stops = sorted({max(1, int(c * end)) for c in cuts}) + [end + 5]
     tune = [None, dict(slice_ns=0, chunk=97, margin=300), dict(slice_ns=0, chunk=5000, margin=2000)][seed]
     sliced(src, stops, fuel=fuel, tune=tune, first=3_000, more=1_000)
+
+
+def test_vmdbg_run_compiles_a_hot_top_level_loop_unless_told_not_to(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    prog = tmp_path / "loop.lisp"
+    prog.write_text(TOP.replace("60000", "400000"), encoding="utf-8")
+    outs = {}
+    for loops in ("1", "0"):
+        env = dict(os.environ, VMDBG_JIT_CACHE="0", VMDBG_JIT_LOOPS=loops,
+                   PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        r = subprocess.run([sys.executable, "-m", "vmdbg", "run", "--stats", str(prog)], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs[loops] = r
+    assert outs["1"].stdout == outs["0"].stdout == "1199997\n"
+    assert "main loop line 3" in outs["1"].stderr and "jit1" in outs["1"].stderr
+    assert "loop line" not in outs["0"].stderr
+    # The same instruction count either way.
+    count = [line for line in outs["1"].stderr.splitlines() if line.startswith("instructions:")]
+    assert count and count[0].split()[1] == \
+        [line for line in outs["0"].stderr.splitlines() if line.startswith("instructions:")][0].split()[1]

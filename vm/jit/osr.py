@@ -165,7 +165,7 @@ def make_entry(vm, st):
 
     def entry(L, S, budget, frame, vm, depth=0):
         code = piece.jit_state
-        if code.__class__ is not JitCode or S or vm.read_only:
+        if code.__class__ is not JitCode or S or vm.read_only or vm._pause_requested:
             if code.__class__ is not JitCode or S:
                 give_up(vm, st, "the loop starts with values on the stack" if S else "not compiled")
             return head, 0
