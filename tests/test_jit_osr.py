@@ -363,3 +363,30 @@ def test_vmdbg_run_compiles_a_hot_top_level_loop_unless_told_not_to(tmp_path):
     count = [line for line in outs["1"].stderr.splitlines() if line.startswith("instructions:")]
     assert count and count[0].split()[1] == \
         [line for line in outs["0"].stderr.splitlines() if line.startswith("instructions:")][0].split()[1]
+
+
+def test_without_superinstructions_loops_tier_up_the_same():
+    from vm import execute
+    old = execute.FUSION
+    execute.FUSION = False
+    try:
+        for src in (TOP, NESTED, OVERFLOW):
+            a, b = plain(src), tiered(src)
+            assert (a.run(), state(a)) == (b.run(), state(b))
+            assert entered(b) >= 1
+    finally:
+        execute.FUSION = old
+
+
+def test_a_hot_loop_that_cannot_compile_does_not_load_llvmlite():
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys\nfrom vm.core import VM\nfrom vm.jit.code import Tiering\n"
+            "vm = VM(jit=0)\nTiering(4000, 2000).install(vm)\n"
+            f"vm.load({PRINTS!r}, 'p.lisp')\nvm.run()\n"
+            "st, = [s for t in vm.jit_tiering.loop_table.values() for s in t.values()]\n"
+            "print(st.dead is not None, 'llvmlite' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["True", "False"], r.stderr

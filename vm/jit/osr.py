@@ -94,12 +94,6 @@ def compile_loops(vm, frame, hot: list):
     """Compile the hot loops around the frame's instruction (each its own piece), and put
     an entry at the header of each one that compiled."""
     func = frame.func
-    try:
-        engine = vm.jit_engine()
-    except Exception as e:  # llvmlite missing or broken: the loops stay interpreted
-        for st in hot:
-            st.dead = f"JIT unavailable: {type(e).__name__}: {e}"
-        return
     from vm.jit.analyse import Reject, resolver_for
     from vm.jit.piece import build_piece
     resolve = resolver_for(vm)
@@ -117,6 +111,11 @@ def compile_loops(vm, frame, hot: list):
         # Only the types of variables read before they are assigned matter at entry;
         # the values the frame holds now (inside the loop) say what they will be.
         args = [a if k in piece.live_in and representable(a) else _ANY for k, a in enumerate(args)]
+        try:
+            engine = vm.jit_engine()
+        except Exception as e:  # llvmlite missing or broken: the loops stay interpreted
+            st.dead = f"JIT unavailable: {type(e).__name__}: {e}"
+            continue
         code = engine.compile(piece, args)
         if code.__class__ is not JitCode:
             st.dead = code.reason if code.__class__ is Rejection else "not compiled"
@@ -207,11 +206,9 @@ def reinstall(vm, func):
     first piece (the saved copy); with no live piece, exactly as it was."""
     t = vm.jit_tiering
     saved = t.osr_funcs.get(func)
+    fast = getattr(func, "fast", None)     # (None without superinstructions: vm/execute.py FUSION)
     if saved is None:
-        fast = getattr(func, "fast", None)
-        if fast is None:
-            return
-        saved = t.osr_funcs[func] = list(fast)
+        saved = t.osr_funcs[func] = list(fast if fast is not None else func.decoded)
     live = {st.head: st for st in t.loop_table.get(func, {}).values()
             if st.piece is not None and st.dead is None}
     out = list(saved)
@@ -220,7 +217,7 @@ def reinstall(vm, func):
         blocks = find_blocks(plain)
         for b in blocks.values():
             b.succ = [s for s in b.succ if s not in live]
-        lists = lambda: (func.decoded, func.fast)    # noqa: E731
+        lists = lambda: (func.decoded, func.fast) if fast is not None else (func.decoded,)    # noqa: E731
         for start, entry in enumerate(saved):
             if entry is None or start in live:
                 continue
@@ -233,6 +230,7 @@ def reinstall(vm, func):
             if st.entry is None:
                 st.entry = make_entry(vm, st)
             out[head] = (FUSED_REGION, st.entry, plain[head][2])
-    func.fast[:] = out
+    if fast is not None:
+        fast[:] = out
     if not func.jit_blocked:
         func.decoded[:] = out
