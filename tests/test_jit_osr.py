@@ -390,3 +390,22 @@ def test_a_hot_loop_that_cannot_compile_does_not_load_llvmlite():
             "print(st.dead is not None, 'llvmlite' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert r.stdout.split() == ["True", "False"], r.stderr
+
+
+def test_the_outermost_hot_loop_compiles_first_and_an_inner_one_if_it_stays_hot():
+    # mandel: the y loop compiles and runs the x and i loops inside it; they never
+    # compile on their own, since the y loop's header comes round again soon.
+    vm = tiered(NESTED.replace("(mandel 30 30)", "(mandel 60 30)"), first=40_000, more=30_000)
+    ref = plain(NESTED.replace("(mandel 30 30)", "(mandel 60 30)"))
+    assert (ref.run(), state(ref)) == (vm.run(), state(vm))
+    (st,) = live(vm)
+    assert st.head == min(s.head for s in loops(vm))
+    # Two turns of an outer loop around a long inner one: the outer compiles first, but
+    # its header is far away, so the inner one, still hot, compiles and runs too.
+    src = ("(var k 0)\n(var s 0)\n(while (< k 2)\n  (var i 0)\n  (while (< i 200000)\n"
+           "    (assign s (+ s (rem i 3)))\n    (assign i (+ i 1)))\n  (assign k (+ k 1)))\n(println s)\n")
+    vm, ref = tiered(src), plain(src)
+    assert (ref.run(), state(ref)) == (vm.run(), state(vm))
+    assert len(live(vm)) == 2
+    inner = max(live(vm), key=lambda s: s.head)
+    assert sum(c.calls for c in vm.jit.codes[inner.piece]) >= 1

@@ -87,7 +87,18 @@ def note_loops(vm, t, frame, n: int):
             if st.work >= limit:
                 hot.append(st)
     if hot:
-        compile_loops(vm, frame, hot)
+        # The outermost hot loop that compiles runs the ones inside it too: compile it
+        # alone (the others wait for `more` instructions of their own, so a loop inside one
+        # whose header is not reached again soon still compiles; mandelbrot's x loop does
+        # not need to).
+        hot.sort(key=lambda st: st.head - st.end)
+        for st in hot:
+            compile_loops(vm, frame, [st])
+            if st.piece is not None:
+                for inner in table.values():
+                    if st.head <= inner.head and inner.end <= st.end and inner is not st:
+                        inner.work = 0      # (the threshold is now `more`: the runtime is loaded)
+                break
 
 
 def compile_loops(vm, frame, hot: list):
