@@ -338,3 +338,74 @@ def test_random_loops_agree_with_the_interpreter(src, cuts, fuel, seed):
     stops = sorted({max(1, int(c * end)) for c in cuts}) + [end + 5]
     tune = [None, dict(slice_ns=0, chunk=97, margin=300), dict(slice_ns=0, chunk=5000, margin=2000)][seed]
     sliced(src, stops, fuel=fuel, tune=tune, first=3_000, more=1_000)
+
+
+def test_vmdbg_run_compiles_a_hot_top_level_loop_unless_told_not_to(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    prog = tmp_path / "loop.lisp"
+    prog.write_text(TOP.replace("60000", "400000"), encoding="utf-8")
+    outs = {}
+    for loops in ("1", "0"):
+        env = dict(os.environ, VMDBG_JIT_CACHE="0", VMDBG_JIT_LOOPS=loops,
+                   PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        r = subprocess.run([sys.executable, "-m", "vmdbg", "run", "--stats", str(prog)], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs[loops] = r
+    assert outs["1"].stdout == outs["0"].stdout == "1199997\n"
+    assert "main loop line 3" in outs["1"].stderr and "jit1" in outs["1"].stderr
+    assert "loop line" not in outs["0"].stderr
+    # The same instruction count either way.
+    count = [line for line in outs["1"].stderr.splitlines() if line.startswith("instructions:")]
+    assert count and count[0].split()[1] == \
+        [line for line in outs["0"].stderr.splitlines() if line.startswith("instructions:")][0].split()[1]
+
+
+def test_without_superinstructions_loops_tier_up_the_same():
+    from vm import execute
+    old = execute.FUSION
+    execute.FUSION = False
+    try:
+        for src in (TOP, NESTED, OVERFLOW):
+            a, b = plain(src), tiered(src)
+            assert (a.run(), state(a)) == (b.run(), state(b))
+            assert entered(b) >= 1
+    finally:
+        execute.FUSION = old
+
+
+def test_a_hot_loop_that_cannot_compile_does_not_load_llvmlite():
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys\nfrom vm.core import VM\nfrom vm.jit.code import Tiering\n"
+            "vm = VM(jit=0)\nTiering(4000, 2000).install(vm)\n"
+            f"vm.load({PRINTS!r}, 'p.lisp')\nvm.run()\n"
+            "st, = [s for t in vm.jit_tiering.loop_table.values() for s in t.values()]\n"
+            "print(st.dead is not None, 'llvmlite' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["True", "False"], r.stderr
+
+
+def test_the_outermost_hot_loop_compiles_first_and_an_inner_one_if_it_stays_hot():
+    # mandel: the y loop compiles and runs the x and i loops inside it; they never
+    # compile on their own, since the y loop's header comes round again soon.
+    vm = tiered(NESTED.replace("(mandel 30 30)", "(mandel 60 30)"), first=40_000, more=30_000)
+    ref = plain(NESTED.replace("(mandel 30 30)", "(mandel 60 30)"))
+    assert (ref.run(), state(ref)) == (vm.run(), state(vm))
+    (st,) = live(vm)
+    assert st.head == min(s.head for s in loops(vm))
+    # Two turns of an outer loop around a long inner one: the outer compiles first, but
+    # its header is far away, so the inner one, still hot, compiles and runs too.
+    src = ("(var k 0)\n(var s 0)\n(while (< k 2)\n  (var i 0)\n  (while (< i 200000)\n"
+           "    (assign s (+ s (rem i 3)))\n    (assign i (+ i 1)))\n  (assign k (+ k 1)))\n(println s)\n")
+    vm, ref = tiered(src), plain(src)
+    assert (ref.run(), state(ref)) == (vm.run(), state(vm))
+    assert len(live(vm)) == 2
+    inner = max(live(vm), key=lambda s: s.head)
+    assert sum(c.calls for c in vm.jit.codes[inner.piece]) >= 1

@@ -116,7 +116,9 @@ def make_vm(args, on_output):
             max_output=args.max_output, max_collection=args.max_collection, max_heap=args.max_heap)
     if args.jit is None:
         from vm.jit.code import Tiering
-        Tiering().install(vm)
+        # VMDBG_JIT_LOOPS=0: hot loops are not compiled on their own (calls still tier up).
+        loops = os.environ.get("VMDBG_JIT_LOOPS", "").strip().lower() not in ("0", "no", "off", "false")
+        Tiering(loops=loops).install(vm)
     return vm
 
 

@@ -34,6 +34,11 @@ def fits_i64(n: int) -> bool:
     return INT64_MIN <= n <= INT64_MAX
 
 
+# Values an exit at a loop's back-edge can carry out (locals and stack slots, or a tail
+# call's arguments); a site that would need more does not exit (ExitSite). A loop piece
+# (vm/jit/piece.py) with more variables is not compiled.
+MAX_EXIT_VALUES = 64
+
 BAIL_BASE = 8
 BAIL_GUARD = 8       # a value of a type the code does not handle, or not the one it speculated on
 BAIL_OVERFLOW = 9    # an integer result that does not fit 64 bits

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from vm.jit.code import (BAIL_BASE, INT64_MAX, INT64_MIN, TAG_BOOL, TAG_FLOAT, TAG_INT,  # noqa: F401
-                         TAG_KW, TAG_NIL, fits_i64)
+from vm.jit.code import (BAIL_BASE, INT64_MAX, INT64_MIN, MAX_EXIT_VALUES, TAG_BOOL,  # noqa: F401
+                         TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64)
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)
@@ -19,9 +19,6 @@ PTR = ir.PointerType()
 RET = ir.LiteralStructType([I64, I64, I64])
 # A slow-path helper returns (tag, payload); refill returns (status, budget).
 PAIR = ir.LiteralStructType([I64, I64])
-# Values an exit at a loop's back-edge can carry out (locals and stack slots, or a tail
-# call's arguments); a site that would need more does not exit (vm/jit/code.py ExitSite).
-MAX_EXIT_VALUES = 64
 # The run context shared by one native call tree (runtime.py sets it up in the trampoline):
 #   reserve      ticks of the run's budget beyond the chunk in the body's budget register
 #   tstate       the thread state saved while the GIL is released (null while it is held)

@@ -87,19 +87,24 @@ def note_loops(vm, t, frame, n: int):
             if st.work >= limit:
                 hot.append(st)
     if hot:
-        compile_loops(vm, frame, hot)
+        # The outermost hot loop that compiles runs the ones inside it too: compile it
+        # alone (the others wait for `more` instructions of their own, so a loop inside one
+        # whose header is not reached again soon still compiles; mandelbrot's x loop does
+        # not need to).
+        hot.sort(key=lambda st: st.head - st.end)
+        for st in hot:
+            compile_loops(vm, frame, [st])
+            if st.piece is not None:
+                for inner in table.values():
+                    if st.head <= inner.head and inner.end <= st.end and inner is not st:
+                        inner.work = 0      # (the threshold is now `more`: the runtime is loaded)
+                break
 
 
 def compile_loops(vm, frame, hot: list):
     """Compile the hot loops around the frame's instruction (each its own piece), and put
     an entry at the header of each one that compiled."""
     func = frame.func
-    try:
-        engine = vm.jit_engine()
-    except Exception as e:  # llvmlite missing or broken: the loops stay interpreted
-        for st in hot:
-            st.dead = f"JIT unavailable: {type(e).__name__}: {e}"
-        return
     from vm.jit.analyse import Reject, resolver_for
     from vm.jit.piece import build_piece
     resolve = resolver_for(vm)
@@ -117,6 +122,11 @@ def compile_loops(vm, frame, hot: list):
         # Only the types of variables read before they are assigned matter at entry;
         # the values the frame holds now (inside the loop) say what they will be.
         args = [a if k in piece.live_in and representable(a) else _ANY for k, a in enumerate(args)]
+        try:
+            engine = vm.jit_engine()
+        except Exception as e:  # llvmlite missing or broken: the loops stay interpreted
+            st.dead = f"JIT unavailable: {type(e).__name__}: {e}"
+            continue
         code = engine.compile(piece, args)
         if code.__class__ is not JitCode:
             st.dead = code.reason if code.__class__ is Rejection else "not compiled"
@@ -165,7 +175,7 @@ def make_entry(vm, st):
 
     def entry(L, S, budget, frame, vm, depth=0):
         code = piece.jit_state
-        if code.__class__ is not JitCode or S or vm.read_only:
+        if code.__class__ is not JitCode or S or vm.read_only or vm._pause_requested:
             if code.__class__ is not JitCode or S:
                 give_up(vm, st, "the loop starts with values on the stack" if S else "not compiled")
             return head, 0
@@ -207,11 +217,9 @@ def reinstall(vm, func):
     first piece (the saved copy); with no live piece, exactly as it was."""
     t = vm.jit_tiering
     saved = t.osr_funcs.get(func)
+    fast = getattr(func, "fast", None)     # (None without superinstructions: vm/execute.py FUSION)
     if saved is None:
-        fast = getattr(func, "fast", None)
-        if fast is None:
-            return
-        saved = t.osr_funcs[func] = list(fast)
+        saved = t.osr_funcs[func] = list(fast if fast is not None else func.decoded)
     live = {st.head: st for st in t.loop_table.get(func, {}).values()
             if st.piece is not None and st.dead is None}
     out = list(saved)
@@ -220,7 +228,7 @@ def reinstall(vm, func):
         blocks = find_blocks(plain)
         for b in blocks.values():
             b.succ = [s for s in b.succ if s not in live]
-        lists = lambda: (func.decoded, func.fast)    # noqa: E731
+        lists = lambda: (func.decoded, func.fast) if fast is not None else (func.decoded,)    # noqa: E731
         hot: dict = {}              # shared by the new stubs (vm/regions.py COVERED)
         for start, entry in enumerate(saved):
             if entry is None or start in live:
@@ -234,6 +242,7 @@ def reinstall(vm, func):
             if st.entry is None:
                 st.entry = make_entry(vm, st)
             out[head] = (FUSED_REGION, st.entry, plain[head][2])
-    func.fast[:] = out
+    if fast is not None:
+        fast[:] = out
     if not func.jit_blocked:
         func.decoded[:] = out

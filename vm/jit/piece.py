@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from vm.bytecode import iter_instructions
 from vm.jit.analyse import SUPPORTED, Inst, Reject, unsupported_reason
-from vm.jit.irutil import MAX_EXIT_VALUES
+from vm.jit.code import MAX_EXIT_VALUES
 
 JUMPS = ("Jump", "JumpIfFalse", "JumpIfTrue")
 

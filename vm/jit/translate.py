@@ -454,6 +454,8 @@ class FunctionTranslator(NumericOps):
         b = self.b
         self.charge(0)
         values = [self.local_value(i) for i in range(self.func.nlocals)] + list(self.stack)
+        if len(values) > MAX_EXIT_VALUES:      # (the piece is rejected: vm/jit/compiler.py compile)
+            raise ValueError(f"a loop exit would carry {len(values)} values (at most {MAX_EXIT_VALUES})")
         ctx = self.ctx
         for k, v in enumerate(values):
             b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
