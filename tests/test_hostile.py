@@ -306,21 +306,14 @@ def test_a_long_run_of_calls_compiles_each_block_about_once(monkeypatch):
     # callees are not routines yet, control arrives at each of them. 1,600 calls in a row
     # run 10 times compiled 1,600 regions (15 s); each block now goes into about one.
     import vm.regions as regions
-    compiled = [0]
-    real = regions.compile_region
-
-    def counted(region):
-        compiled[0] += 1
-        return real(region)
-
-    monkeypatch.setattr(regions, "compile_region", counted)
     n = 240
     text = "".join(f"(defn f{i} [x] (+ x {i}))\n" for i in range(n))
     text += ("(var t 0) (var j 0)\n(while (< j 10)\n"
              + "".join(f"  (assign t (f{i} t))\n" for i in range(n)) + "  (assign j (+ j 1)))\n(println t)\n")
-    out = run_program(text, "calls.lisp")
+    with Counts("compile_region", module=regions) as calls:
+        out = run_program(text, "calls.lisp")
     assert out.output == f"{10 * sum(range(n))}\n"
-    assert 0 < compiled[0] <= 3 * n // regions.MAX_BLOCKS + 10     # n before
+    assert 0 < calls["compile_region"] <= 3 * n // regions.MAX_BLOCKS + 10     # n before
     from vm import execute
     monkeypatch.setattr(execute, "FUSION", False)
     plain = run_program(text, "calls.lisp")

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vm.core import VM
-from vm.fiber import Closure
 from vm.fuse import FUSED_REGION
 from vm.jit.code import JitCode, Tiering
-from vm.values import Cell, display
+
 
 pytest.importorskip("llvmlite")
+
+from test_jit_tiering import norm, state as tiered_state   # noqa: E402
 
 TOP = ("(var i 0)\n(var s 0)\n(while (< i 60000)\n  (assign s (+ s (rem i 7)))\n  (assign i (+ i 1)))\n"
        "(println s)\n")
@@ -62,32 +63,9 @@ PROGRAMS = {"top": TOP, "in a function": IN_FN, "nested floats": NESTED, "floats
             "error": ERROR, "overflow": OVERFLOW, "prints": PRINTS, "calls": CALLS, "fibers": FIBERS}
 
 
-def norm(v):
-    if isinstance(v, Closure):
-        return ("closure", v.func.name)
-    if isinstance(v, Cell):
-        return ("cell", norm(v.value))
-    if isinstance(v, float):
-        return ("float", repr(v))
-    if v is None or isinstance(v, bool):
-        return v
-    if isinstance(v, int):
-        return ("int", v)
-    if type(v).__name__ == "Fiber":
-        return ("fiber", v.id)
-    return (type(v).__name__, display(v))
-
-
 def state(vm) -> tuple:
-    fibers = []
-    for fid in sorted(vm.fibers.keys()):
-        f = vm.fibers[fid]
-        frames = tuple((fr.func.name, fr.ip, tuple(map(norm, fr.locals)), tuple(map(norm, fr.stack)))
-                       for fr in f.frames)
-        fibers.append((f.id, f.status, vm.live_fuel(f), f.pending, frames))
-    site = vm.error_site
-    return (vm.tick, vm.status, vm.halted, vm.output_text(), repr(site) if site is not None else None,
-            vm.current.id if vm.current is not None else None, tuple(fibers), tuple(map(norm, vm.globals)))
+    """What test_jit_tiering compares at a stop, and the globals (a piece writes top-level vars)."""
+    return tiered_state(vm) + (tuple(map(norm, vm.globals)),)
 
 
 def tiered(src, first=4_000, more=2_000, fuel=None, tune=None, **limits) -> VM:
