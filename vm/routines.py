@@ -563,7 +563,9 @@ def callee(vm, f, argc):
             state = func.jit_state
             if state is None:
                 raise BAIL
-            if state.__class__ is JitCode and state.native is not None and state.nparams == argc:
+            # (Not code that changes arrays: its hand-over could not be undone by a bail.)
+            if (state.__class__ is JitCode and state.native is not None and state.nparams == argc
+                    and not state.effects):
                 return native_callee(vm, state)
             raise HARD
         r = func.routine

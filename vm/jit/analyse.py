@@ -3,8 +3,10 @@
 A function compiles when every reachable instruction is one the translator handles and
 every value it touches is a number, a boolean, nil or a keyword, except for callees known
 when compiling (a closure bound to an immutable global, or a primitive loaded as a
-constant), which may only be called. Anything else is a Reject with a reason in the
-user's words.
+constant), which may only be called, and arrays passed in as arguments (TAG_ARRAY in
+vm/jit/code.py), which it may read (`get`, `length`), change (`put`: the function then
+has effects, see Plan), keep in variables, test and return. Anything else is a Reject
+with a reason in the user's words.
 
 The flow analysis also infers, for each block entry, the type tag of every stack slot
 and local that is the same on every path (None where it varies): constants, arithmetic
@@ -19,7 +21,7 @@ import weakref
 
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
-from vm.jit.code import TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64
+from vm.jit.code import TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
 from vm.values import Keyword, Native, preview, type_name
 
@@ -29,7 +31,10 @@ NATIVE_NAMES = frozenset((
     "+", "-", "*", "/", "rem", "mod", "abs", "inc", "dec", "min", "max",
     "<", ">", "<=", ">=", "=", "not=", "not", "int", "float",
     "int?", "float?", "number?", "boolean?", "nil?",
-    "bit/and", "bit/or", "bit/xor", "bit/not", "bit/shl", "bit/shr"))
+    "bit/and", "bit/or", "bit/xor", "bit/not", "bit/shl", "bit/shr", "put"))
+# Translated primitives that change something (an array's element): code that calls one
+# has effects (Plan.effects).
+EFFECT_NAMES = frozenset(("put",))
 
 # Larger functions are not worth a compile (and keep block fuel charges small).
 MAX_INSTRUCTIONS = 4000
@@ -40,7 +45,7 @@ SUPPORTED = {
     "Dup", "Pop", "Call", "TailCall", "Return", "Jump", "JumpIfFalse", "JumpIfTrue",
     "Add", "AddInt", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge",
     "Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct",
-    "MakeCell", "LoadCell", "StoreCell",
+    "MakeCell", "LoadCell", "StoreCell", "Get", "Length",
 }
 UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
 BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
@@ -110,7 +115,13 @@ class Block:
 
 
 class Plan:
-    """What the translator needs: blocks in offset order, callees, guards, stack size."""
+    """What the translator needs: blocks in offset order, callees, guards, stack size.
+
+    `effects`: the function changes an array (`put`). Re-running a call of it would repeat
+    the change, so it never bails: wherever it cannot go on it hands its frame, as it
+    stands before that instruction, to the interpreter (an exit; translate.py deopt), and
+    it calls no compiled function (a callee's bail could not be undone), nor is it called
+    by one (vm/jit/compiler.py plan_unit). Each of its blocks checks its own ticks."""
 
     def __init__(self, func, param_types):
         self.func = func
@@ -120,6 +131,7 @@ class Plan:
         self.global_consts: dict = {}    # global index -> constant value read
         self.max_stack = 0
         self.self_return = None          # the type tag its own calls return (None: not known)
+        self.effects = False
 
     @property
     def callees(self) -> set:
@@ -149,7 +161,8 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
             shapes, local_types, cells = again
             plan.self_return = assumed
     plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
-    plan.blocks = split_blocks(insts, shapes, local_types, cells)
+    plan.effects = has_effects(func, insts, shapes)
+    plan.blocks = split_blocks(insts, shapes, local_types, cells, fold=not plan.effects)
     for inst in insts.values():
         if inst.name == "LoadGlobal" and inst.off in shapes:
             kind, value = resolve_global(inst.arg)
@@ -158,6 +171,22 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
             else:
                 plan.global_fns[inst.arg] = value.func
     return plan
+
+
+def has_effects(func, insts: dict, shapes: dict) -> bool:
+    """The function calls `put`; then it may call no compiled function but itself, in a
+    tail call (see Plan)."""
+    callees = []
+    for off, inst in insts.items():
+        if inst.name in ("Call", "TailCall") and off in shapes:
+            callees.append((inst, shapes[off][-inst.arg - 1]))
+    if not any(c.is_native and c.target.name in EFFECT_NAMES for _, c in callees):
+        return False
+    for inst, c in callees:
+        if not c.is_native and not (inst.name == "TailCall" and c.target is func):
+            raise Reject(f"changes an array and calls {c.target.name} (compiled code that "
+                         "changes arrays calls only primitives)")
+    return True
 
 
 def check_signature(func):
@@ -201,7 +230,7 @@ def unsupported_reason(name: str, ops) -> str:
         return "emits a signal"
     if name in UNSUPPORTED_REASONS:
         return UNSUPPORTED_REASONS[name]
-    if name.startswith("Make") or name in ("First", "Rest", "Length", "Get"):
+    if name.startswith("Make") or name in ("First", "Rest"):
         return f"works on collections ({name})"
     return f"uses {name}, which the JIT does not translate"
 
@@ -272,6 +301,8 @@ def join_entries(a: tuple, b: tuple) -> tuple:
             out.append(x)
         elif type(x) is Static or type(y) is Static:
             raise Reject("joins paths that hold different functions on the stack")
+        elif x == TAG_ARRAY or y == TAG_ARRAY:
+            raise Reject("keeps an array in a variable that holds other values on another path")
         else:
             out.append(None)
     return tuple(out)
@@ -288,13 +319,16 @@ def track_cells(inst: Inst, cells: frozenset) -> frozenset:
     return cells
 
 
-def pop_value(stack: list, what: str):
-    """Pop a runtime value (its type tag or None); a function there is rejected."""
+def pop_value(stack: list, what: str, arrays: bool = False):
+    """Pop a runtime value (its type tag or None); a function there is rejected, and an
+    array unless `arrays` (the only uses of one compiled code has are those that allow it)."""
     if not stack:
         raise Reject("has bytecode the JIT cannot follow (stack underflow)")
     e = stack.pop()
     if type(e) is Static:
         raise Reject(f"{what} a function value ({describe_static(e)})")
+    if e == TAG_ARRAY and not arrays:
+        raise Reject(f"{what} an array")
     return e
 
 
@@ -325,7 +359,7 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
     elif name in ("LoadLocal", "LoadCell"):
         stack.append(types[inst.arg])
     elif name in ("StoreLocal", "MakeCell", "StoreCell"):
-        types[inst.arg] = pop_value(stack, "keeps in a local variable")
+        types[inst.arg] = pop_value(stack, "keeps in a local variable", arrays=True)
     elif name == "LoadGlobal":
         kind, value = resolve_global(inst.arg)
         stack.append(Static(value.func, inst.arg) if kind == "fn" else classify_constant(value))
@@ -342,11 +376,11 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
         if name == "TailCall":
             return []
         if type(callee) is Native:
-            stack.append(NATIVE_RESULT_TYPES.get(callee.name))
+            stack.append(TAG_ARRAY if callee.name in EFFECT_NAMES else NATIVE_RESULT_TYPES.get(callee.name))
         else:
             stack.append(self_return if callee is func else None)
     elif name == "Return":
-        pop_value(stack, "returns")
+        pop_value(stack, "returns", arrays=True)
         return []
     elif name == "Exit":
         # A loop piece leaves here for the interpreter (vm/jit/piece.py): the stack goes
@@ -358,7 +392,7 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
     elif name == "Jump":
         return [(inst.arg, tuple(stack))]
     elif name in BRANCHES:
-        pop_value(stack, "tests")
+        pop_value(stack, "tests", arrays=True)
         return [(inst.arg, tuple(stack)), (inst.nxt, tuple(stack))]
     elif name in BINARY:
         y = pop_value(stack, "does arithmetic or comparison on")
@@ -367,17 +401,47 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
     elif name in UNARY:
         if name == "AddInt" and not fits_i64(inst.arg):
             raise Reject(f"adds an integer constant wider than 64 bits ({preview(inst.arg, 30)})")
-        x = pop_value(stack, "does arithmetic or tests on")
+        x = pop_value(stack, "does arithmetic on", arrays=name != "AddInt")
         stack.append(arith_type(x, TAG_INT) if name == "AddInt" else TAG_BOOL)
+    elif name == "Length":
+        need_arrays()
+        if pop_value(stack, "takes the length of", arrays=True) != TAG_ARRAY:
+            raise Reject("takes the length of a value not known to be an array")
+        stack.append(TAG_INT)
+    elif name == "Get":
+        need_arrays()
+        pop_value(stack, "uses as an index")
+        if pop_value(stack, "reads an element of", arrays=True) != TAG_ARRAY:
+            raise Reject("reads an element of a value not known to be an array")
+        stack.append(None)          # a number, boolean, nil or keyword (others leave)
     else:
         raise Reject(unsupported_reason(name, ()))
     return [(inst.nxt, tuple(stack))]
+
+
+def need_arrays():
+    from vm.jit.layout import arrays_supported
+    if not arrays_supported():
+        raise Reject("works on arrays, which this Python lays out in memory differently from "
+                     "what the JIT reads")
 
 
 def check_call(func, stack: list, argc: int):
     """A call pops argc values and a callee known when compiling."""
     if len(stack) < argc + 1:
         raise Reject("has bytecode the JIT cannot follow (stack underflow)")
+    callee = stack[-argc - 1]
+    if type(callee) is Static and callee.is_native and callee.target.name in EFFECT_NAMES:
+        # (put coll key value): coll an array the code holds, the value anything it holds.
+        if argc != 3:
+            raise Reject(f"calls {callee.target.name} with the wrong number of arguments")
+        need_arrays()
+        pop_value(stack, "stores", arrays=True)
+        pop_value(stack, "uses as an index")
+        if pop_value(stack, "changes", arrays=True) != TAG_ARRAY:
+            raise Reject(f"calls {callee.target.name} on a value not known to be an array")
+        stack.pop()
+        return callee.target
     for _ in range(argc):
         pop_value(stack, "passes as an argument")
     callee = stack.pop()
@@ -387,7 +451,7 @@ def check_call(func, stack: list, argc: int):
     if callee.is_native:
         if target.control:
             raise Reject(f"calls {target.name}, which switches fibers or calls back")
-        if not target.pure:
+        if not target.pure and target.name not in EFFECT_NAMES:
             raise Reject(f"calls impure primitive {target.name}")
         if target.name not in NATIVE_NAMES:
             raise Reject(f"calls primitive {target.name}, which the JIT does not translate")
@@ -399,7 +463,7 @@ def check_call(func, stack: list, argc: int):
     return target
 
 
-def split_blocks(insts: dict, shapes: dict, local_types: dict, cells=None) -> list:
+def split_blocks(insts: dict, shapes: dict, local_types: dict, cells=None, fold=True) -> list:
     """Basic blocks of the reachable instructions, in offset order."""
     leaders = {0}
     for off, inst in insts.items():
@@ -420,11 +484,11 @@ def split_blocks(insts: dict, shapes: dict, local_types: dict, cells=None) -> li
         current.insts.append(inst)
         if inst.name in TERMINATORS or inst.name in BRANCHES:
             current = None
-    fold_charges(blocks)
+    fold_charges(blocks, fold)
     return blocks
 
 
-def fold_charges(blocks: list):
+def fold_charges(blocks: list, fold: bool = True):
     """Move the charge of a block entered only by unconditional edges (fall-through or
     Jump) into those predecessors, which then pay for it ahead. Exact: a charged block is
     certain to run, and when the budget would not cover it the whole call re-runs
@@ -434,6 +498,8 @@ def fold_charges(blocks: list):
     for b in blocks:
         # A piece's Exit (vm/jit/piece.py) is no instruction of the program: it costs nothing.
         b.charge = sum(1 for i in b.insts if i.name != "Exit")
+    if not fold:
+        return
     by_start = {b.start: b for b in blocks}
     preds: dict = {b.start: [] for b in blocks}
     for b in blocks:

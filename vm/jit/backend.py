@@ -187,6 +187,7 @@ class Backend:
         code.compile_cpu_ms = times[1]
         code.cached = cached
         code.param_types = plan.param_types
+        code.effects = plan.effects
         code.blockers, code.global_guards = engine.dependencies(f, plans)
         for g in code.blockers:
             # The Session sets jit_blocked when it patches a breakpoint in; default it here

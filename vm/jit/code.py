@@ -25,6 +25,14 @@ TAG_FLOAT = 1        # payload: the bits of an IEEE double
 TAG_BOOL = 2         # payload: 0 or 1
 TAG_NIL = 3          # payload: 0
 TAG_KW = 4           # payload: the address of an interned Keyword (compared by identity)
+TAG_ARRAY = 5        # payload: the address of an Array (vm/values.py), borrowed: see below
+
+# Arrays in compiled code (issue 14). A TAG_ARRAY value is always one the interpreter
+# passed in (an argument of the call, or a variable of a loop piece), so the caller keeps
+# it alive; `put` returns the same array, and `get` yields only numbers, booleans, nil and
+# keywords (anything else leaves for the interpreter). The analysis (vm/jit/analyse.py)
+# knows statically where a TAG_ARRAY can be and refuses any other use, so code that takes
+# "any" type never sees one.
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -127,6 +135,10 @@ class JitCode:
         self.promote_at = 0               # self.calls at which tier 2 is tried (0: never)
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
         self.param_types = ()             # the argument types the code speculates on (None: any)
+        # It changes an array (`put`): it never bails, it hands its frame over at the
+        # instruction that could not go on (an exit), since re-running the call would
+        # repeat its changes; only the interpreter calls it (analyse.py Plan.effects).
+        self.effects = False
 
     def __repr__(self) -> str:
         return f"<{self.tier} {self.func.name}>"
@@ -143,11 +155,15 @@ class ExitSite:
     code loaded as a constant. `tail`: a tail call's site (the TailCall runs next, and
     enters native code again at once), else a loop's."""
 
-    __slots__ = ("func", "ip", "nlocals", "cells", "stack", "tail")
+    __slots__ = ("func", "ip", "nlocals", "cells", "stack", "tail", "reason")
 
-    def __init__(self, func, ip, nlocals, cells, stack, tail):
+    def __init__(self, func, ip, nlocals, cells, stack, tail, reason=None):
         self.func, self.ip, self.nlocals = func, ip, nlocals
         self.cells, self.stack, self.tail = tuple(cells), tuple(stack), tail
+        # Code with effects hands over where it would have bailed (translate.py deopt):
+        # the bail's reason, counted as a bail is (a guard that keeps failing gives the
+        # code up). None for a hand-over the runtime asked for (fuel, a pause, a slice).
+        self.reason = reason
 
     def __repr__(self) -> str:
         return f"<exit {self.func.name}@{self.ip}{' tail' if self.tail else ''}>"
@@ -263,7 +279,7 @@ def run_compiled(vm, code, tick: int, budget: int, room: int, args):
     [exit site, ticks, values...] when it exited at a loop's back-edge (see exit_frame;
     nothing was charged yet). The dispatch loop comes here through `enter`, regions
     (vm/regions.py) directly; the call is counted."""
-    if vm.stepping:
+    if vm.stepping or (code.effects and vm.read_only):
         return None
     calls = code.calls = code.calls + 1
     if calls == code.promote_at:
@@ -294,6 +310,10 @@ def run_compiled(vm, code, tick: int, budget: int, room: int, args):
         return r
     if r.__class__ is list:
         code.exits += 1
+        if code.effects:
+            reason = engine.exit_sites[r[0]].reason
+            if reason is not None:
+                note_bail(vm, code, reason, room)
         if budget - r[1] <= engine.exit_margin:
             # It stopped because the run's target or the fuel is near: the interpreter runs
             # the last few ticks; native code would only stop again after a turn.

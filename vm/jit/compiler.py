@@ -19,10 +19,11 @@ import os
 import traceback
 
 from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
-from vm.jit.code import (BAIL_NAMES, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
+from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
                          SHARED_WORDS, JitCode, Rejection, fits_i64)
 from vm.jit.listing import function_ir
+from vm.values import Array
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
@@ -31,10 +32,12 @@ TIER2_CALLS = 1000
 
 
 def speculated_types(args):
-    """The type tag of each argument value, as the code will check it (None: any)."""
+    """The type tag of each argument value, as the code will check it (None: any). An
+    array argument is speculated on too: only then may the code use it (TAG_ARRAY)."""
     if args is None:
         return None
-    return tuple(CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
+    return tuple(TAG_ARRAY if type(a) is Array else
+                 CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
 
 
 class Engine:
@@ -106,9 +109,15 @@ class Engine:
                     state = g.jit_state
                     if g in rejected or isinstance(state, Rejection):
                         rejected[f] = f"calls {g.name}, which is not compiled"
-                        del plans[f]
-                        changed = True
-                        break
+                    elif g is not f and (getattr(state, "effects", False)
+                                         or (g in plans and plans[g].effects)):
+                        # (its bail could not be undone: only the interpreter calls it)
+                        rejected[f] = f"calls {g.name}, which changes an array"
+                    else:
+                        continue
+                    del plans[f]
+                    changed = True
+                    break
         return plans, rejected
 
     def reject(self, func, reason: str):

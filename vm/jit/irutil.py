@@ -45,6 +45,9 @@ CTX = ir.LiteralStructType([I64, PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I6
 EXACT_FLOAT_INT = 1 << 53
 
 
+from vm.jit.layout import LAYOUT  # noqa: E402  (byte offsets in arrays and lists)
+
+
 def i64(n: int) -> ir.Constant:
     return ir.Constant(I64, n)
 

@@ -53,9 +53,9 @@ from llvmlite import ir
 from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, EXIT, SHARED_CHUNK,
                          SHARED_FLAG, SHARED_GRACE, SHARED_MARGIN, SHARED_PAUSE_SINCE,
-                         SHARED_PUBLISHED, SHARED_SLICE, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW,
-                         TAG_NIL)
-from vm.values import Keyword
+                         SHARED_PUBLISHED, SHARED_SLICE, TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT,
+                         TAG_KW, TAG_NIL)
+from vm.values import Array, Keyword
 from vm.jit.irutil import F64, I32, I64, PAIR, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
@@ -68,6 +68,11 @@ from vm.jit.numeric import ARITH, COMPARE, NumericOps
 # What kind of site calls the refill: one that cannot exit (a return, a block inside a
 # call, a back-edge with too many values), a backward jump, a tail call.
 SITE_NONE, SITE_LOOP, SITE_TAIL = 0, 1, 2
+# Added to the kind by code with effects (translate.py): the look lets other threads take
+# the GIL and takes it back at once, instead of leaving it released, since that code
+# allocates and frees Python objects. Such code is only ever called by the interpreter,
+# so the whole native call holds the GIL.
+SITE_HOLD_GIL = 4
 # While an exit is wanted but the look that saw it was not at an outermost back-edge,
 # every check looks ("slow mode", until such a back-edge exits): the budget register
 # holds the budget minus this bias, so it is always negative.
@@ -97,9 +102,11 @@ C_API = {
     "PyList_New": (PTR, [I64]),
     "PyList_SetItem": (I32, [PTR, I64, PTR]),
     "Py_DecRef": (VOID, [PTR]),
+    "PyErr_Clear": (VOID, []),
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
-              "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword}
+              "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword,
+              "vmjit_Array": Array}
 HELPERS = ARITH + ("div", "rem") + tuple(COMPARE) + ("eq",)
 # The refill and slow-path helpers run off the hot path; with this convention they save
 # the registers they use, so a body's fast path need not keep its values in callee-saved
@@ -280,14 +287,20 @@ def emit_refill(module) -> ir.Function:
     backward jump's exit leaves the rest of the call to the interpreter). A look elsewhere
     that wants an exit starts slow mode (see SLOW_BIAS), so the next outermost back-edge
     looks too; a pause not taken within the engine's grace (from the first look that saw
-    it, in any native call: SHARED_PAUSE_SINCE) bails."""
+    it, in any native call: SHARED_PAUSE_SINCE) bails.
+
+    The budget it returns is the register's value in the bias it leaves in the context
+    (refilled, or as it came on a bail), so code with effects can hand over exactly at the
+    check that failed (translate.py deopt)."""
     fn = ir.Function(module, ir.FunctionType(PAIR, [PTR, I64, I64, I64]), "vmjit_refill")
     fn.calling_convention = COLD_CC
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
     ctx, budget, room, kind = fn.args
-    ctx.name, budget.name, room.name, kind.name = "ctx", "budget", "room", "kind"
+    ctx.name, budget.name, room.name, kind.name = "ctx", "budget", "room", "kind.in"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    hold = b.icmp_unsigned("!=", b.and_(kind, i64(SITE_HOLD_GIL)), i64(0), name="hold.gil")
+    kind = b.and_(kind, i64(SITE_HOLD_GIL - 1), name="kind")
     exit_ = fn.append_basic_block("bail")
     with b.goto_block(exit_):
         why = b.phi(I64, name="why")
@@ -311,7 +324,7 @@ def emit_refill(module) -> ir.Function:
     real = b.add(budget, bias, name="real")
     reserve = b.load(reserve_ptr, typ=I64, name="reserve")
     left = b.add(real, reserve, name="left")
-    leave_if(b.icmp_signed("<", left, i64(0)), BAIL_FUEL, "fuel.ok")
+    leave_if(b.icmp_signed("<", left, i64(0)), BAIL_FUEL, "fuel.ok", budget)
     used = b.sub(b.load(field(U.CTX_BUDGET_IN, "budget.in"), typ=I64, name="budget.in"), left, name="used")
     is_tail = b.icmp_unsigned("==", kind, i64(SITE_TAIL), name="is.tail")
     top = b.load(field(U.CTX_TOP_ROOM, "top.room"), typ=I64, name="top.room")
@@ -335,13 +348,17 @@ def emit_refill(module) -> ir.Function:
     b.store(i64(0), bias_ptr)
     b.branch(look)
     b.position_at_end(look)
-    # Run Python signal handlers with the GIL held, then (re)release it.
+    # Run Python signal handlers with the GIL held, then (re)release it; or, holding it,
+    # let another thread have it for a moment.
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
     with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
         b.call(api(module, "PyEval_RestoreThread"), [ts])
     rc = b.call(api(module, "PyErr_CheckSignals"), [], name="rc")
-    b.store(b.call(api(module, "PyEval_SaveThread"), [], name="saved"), ts_ptr)
-    leave_if(b.icmp_signed("<", rc, ir.Constant(I32, 0)), BAIL_SIGNAL, "signals.ok")
+    saved = b.call(api(module, "PyEval_SaveThread"), [], name="saved")
+    with b.if_then(hold):
+        b.call(api(module, "PyEval_RestoreThread"), [saved])
+    b.store(b.select(hold, ir.Constant(PTR, None), saved), ts_ptr)
+    leave_if(b.icmp_signed("<", rc, ir.Constant(I32, 0)), BAIL_SIGNAL, "signals.ok", real)
     # The ticks used so far, for whoever shows progress while this call runs.
     shared = b.load(field(U.CTX_FLAG, "shared"), typ=PTR, name="shared")
 
@@ -370,7 +387,7 @@ def emit_refill(module) -> ir.Function:
         since = b.select(b.icmp_signed("==", since, i64(0)), now, since, name="since")
         b.store(since, since_ptr)
         grace = b.load(word(SHARED_GRACE, "grace"), typ=I64, name="grace")
-        leave_if(b.icmp_signed(">=", b.sub(now, since), grace, name="late"), BAIL_INTERRUPT, "grace")
+        leave_if(b.icmp_signed(">=", b.sub(now, since), grace, name="late"), BAIL_INTERRUPT, "grace", real)
     # The next chunk, short of the margin; at the margin, all that is left.
     chunk = b.load(word(SHARED_CHUNK, "chunk"), typ=I64, name="chunk.size")
     chunk = b.select(b.icmp_signed("<", avail, chunk), avail, chunk, name="chunk")
@@ -422,7 +439,7 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     as_ll = api(module, "PyLong_AsLongLong")
     budget = b.call(as_ll, [arg(0)], name="budget")
     room = b.call(as_ll, [arg(1)], name="room")
-    values = [unbox(module, b, arg(2 + i), ovf, guard, i) for i in range(nparams)]
+    values = [unbox(module, b, arg(2 + i), ovf, guard, i, arrays=True) for i in range(nparams)]
     pair = b.call(api(module, "PyLong_AsVoidPtr"), [desc], name="descriptor")
     # Typed as a pointer to the body's function type, so llvmlite can call through it.
     body = b.load(pair, typ=body_type(nparams).as_pointer(), name="body")
@@ -455,9 +472,10 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     r = b.call(body, call_args, name="r")
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
     with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
-        # A look released the GIL (and published ticks): take it back, unpublish.
+        # A look released the GIL: take it back.
         b.call(api(module, "PyEval_RestoreThread"), [ts])
-        b.store(i64(0), b.gep(shared, [i64(SHARED_PUBLISHED)], source_etype=I64, name="published"))
+    # (Looks published the ticks used: no native call runs now.)
+    b.store(i64(0), b.gep(shared, [i64(SHARED_PUBLISHED)], source_etype=I64, name="published"))
     tag = b.extract_value(r, 0, name="tag")
     bits = b.extract_value(r, 1, name="bits")
     with b.if_then(b.icmp_unsigned("==", tag, i64(BAIL_SIGNAL))):
@@ -524,8 +542,9 @@ def exit_list(module, b, ctx, site, used):
     return out
 
 
-def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:
-    """(tag, bits) of a Python argument; unsupported types and big ints go to `guard`."""
+def unbox(module, b, obj, ovf_ptr, guard, i, arrays=False) -> Val:
+    """(tag, bits) of a Python argument; unsupported types and big ints go to `guard`, and
+    arrays unless `arrays` (an argument: the body checks where it may be one)."""
     fn = b.function
     typ = b.load(b.gep(obj, [i64(OB_TYPE_OFFSET)], source_etype=U.I8), typ=PTR, name=f"arg{i}.type")
     is_int = fn.append_basic_block(f"arg{i}.int")
@@ -551,10 +570,18 @@ def unbox(module, b, obj, ovf_ptr, guard, i) -> Val:
     is_false = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_FalseStruct"))
     is_none = b.icmp_unsigned("==", obj, U.declare_global(module, "_Py_NoneStruct"))
     is_kw = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Keyword"))
-    b.cbranch(b.or_(b.or_(b.or_(is_true, is_false), is_none), is_kw), known, guard)
+    known_ok = b.or_(b.or_(b.or_(is_true, is_false), is_none), is_kw)
+    is_obj = is_kw
+    if arrays:
+        is_array = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Array"))
+        known_ok = b.or_(known_ok, is_array)
+        is_obj = b.or_(is_kw, is_array)
+    b.cbranch(known_ok, known, guard)
     b.position_at_end(known)
     ctag = b.select(is_kw, i64(TAG_KW), b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL)))
-    cbits = b.select(is_kw, b.ptrtoint(obj, I64), b.zext(is_true, I64))
+    if arrays:
+        ctag = b.select(is_array, i64(TAG_ARRAY), ctag)
+    cbits = b.select(is_obj, b.ptrtoint(obj, I64), b.zext(is_true, I64))
     b.branch(done)
     b.position_at_end(done)
     tag = b.phi(I64, name=f"arg{i}.tag")
@@ -583,7 +610,8 @@ def box(module, b, v: Val):
     truth = b.select(b.icmp_unsigned("!=", v.bits, i64(0)), U.declare_global(module, "_Py_TrueStruct"),
                      U.declare_global(module, "_Py_FalseStruct"))
     const = b.select(is_bool, truth, U.declare_global(module, "_Py_NoneStruct"), name="const.obj")
-    const = b.select(b.icmp_unsigned("==", v.tag, i64(TAG_KW)), b.inttoptr(v.bits, PTR), const, name="obj")
+    is_obj = b.or_(b.icmp_unsigned("==", v.tag, i64(TAG_KW)), b.icmp_unsigned("==", v.tag, i64(TAG_ARRAY)))
+    const = b.select(is_obj, b.inttoptr(v.bits, PTR), const, name="obj")
     b.call(api(module, "Py_IncRef"), [const])
     b.branch(blocks["done"])
     b.position_at_end(blocks["done"])

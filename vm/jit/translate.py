@@ -42,6 +42,17 @@ returns and once per cycle is as exact as checking every block, with fewer branc
 
 Tier 1 ("compact") inlines only the integer case of each number operation and calls
 the runtime's slow-path helper for the rest; tier 2 inlines everything (numeric.py).
+
+Code that changes an array (`put`; analyse.Plan.effects) cannot be re-run, so it never
+bails and never runs on credit: every block checks its own charge as it enters, and
+wherever it cannot go on (a guard, an overflow, the fuel, a pause, an index out of range,
+an element it does not hold) it hands over (deopt): this function's frame as it stands
+before that instruction (its locals and the stack the instruction starts with) goes into
+the run context and the body returns {EXIT, site, budget}, giving back the ticks of the
+block not run yet. The interpreter then runs that instruction itself, which raises the
+error or goes on. Such code holds the GIL throughout (its looks let other threads in
+without leaving it released: runtime.SITE_HOLD_GIL), since it allocates and frees Python
+objects.
 """
 
 from __future__ import annotations
@@ -50,11 +61,11 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.analyse import Static
-from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, EXIT, TAG_INT, TAG_NIL, ExitSite
+from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TAG_INT, TAG_NIL, ExitSite
 from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
-from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers
+from vm.jit.runtime import SITE_HOLD_GIL, SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, box, unbox
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
@@ -101,6 +112,8 @@ class FunctionTranslator(NumericOps):
         self.helpers = Helpers(module)
         self.fn = fn or symbols[self.func]   # the body being emitted (a clone when unrolling)
         self.blocks = {}                  # byte offset -> its `op.<offset>` block
+        self.effects = plan.effects       # deopt instead of bailing (see the module doc)
+        self.at = None                    # effects: the instruction a deopt hands over at
 
     # -- layout --------------------------------------------------------------
 
@@ -120,6 +133,7 @@ class FunctionTranslator(NumericOps):
         b.store(args[1], self.budget)
         self.room_ptr = U.opaque_alloca(b, I64, "room")
         b.store(args[2], self.room_ptr)
+        self.overflow = U.opaque_alloca(b, U.I32, "overflow")     # for unboxing elements
         # A function proved to return integers from its own calls, without tail calls:
         # `(+ x (f ...))` returning the call's sum is a turn of a loop (see accumulate),
         # and every return adds what the turns have put aside.
@@ -131,7 +145,7 @@ class FunctionTranslator(NumericOps):
             args[3 + 2 * i].name = f"{self.local_name(i)}.tag.in"
             args[4 + 2 * i].name = f"{self.local_name(i)}.in"
         self.store_params(self.speculate([Val(args[3 + 2 * i], args[4 + 2 * i])
-                                          for i in range(self.func.nparams)]))
+                                          for i in range(self.func.nparams)], entry=True))
         self.plan_blocks = {block.start: block for block in self.plan.blocks}
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
@@ -145,11 +159,15 @@ class FunctionTranslator(NumericOps):
         n = names[i] if i < len(names) else f"local{i}"
         return "".join(c if c.isalnum() or c in "_." else "_" for c in n) or f"local{i}"
 
-    def speculate(self, values) -> list:
+    def speculate(self, values, entry=False) -> list:
         """Check each argument against the type the plan speculates on (a mismatch bails);
-        past the check its tag is a constant, so the code after it knows the type."""
+        past the check its tag is a constant, so the code after it knows the type. At the
+        `entry`, a parameter of any type must not be an array (the analysis only lets an
+        array go where it knows it is one; vm/jit/code.py TAG_ARRAY)."""
         out = []
         for v, expected in zip(values, self.plan.param_types):
+            if expected is None and entry and static_tag(v) is None:
+                self.bail_if(U.is_tag(self.b, v, TAG_ARRAY), BAIL_GUARD, "not.array")
             if expected is None or static_tag(v) == expected:
                 out.append(v)
                 continue
@@ -171,10 +189,6 @@ class FunctionTranslator(NumericOps):
     def emit_block(self, block):
         b = self.b
         b.position_at_end(self.blocks[block.start])
-        if block.start in self.checkpoints:
-            self.charge(block.charge)
-        elif block.charge:
-            self.take(block.charge)
         self.stack = []
         for i, e in enumerate(block.shape):
             if type(e) is Static:
@@ -186,10 +200,21 @@ class FunctionTranslator(NumericOps):
         self.local_types = list(block.local_types)
         self.cells = set(block.cells)
         insts = block.insts
+        left = block.charge             # ticks of the block from the instruction on
+        if self.effects:
+            self.mark(insts[0], left)
+            self.charge(block.charge)
+        elif block.start in self.checkpoints:
+            self.charge(block.charge)
+        elif block.charge:
+            self.take(block.charge)
         for k, inst in enumerate(insts):
             if k == len(insts) - 3 and self.accumulates(insts[k:]):
                 self.accumulate(inst)
                 return
+            if self.effects:
+                self.mark(inst, left)
+                left -= inst.name != "Exit"
             getattr(self, "_emit_" + inst.name)(inst)
         if not b.block.is_terminated:
             self.spill()
@@ -235,7 +260,9 @@ class FunctionTranslator(NumericOps):
                 self.budget)
 
     def charge(self, count: int):
-        """Take `count` ticks from the budget; below zero the runtime refills it or says why not."""
+        """Take `count` ticks from the budget; below zero the runtime refills it or says why not.
+        With effects, any answer but a refill hands over before the block (a deopt; the
+        runtime may exit anywhere in such code, which only the interpreter calls)."""
         b = self.b
         left = b.sub(b.load(self.budget, typ=I64, name="budget"), i64(count), name="budget.left")
         b.store(left, self.budget)
@@ -243,10 +270,65 @@ class FunctionTranslator(NumericOps):
         run = b.append_basic_block("run")
         U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
-        why = self.call_refill(left, self.room, i64(SITE_NONE))
-        self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
+        if self.effects:
+            why = self.call_refill(left, self.room, i64(SITE_LOOP | SITE_HOLD_GIL))
+            # ctrl+c's exception is set: that one leaves as a bail (the entry returns NULL).
+            self.exit.leave_if(b, b.icmp_unsigned("==", why, i64(BAIL_SIGNAL)), why, "no.signal")
+            self.deopt_if(b.icmp_unsigned("!=", why, i64(0)), "refilled")
+        else:
+            why = self.call_refill(left, self.room, i64(SITE_NONE))
+            self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "refilled")
         b.branch(run)
         b.position_at_end(run)
+
+    # -- hand-overs of code with effects (see the module doc) ---------------------
+
+    def mark(self, inst, left: int):
+        """Where a deopt from now on hands over: before `inst`, with the stack and locals it
+        starts with and `left` ticks of the block (from it on) not run yet."""
+        self.at = (inst, list(self.stack), list(self.local_types), set(self.cells), left)
+
+    def deopt_if(self, cond, name: str, reason=None):
+        """When `cond` holds, hand the frame over before the marked instruction; `reason`:
+        the bail it stands for (None: the runtime asked)."""
+        b = self.b
+        out = b.append_basic_block(name + ".deopt")
+        cont = b.append_basic_block(name)
+        U.unlikely(b.cbranch(cond, out, cont))
+        b.position_at_end(out)
+        self.deopt(reason)
+        b.position_at_end(cont)
+
+    def deopt(self, reason=None):
+        """Return {EXIT, site, budget}: the frame before the marked instruction (terminates
+        the current block)."""
+        b = self.b
+        inst, stack, local_types, cells, left = self.at
+        template, carried = [], []
+        for e in stack:
+            if type(e) is Static:
+                template.append(("value", e.target) if e.is_native else ("global", e.global_index))
+            else:
+                template.append(None)
+                carried.append(e)
+        values = [self.local_value(i, local_types[i]) for i in range(self.func.nlocals)] + carried
+        if len(values) > MAX_EXIT_VALUES:      # (vm/jit/compiler.py turns this into a rejection)
+            raise ValueError(f"a hand-over would carry {len(values)} values (at most {MAX_EXIT_VALUES})")
+        ctx = self.ctx
+        for k, v in enumerate(values):
+            b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "deopt.tag.ptr"))
+            b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "deopt.bits.ptr"))
+        b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
+        # (A piece's Exit hands over at its target anyway.)
+        ip = inst.arg if inst.name == "Exit" else inst.off
+        site = ExitSite(self.func, ip, self.func.nlocals, sorted(cells), template, False, reason)
+        self.sites.append(site)
+        budget = b.load(self.budget, typ=I64, name="budget.deopt")
+        if left:
+            budget = b.add(budget, i64(left), name="budget.unrun")
+        r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
+        r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
+        b.ret(b.insert_value(r, budget, 2, name="deopt"))
 
     def call_refill(self, left, room, kind):
         """Call the runtime's refill (a look) for a site of `kind` (runtime.SITE_*) at
@@ -270,7 +352,10 @@ class FunctionTranslator(NumericOps):
         the rest of the call). Then the interpreter's frame as it stands at `ip` goes into
         the run context (this function's locals, then the compile-time stack) and the body
         returns {EXIT, site, budget}, giving back `prepaid`: ticks charged for
-        instructions not run yet. The hot path is one test, as at any other check."""
+        instructions not run yet. The hot path is one test, as at any other check. (Code
+        with effects checks as each block enters instead.)"""
+        if self.effects:
+            return
         b = self.b
         carried, template = [], []
         for e in self.stack:
@@ -328,10 +413,11 @@ class FunctionTranslator(NumericOps):
         this block paid it ahead, is given back."""
         self.back_edge(target, False, self.plan_blocks[target].prepaid)
 
-    def local_value(self, i: int) -> Val:
+    def local_value(self, i: int, known="now") -> Val:
         tag_ptr, bits_ptr = self.locals[i]
         name = self.local_name(i)
-        known = self.local_types[i]
+        if known == "now":
+            known = self.local_types[i]
         tag = i64(known) if known is not None else self.b.load(tag_ptr, typ=I64, name=name + ".tag")
         return Val(tag, self.b.load(bits_ptr, typ=I64, name=name))
 
@@ -343,7 +429,11 @@ class FunctionTranslator(NumericOps):
                 self.b.store(v.bits, self.slots[i][1])
 
     def bail_if(self, cond, reason, name: str):
-        self.exit.leave_if(self.b, cond, reason, name)
+        if self.effects and self.at is not None:
+            # (a helper's answer is a value: counted as a guard)
+            self.deopt_if(cond, name, reason if isinstance(reason, int) else BAIL_GUARD)
+        else:
+            self.exit.leave_if(self.b, cond, reason, name)
 
     def push(self, v):
         self.stack.append(v)
@@ -450,9 +540,11 @@ class FunctionTranslator(NumericOps):
         the refill may bail: the interpreter then runs the whole loop again, as after any
         bail), then the piece's variables and the stack go into the run context, as at
         an exit at a back-edge, and the body returns {EXIT, site, budget}. Everything
-        charged has run: an Exit block charges nothing and follows a branch or a jump."""
+        charged has run: an Exit block charges nothing and follows a branch or a jump.
+        (With effects every block checked its charge as it entered.)"""
         b = self.b
-        self.charge(0)
+        if not self.effects:
+            self.charge(0)
         values = [self.local_value(i) for i in range(self.func.nlocals)] + list(self.stack)
         if len(values) > MAX_EXIT_VALUES:      # (the piece is rejected: vm/jit/compiler.py compile)
             raise ValueError(f"a loop exit would carry {len(values)} values (at most {MAX_EXIT_VALUES})")
@@ -475,7 +567,8 @@ class FunctionTranslator(NumericOps):
                 v = Val(v.tag, self.int_arith("add", v.bits, acc.bits))
             else:
                 v = self.arith("add", v, acc)
-        self.charge(0)          # the ticks taken since the last check, checked
+        if not self.effects:    # (with effects, every block checked its charge as it entered)
+            self.charge(0)      # the ticks taken since the last check, checked
         r = b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0)
         r = b.insert_value(r, v.bits, 1)
         b.ret(b.insert_value(r, b.load(self.budget, typ=I64, name="budget.out"), 2, name="result"))
@@ -600,11 +693,115 @@ class FunctionTranslator(NumericOps):
         self.push(U.bool_val(self.b, U.is_tag(self.b, self.pop(), TAG_NIL, "isnil")))
 
     def _always_false(self, inst):
-        # Compiled code holds only numbers, booleans and nil: never a symbol or collection.
+        # Compiled code holds only numbers, booleans, nil, keywords and arrays where it
+        # knows it does (TAG_ARRAY): never a symbol, pair or struct.
         self.pop()
         self.push(U.const_bool(False))
 
-    _emit_IsSymbol = _emit_IsArray = _emit_IsPair = _emit_IsStruct = _always_false
+    _emit_IsSymbol = _emit_IsPair = _emit_IsStruct = _always_false
+
+    def _emit_IsArray(self, inst):
+        self.push(U.const_bool(static_tag(self.pop()) == TAG_ARRAY))
+
+    # -- arrays (vm/jit/code.py TAG_ARRAY; the offsets: vm/jit/layout.py) ------------
+
+    def field(self, address, offset: int, name: str, typ=U.PTR):
+        """The word at `address` + `offset` (address an i64 or a pointer)."""
+        b = self.b
+        if address.type == I64:
+            address = b.inttoptr(address, U.PTR)
+        return b.load(b.gep(address, [i64(offset)], source_etype=U.I8, name=name + ".ptr"), typ=typ, name=name)
+
+    def array_items(self, arr: Val):
+        """(the items list, its length) of a TAG_ARRAY value."""
+        items = self.field(arr.bits, U.LAYOUT["array.items"], "items")
+        return items, self.field(items, U.LAYOUT["list.size"], "length", I64)
+
+    def element_slot(self, items, index):
+        b = self.b
+        vector = self.field(items, U.LAYOUT["list.items"], "vector")
+        return b.gep(vector, [index], source_etype=U.PTR, name="element.ptr")
+
+    def resolve_index(self, key: Val, n):
+        """(position, in range) of an integer key: negative counts from the end, as
+        vm/primitives/collections.py resolve_index. A key that is not an integer leaves
+        (the interpreter raises the error)."""
+        from vm.jit.natives import guard_int
+        b = self.b
+        k = guard_int(self, key).bits
+        i = b.select(b.icmp_signed("<", k, i64(0)), b.add(k, n), k, name="index")
+        return i, b.icmp_unsigned("<", i, n, name="in.range")      # (negative: huge unsigned)
+
+    def _emit_Length(self, inst):
+        _, n = self.array_items(self.pop())
+        self.push(Val(i64(TAG_INT), n))
+
+    def _emit_Get(self, inst):
+        """Element k of an array, nil when k is out of range; an element compiled code does
+        not hold (a string, a collection, a big integer) leaves for the interpreter."""
+        key = self.pop()
+        items, n = self.array_items(self.pop())
+        i, ok = self.resolve_index(key, n)
+        b = self.b
+        fn = b.function
+        inside = fn.append_basic_block("get.in")
+        done = fn.append_basic_block("get.done")
+        before = b.block
+        b.cbranch(ok, inside, done)
+        b.position_at_end(inside)
+        obj = b.load(self.element_slot(items, i), typ=U.PTR, name="element")
+        guard = fn.append_basic_block("get.other")
+        with b.goto_block(guard):
+            self.deopt_here(BAIL_GUARD)
+        v = unbox(self.module, b, obj, self.overflow, guard, "e")
+        got = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        tag = b.phi(I64, name="got.tag")
+        bits = b.phi(I64, name="got")
+        tag.add_incoming(i64(TAG_NIL), before)
+        bits.add_incoming(i64(0), before)
+        tag.add_incoming(v.tag, got)
+        bits.add_incoming(v.bits, got)
+        self.push(Val(tag, bits))
+
+    def deopt_here(self, reason):
+        """Leave from the current (empty) block: a hand-over with effects, else a bail."""
+        if self.effects and self.at is not None:
+            self.deopt(reason)
+        else:
+            self.exit.leave_if(self.b, U.TRUE, reason, "left")
+            self.b.unreachable()
+
+    def put(self, args) -> Val:
+        """(put arr k v) on an array the code holds: in place for an @array. Everything is
+        checked before anything changes (an immutable array, a key that is not an integer
+        or out of range leave for the interpreter, which makes the new array or raises)."""
+        arr, key, value = args
+        b = self.b
+        mutable = self.field(arr.bits, U.LAYOUT["array.mutable"], "mutable")
+        self.bail_if(b.icmp_unsigned("!=", mutable, U.declare_global(self.module, "_Py_TrueStruct")),
+                     BAIL_GUARD, "mutable")
+        items, n = self.array_items(arr)
+        i, ok = self.resolve_index(key, n)
+        self.bail_if(b.not_(ok), BAIL_GUARD, "put.index")
+        obj = self.box(value)
+        failed = b.icmp_unsigned("==", obj, ir.Constant(U.PTR, None), name="no.memory")
+        with b.if_then(failed, likely=False):
+            b.call(api(self.module, "PyErr_Clear"), [])
+        self.bail_if(failed, BAIL_GUARD, "boxed")
+        slot = self.element_slot(items, i)
+        old = b.load(slot, typ=U.PTR, name="old")
+        b.store(obj, slot)
+        b.call(api(self.module, "Py_DecRef"), [old])
+        return arr
+
+    def box(self, v: Val):
+        """A new reference to the Python value of `v` (NULL if memory ran out)."""
+        known = static_tag(v)
+        if known == TAG_INT:
+            return self.b.call(api(self.module, "PyLong_FromLongLong"), [v.bits], name="int.obj")
+        return box(self.module, self.b, v)
 
     # -- tier 1: integer case inline, the rest in the runtime's helpers ------------
 

@@ -1,0 +1,45 @@
+"""Where compiled code finds an array's elements in memory (without llvmlite).
+
+Compiled code reads and writes @array elements in place (issue 14): an Array's `items`
+list and `mutable` flag are __slots__ of vm/values.py Array, the list is CPython's
+PyListObject. The offsets are found by looking at live objects, not assumed, so a Python
+that lays them out otherwise simply compiles nothing that touches arrays.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+
+def _object_layout():
+    """Byte offsets compiled code reads arrays at, found by looking at live objects:
+    an Array's `items` list and `mutable` flag (its __slots__), a list's length and item
+    vector. None when this Python lays them out otherwise (then nothing touching arrays
+    compiles: vm/jit/analyse.py asks arrays_supported())."""
+    from vm.values import Array
+    word = ctypes.sizeof(ctypes.c_void_p)
+    items = [object(), object(), object()]
+    a = Array(items, True)
+    found = {}
+    for off in range(word, Array.__basicsize__, word):
+        v = ctypes.c_void_p.from_address(id(a) + off).value
+        if v == id(items):
+            found["items"] = off
+        elif v == id(True):
+            found["mutable"] = off
+    head = object.__basicsize__                     # ob_refcnt, ob_type
+    if (set(found) != {"items", "mutable"} or list.__basicsize__ < head + 2 * word
+            or ctypes.c_ssize_t.from_address(id(items) + head).value != 3):
+        return None
+    vector = ctypes.c_void_p.from_address(id(items) + head + word).value
+    if [ctypes.c_void_p.from_address(vector + k * word).value for k in range(3)] != [id(x) for x in items]:
+        return None
+    return {"array.items": found["items"], "array.mutable": found["mutable"],
+            "list.size": head, "list.items": head + word}
+
+
+LAYOUT = _object_layout()
+
+
+def arrays_supported() -> bool:
+    return LAYOUT is not None
