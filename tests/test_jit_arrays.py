@@ -74,7 +74,19 @@ CALLS = ("(defn bump [a i] (put a i (+ (get a i) 1)))\n"
          "(defn many [a n] (var i 0) (while (< i n) (bump a (rem i 5)) (assign i (+ i 1))) a)\n"
          "(def d @[0 0 0 0 0])\n(println (many d 20000))\n(println (many d 7))\n")
 
-PROGRAMS = {"isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
+# Code with effects calling compiled functions: a bail inside one (an overflow, a type
+# error) hands the caller's frame over at the call, which the interpreter then makes.
+HELPERS = ("(defn less [x y] (< x y))\n(defn sq [x] (* x x))\n(defn deep [n] (if (= n 0) 0 (+ 1 (deep (- n 1)))))\n"
+           "(defn isort [a]\n  (var n (length a))\n  (var i 1)\n  (while (< i n)\n    (var key (get a i))\n"
+           "    (var j (- i 1))\n    (while (and (>= j 0) (less key (get a j)))\n      (put a (+ j 1) (get a j))\n"
+           "      (assign j (- j 1)))\n    (put a (+ j 1) (+ (sq key) (deep (rem (abs (int key)) 40))))\n    (assign i (+ i 1)))\n  a)\n"
+           "(var r 0)\n(while (< r 40) (isort @[5 3 9 1 7 2 8 4 6 0]) (assign r (+ r 1)))\n"
+           "(println (isort @[5 3 9 1 7 2 8]))\n(println (isort @[5 3.5 9 1 7 2 8]))\n"
+           "(println (isort @[5 3 9 1 7 2 8000000000000]))\n(println (isort @[5 3 9 \"x\" 7 2 8]))\n")
+# A callee recursing without end (deep of a negative number): the interpreter, given the
+# call, overflows the stack with the same frames (and operand stacks) as without the JIT.
+OVERFLOW = HELPERS[:HELPERS.index("(var r 0)")].replace("(abs (int key))", "key") + "(println (isort @[5 3 9 1 7 2 8]))\n(println (isort @[3 -45 2]))\n"
+PROGRAMS = {"helpers": HELPERS, "overflow in a callee": OVERFLOW, "isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
             "mixed elements": MIXED, "top level": TOP, "calls": CALLS}
 
 
@@ -126,6 +138,17 @@ def test_insertion_sort_runs_natively_and_changes_the_array_in_place():
     # The tiered run compiles the outer loop as a piece with effects, and enters it.
     vm = agree(ISORT.replace("(fill 300 7)", "(fill 1500 7)"), [10 ** 9], MAKERS["tiered"])
     assert live(vm) and entered(vm) >= 1 and any(c.effects for c in codes(vm))
+
+
+def test_code_with_effects_calls_compiled_functions_natively():
+    vm = agree(HELPERS, [10 ** 9], jitted)
+    funcs = {f.name: f for f in vm.main.all_functions()}
+    assert funcs["isort"].jit_state.effects
+    for name in ("less", "sq", "deep"):
+        assert isinstance(funcs[name].jit_state, JitCode) and not funcs[name].jit_state.effects
+    # sq overflowed on 8e12 and `<` met a string: the interpreter finished those calls.
+    assert "64000000000000000000000000" in vm.output_text()
+    assert vm.status == "error" and vm.error_site.function == "less"
 
 
 def test_code_that_only_reads_arrays_is_not_marked_as_changing_them():

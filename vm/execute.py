@@ -314,6 +314,10 @@ def run_loop(vm):
                 elif op == Call and vm.jit_threshold and type(f := stack[-a - 1]) is Closure:
                     # The JIT is on: the call is counted, and compiled code runs it whole
                     # or declines (vm/jit/code.py); the door is here, not behind op_Call.
+                    if len(frames) >= max_depth and f.func.accepts(a):
+                        # (with the callee and arguments still on the stack, as the inline
+                        # call above leaves them: the error's frame is the interpreter's)
+                        raise LispError("stack-overflow", f"stack overflow: more than {max_depth} nested calls")
                     args = stack[len(stack) - a:]
                     del stack[-a - 1:]
                     frame.ip = ip

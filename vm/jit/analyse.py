@@ -174,8 +174,9 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
 
 
 def has_effects(func, insts: dict, shapes: dict) -> bool:
-    """The function calls `put`; then it may call no compiled function but itself, in a
-    tail call (see Plan)."""
+    """The function calls `put`; then it may call compiled functions without effects (a
+    bail of one hands this function's frame over at the call), and itself only in a tail
+    call (a loop: a nested call of itself would have effects)."""
     callees = []
     for off, inst in insts.items():
         if inst.name in ("Call", "TailCall") and off in shapes:
@@ -183,9 +184,8 @@ def has_effects(func, insts: dict, shapes: dict) -> bool:
     if not any(c.is_native and c.target.name in EFFECT_NAMES for _, c in callees):
         return False
     for inst, c in callees:
-        if not c.is_native and not (inst.name == "TailCall" and c.target is func):
-            raise Reject(f"changes an array and calls {c.target.name} (compiled code that "
-                         "changes arrays calls only primitives)")
+        if not c.is_native and c.target is func and inst.name == "Call":
+            raise Reject("changes an array and calls itself (not as a tail call)")
     return True
 
 

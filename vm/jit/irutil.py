@@ -35,11 +35,12 @@ PAIR = ir.LiteralStructType([I64, I64])
 #   budget_in    the budget the call was entered with (ticks used = budget_in - left)
 #   margin       ticks of the reserve held back before the run's limit (see emit_refill)
 #   nvals        how many values an exit wrote to `values`
+#   hold         1 when looks must keep the GIL (code with effects runs: translate.py)
 #   values       an exit's values, (tag, bits) pairs
-CTX = ir.LiteralStructType([I64, PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64,
+CTX = ir.LiteralStructType([I64, PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64, I64,
                             ir.ArrayType(I64, 2 * MAX_EXIT_VALUES)])
 (CTX_RESERVE, CTX_TSTATE, CTX_FLAG, CTX_REFILL, CTX_TOP_ROOM, CTX_BIAS, CTX_SLOW_END,
- CTX_SLOW_MUST, CTX_DEADLINE, CTX_BUDGET_IN, CTX_MARGIN, CTX_NVALS, CTX_VALUES) = range(13)
+ CTX_SLOW_MUST, CTX_DEADLINE, CTX_BUDGET_IN, CTX_MARGIN, CTX_NVALS, CTX_HOLD, CTX_VALUES) = range(14)
 
 # Integers of at most this magnitude convert to a double exactly.
 EXACT_FLOAT_INT = 1 << 53

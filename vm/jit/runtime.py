@@ -68,11 +68,6 @@ from vm.jit.numeric import ARITH, COMPARE, NumericOps
 # What kind of site calls the refill: one that cannot exit (a return, a block inside a
 # call, a back-edge with too many values), a backward jump, a tail call.
 SITE_NONE, SITE_LOOP, SITE_TAIL = 0, 1, 2
-# Added to the kind by code with effects (translate.py): the look lets other threads take
-# the GIL and takes it back at once, instead of leaving it released, since that code
-# allocates and frees Python objects. Such code is only ever called by the interpreter,
-# so the whole native call holds the GIL.
-SITE_HOLD_GIL = 4
 # While an exit is wanted but the look that saw it was not at an outermost back-edge,
 # every check looks ("slow mode", until such a back-edge exits): the budget register
 # holds the budget minus this bias, so it is always negative.
@@ -297,10 +292,8 @@ def emit_refill(module) -> ir.Function:
     fn.attributes.add("noinline")
     fn.attributes.add("cold")
     ctx, budget, room, kind = fn.args
-    ctx.name, budget.name, room.name, kind.name = "ctx", "budget", "room", "kind.in"
+    ctx.name, budget.name, room.name, kind.name = "ctx", "budget", "room", "kind"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    hold = b.icmp_unsigned("!=", b.and_(kind, i64(SITE_HOLD_GIL)), i64(0), name="hold.gil")
-    kind = b.and_(kind, i64(SITE_HOLD_GIL - 1), name="kind")
     exit_ = fn.append_basic_block("bail")
     with b.goto_block(exit_):
         why = b.phi(I64, name="why")
@@ -348,8 +341,11 @@ def emit_refill(module) -> ir.Function:
     b.store(i64(0), bias_ptr)
     b.branch(look)
     b.position_at_end(look)
-    # Run Python signal handlers with the GIL held, then (re)release it; or, holding it,
-    # let another thread have it for a moment.
+    # Run Python signal handlers with the GIL held, then (re)release it; or, while code
+    # with effects runs (it allocates and frees Python objects: the context's `hold`,
+    # which its entry sets for the whole native call), let another thread have it for a
+    # moment and take it back.
+    hold = b.icmp_unsigned("!=", b.load(field(U.CTX_HOLD, "hold"), typ=I64), i64(0), name="hold.gil")
     ts = b.load(ts_ptr, typ=PTR, name="tstate")
     with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(PTR, None))):
         b.call(api(module, "PyEval_RestoreThread"), [ts])
@@ -463,6 +459,7 @@ def emit_trampoline(module, nparams: int, name: str) -> ir.Function:
     b.store(room, field(U.CTX_TOP_ROOM, "top.room"))
     bias_ptr = field(U.CTX_BIAS, "bias")
     b.store(i64(0), bias_ptr)
+    b.store(i64(0), field(U.CTX_HOLD, "hold"))
     b.store(i64(0), field(U.CTX_DEADLINE, "deadline"))
     b.store(budget, field(U.CTX_BUDGET_IN, "budget.in"))
     b.store(margin, field(U.CTX_MARGIN, "margin"))

@@ -51,8 +51,8 @@ before that instruction (its locals and the stack the instruction starts with) g
 the run context and the body returns {EXIT, site, budget}, giving back the ticks of the
 block not run yet. The interpreter then runs that instruction itself, which raises the
 error or goes on. Such code holds the GIL throughout (its looks let other threads in
-without leaving it released: runtime.SITE_HOLD_GIL), since it allocates and frees Python
-objects.
+without leaving it released: the context's `hold`, runtime.emit_refill), since it
+allocates and frees Python objects.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TA
 from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
-from vm.jit.runtime import SITE_HOLD_GIL, SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, box, unbox
+from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, box, unbox
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
@@ -134,6 +134,10 @@ class FunctionTranslator(NumericOps):
         self.room_ptr = U.opaque_alloca(b, I64, "room")
         b.store(args[2], self.room_ptr)
         self.overflow = U.opaque_alloca(b, U.I32, "overflow")     # for unboxing elements
+        if self.effects:
+            # Only the interpreter calls this (the native call starts here, with the GIL):
+            # every look of the call keeps the GIL from now on (runtime.emit_refill).
+            b.store(i64(1), U.ctx_field(b, self.ctx, U.CTX_HOLD, "hold.ptr"))
         # A function proved to return integers from its own calls, without tail calls:
         # `(+ x (f ...))` returning the call's sum is a turn of a loop (see accumulate),
         # and every return adds what the turns have put aside.
@@ -271,7 +275,7 @@ class FunctionTranslator(NumericOps):
         U.likely(b.cbranch(b.icmp_signed(">=", left, i64(0), name="enough"), run, refill))
         b.position_at_end(refill)
         if self.effects:
-            why = self.call_refill(left, self.room, i64(SITE_LOOP | SITE_HOLD_GIL))
+            why = self.call_refill(left, self.room, i64(SITE_LOOP))
             # ctrl+c's exception is set: that one leaves as a bail (the entry returns NULL).
             self.exit.leave_if(b, b.icmp_unsigned("==", why, i64(BAIL_SIGNAL)), why, "no.signal")
             self.deopt_if(b.icmp_unsigned("!=", why, i64(0)), "refilled")
@@ -601,6 +605,9 @@ class FunctionTranslator(NumericOps):
         elif target is self.func:
             self.store_params(self.speculate(args))
             b.branch(self.blocks[0])
+        elif self.effects:
+            # (a bail of the callee must not re-run this call: made as a call, see call_body)
+            self.ret(self.call_compiled(target, args))
         elif target.nparams == self.func.nparams:
             b.ret(b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail"))
         else:
@@ -618,11 +625,35 @@ class FunctionTranslator(NumericOps):
         return out
 
     def call_body(self, target, args):
-        """Call a compiled body one level deeper (bail where the VM would overflow)."""
+        """Call a compiled body one level deeper (bail where the VM would overflow).
+
+        With effects, a callee that bails (it has none: vm/jit/compiler.py plan_unit) has
+        done nothing the interpreter would not redo: this function hands its frame over at
+        the call, whose ticks are not charged. The callee may have moved ticks from the
+        reserve into its own budget register, or started slow mode, before it bailed, so
+        what was left before the call is worked out from the context, not the register."""
         b = self.b
         self.bail_if(b.icmp_signed("<=", self.room, i64(0), name="too.deep"), BAIL_DEPTH, "call")
         deeper = b.sub(self.room, i64(1), name="room.in")
+        if self.effects:
+            ctx = self.ctx
+            before = b.add(b.load(self.budget, typ=I64, name="budget.before"),
+                           b.add(b.load(U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr"), typ=I64),
+                                 b.load(U.ctx_field(b, ctx, U.CTX_BIAS, "bias.ptr"), typ=I64)),
+                           name="left.before")
         r = b.call(self.symbols[target], self.call_args(deeper, args), name=f"r.{target.name}"[:40])
+        if self.effects:
+            tag = b.extract_value(r, 0, name="r.tag")
+            self.exit.leave_if(b, b.icmp_unsigned("==", tag, i64(BAIL_SIGNAL)), tag, "no.signal")
+            failed = b.append_basic_block("callee.bailed")
+            cont = b.append_basic_block("callee.ok")
+            U.unlikely(b.cbranch(U.is_bail(b, tag), failed, cont))
+            b.position_at_end(failed)
+            now = b.add(b.load(U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr"), typ=I64),
+                        b.load(U.ctx_field(b, ctx, U.CTX_BIAS, "bias.ptr"), typ=I64), name="outside.now")
+            b.store(b.sub(before, now, name="budget.at.call"), self.budget)
+            self.deopt(BAIL_GUARD)
+            b.position_at_end(cont)
         b.store(b.extract_value(r, 2, name="budget.back"), self.budget)
         return r
 
