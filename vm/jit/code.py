@@ -75,7 +75,8 @@ SHARED_CHUNK = 3       # ticks between two looks (signals, the pause flag, the G
 SHARED_MARGIN = 4      # ticks kept back before the run's target or the fuel (below)
 SHARED_PAUSE_SINCE = 5  # monotonic ns at which a look first saw the pause flag (0: none)
 SHARED_GRACE = 6       # ns a pause waits for the outermost activation to reach a back-edge
-SHARED_WORDS = 7
+SHARED_VM = 7          # the address of the VM (primitives called from compiled code take it)
+SHARED_WORDS = 8
 # With more than twice the margin to the run's target (or the fuel), native code keeps
 # the last ticks back and, when it gets there, hands its activation over at the next
 # back-edge (an exit), so the interpreter runs up to the limit exactly without re-running

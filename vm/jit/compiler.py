@@ -21,7 +21,7 @@ import traceback
 from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
 from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
-                         SHARED_WORDS, JitCode, Rejection, fits_i64)
+                         SHARED_VM, SHARED_WORDS, JitCode, Rejection, fits_i64)
 from vm.jit.listing import function_ir
 from vm.values import Array
 
@@ -49,6 +49,7 @@ class Engine:
         # Words shared with running native code (vm/jit/code.py SHARED_*): the pause flag,
         # the ticks a running call has published, and the slice, chunk and margin.
         self.shared = (ctypes.c_int64 * SHARED_WORDS)()
+        self.shared[SHARED_VM] = id(vm)     # (the engine lives no longer than its VM)
         self.exit_margin = 0
         # Where compiled bodies of this engine may hand their activation over: a body's
         # exit returns an index here (vm/jit/code.py ExitSite, exit_frame).

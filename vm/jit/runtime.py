@@ -98,6 +98,7 @@ C_API = {
     "PyList_SetItem": (I32, [PTR, I64, PTR]),
     "Py_DecRef": (VOID, [PTR]),
     "PyErr_Clear": (VOID, []),
+    "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
               "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword,

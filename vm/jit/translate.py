@@ -581,8 +581,7 @@ class FunctionTranslator(NumericOps):
         args = self.pop_args(inst.arg)
         callee = self.pop()
         if callee.is_native:
-            from vm.jit.natives import NATIVE_EMITTERS
-            self.push(NATIVE_EMITTERS[callee.target.name](self, args))
+            self.push(self.native_call(callee.target, args))
         else:
             self.push(self.call_compiled(callee.target, args))
 
@@ -600,8 +599,7 @@ class FunctionTranslator(NumericOps):
         b = self.b
         target = callee.target
         if callee.is_native:
-            from vm.jit.natives import NATIVE_EMITTERS
-            self.ret(NATIVE_EMITTERS[target.name](self, args))
+            self.ret(self.native_call(target, args))
         elif target is self.func:
             self.store_params(self.speculate(args))
             b.branch(self.blocks[0])
@@ -612,6 +610,77 @@ class FunctionTranslator(NumericOps):
             b.ret(b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail"))
         else:
             b.ret(self.call_body(target, args))
+
+    def native_call(self, target, args) -> Val:
+        """A primitive: translated inline (vm/jit/natives.py), or called (call_primitive)."""
+        from vm.jit.natives import NATIVE_EMITTERS
+        emit = NATIVE_EMITTERS.get(target.name)
+        return emit(self, args) if emit is not None else self.call_primitive(target, args)
+
+    def hold_gil(self):
+        """From here on this native call holds the GIL: take it back if a look released it,
+        and make every later look keep it (the context's `hold`, runtime.emit_refill)."""
+        b = self.b
+        ctx = self.ctx
+        ts_ptr = U.ctx_field(b, ctx, U.CTX_TSTATE, "tstate.ptr")
+        ts = b.load(ts_ptr, typ=U.PTR, name="tstate")
+        with b.if_then(b.icmp_unsigned("!=", ts, ir.Constant(U.PTR, None)), likely=False):
+            b.call(api(self.module, "PyEval_RestoreThread"), [ts])
+            b.store(ir.Constant(U.PTR, None), ts_ptr)
+        b.store(i64(1), U.ctx_field(b, ctx, U.CTX_HOLD, "hold.ptr"))
+
+    def call_primitive(self, target, args) -> Val:
+        """Call a pure primitive (analyse.CALLED_NAMES) through the C API, as the
+        interpreter calls it: fn(vm, *args), the arguments boxed. An error (the primitive
+        raised) or a result compiled code does not hold bails, before anything changed;
+        the interpreter then makes the call. The function is an external symbol bound to
+        the process's primitive (so the IR, the code cache's key, holds no address)."""
+        import llvmlite.binding as llvm
+
+        from vm.jit.code import SHARED_VM
+        b = self.b
+        module = self.module
+        name = "vmjit_prim_" + target.name.encode().hex()
+        if module.globals.get(name) is None:
+            llvm.add_symbol(name, id(target.fn))
+        fn_obj = U.declare_global(module, name)
+        self.hold_gil()
+        shared = b.load(U.ctx_field(b, self.ctx, U.CTX_FLAG, "shared.ptr"), typ=U.PTR, name="shared")
+        vm_obj = b.load(b.gep(shared, [i64(SHARED_VM)], source_etype=I64, name="vm.ptr"), typ=U.PTR, name="vm")
+        with b.goto_entry_block():
+            argv = U.opaque_alloca(b, ir.ArrayType(U.PTR, len(args) + 1), "argv")
+        slots = [b.gep(argv, [i64(0), ir.Constant(U.I32, k)], source_etype=ir.ArrayType(U.PTR, len(args) + 1))
+                 for k in range(len(args) + 1)]
+        b.store(vm_obj, slots[0])
+        boxed = []
+        decref = api(module, "Py_DecRef")
+        for k, a in enumerate(args):
+            obj = box(module, b, a)
+            missing = b.icmp_unsigned("==", obj, ir.Constant(U.PTR, None), name="no.memory")
+            with b.if_then(missing, likely=False):
+                b.call(api(module, "PyErr_Clear"), [])
+                for done in boxed:
+                    b.call(decref, [done])
+            self.bail_if(missing, BAIL_GUARD, "boxed")
+            b.store(obj, slots[k + 1])
+            boxed.append(obj)
+        r = b.call(api(module, "PyObject_Vectorcall"),
+                   [fn_obj, argv, i64(len(args) + 1), ir.Constant(U.PTR, None)], name="prim." + target.name[:20])
+        for obj in boxed:
+            b.call(decref, [obj])
+        failed = b.icmp_unsigned("==", r, ir.Constant(U.PTR, None), name="raised")
+        with b.if_then(failed, likely=False):
+            b.call(api(module, "PyErr_Clear"), [])
+        self.bail_if(failed, BAIL_GUARD, "returned")
+        fn = b.function
+        other = fn.append_basic_block("result.other")
+        with b.goto_block(other):
+            b.call(decref, [r])
+            self.deopt_here(BAIL_GUARD)
+        v = unbox(module, b, r, self.overflow, other, "r")
+        # (numbers were copied out; True, False, None and keywords live on)
+        b.call(decref, [r])
+        return v
 
     def pop_args(self, n: int) -> list:
         args = self.stack[len(self.stack) - n:]
