@@ -677,7 +677,7 @@ class _Emitter(SourceNames):
                     emit(f"    {r} = None")
                     emit(f"    now = LB + used + {acc + n}")
                     packed = "".join(a + ", " for a in args)
-                    emit(f"    got = RUN_COMPILED(vm, {j}, now, RE - now, JIT_ROOM, ({packed}))")
+                    emit(f"    got = RUN_COMPILED(vm, {j}, now, RE - now, JIT_ROOM, ({packed}), {f})")
                     emit("    if got.__class__ is tuple:")
                     emit("        value, ran = got")
                     emit("        done = True")

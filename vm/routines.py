@@ -593,7 +593,7 @@ def native_callee(vm, code):
         # The room below the depth limit is counted as if the routine's own calls were as
         # deep as Python allows them (they are never deeper): never more than the truth.
         got = run_compiled(vm, code, vm.routine_end - left, left,
-                           vm.max_depth - len(vm.current.frames) - depth_room(), args)
+                           vm.max_depth - len(vm.current.frames) - depth_room(), args, _f)
         if got.__class__ is tuple:
             T[0] = left - got[1]
             return got[0]

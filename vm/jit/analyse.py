@@ -60,6 +60,7 @@ SUPPORTED = {
     "Add", "AddInt", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge",
     "Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct",
     "MakeCell", "LoadCell", "StoreCell", "Get", "Length",
+    "LoadCapture", "LoadCaptureCell", "StoreCaptureCell",
 }
 UNARY = {"Not", "IsNil", "IsSymbol", "IsArray", "IsPair", "IsStruct", "AddInt"}
 BINARY = {"Add", "Sub", "Mul", "Div", "Rem", "Eq", "Lt", "Gt", "Le", "Ge"}
@@ -73,9 +74,6 @@ NATIVE_RESULT_TYPES.update({"int": TAG_INT, "float": TAG_FLOAT})
 
 UNSUPPORTED_REASONS = {
     "MakeClosure": "creates closures",
-    "LoadCapture": "reads captured variables",
-    "LoadCaptureCell": "reads captured variables",
-    "StoreCaptureCell": "assigns captured variables",
     "StoreGlobal": "assigns a global",
 }
 
@@ -131,11 +129,15 @@ class Block:
 class Plan:
     """What the translator needs: blocks in offset order, callees, guards, stack size.
 
-    `effects`: the function changes an array (`put`). Re-running a call of it would repeat
-    the change, so it never bails: wherever it cannot go on it hands its frame, as it
-    stands before that instruction, to the interpreter (an exit; translate.py deopt), and
-    it calls no compiled function (a callee's bail could not be undone), nor is it called
-    by one (vm/jit/compiler.py plan_unit). Each of its blocks checks its own ticks."""
+    `effects`: None, or the function changes something outside its frame (`put`, an
+    assignment to a captured variable). Re-running a call of it would repeat the change.
+    "leaf": one block without calls, with a single change after which nothing can bail (a
+    counter closure): a bail re-runs it as before, since nothing has changed yet, so other
+    compiled code may call it (the caller is then "deopt"). "deopt": it never bails;
+    wherever it cannot go on it hands its frame, as it stands before that instruction, to
+    the interpreter (an exit; translate.py deopt); a callee's bail hands it over at the
+    call; only the interpreter calls it (vm/jit/compiler.py plan_unit). Either way each
+    block checks its own ticks as it enters (no running on credit)."""
 
     def __init__(self, func, param_types):
         self.func = func
@@ -145,7 +147,8 @@ class Plan:
         self.global_consts: dict = {}    # global index -> constant value read
         self.max_stack = 0
         self.self_return = None          # the type tag its own calls return (None: not known)
-        self.effects = False
+        self.effects = None              # None, "leaf" or "deopt" (see above)
+        self.flow = None                 # (insts, shapes, local types, cells) of the analysis
 
     @property
     def callees(self) -> set:
@@ -175,8 +178,9 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
             shapes, local_types, cells = again
             plan.self_return = assumed
     plan.max_stack = max((len(s) for s in shapes.values()), default=0) + 1
-    plan.effects = has_effects(func, insts, shapes)
-    plan.blocks = split_blocks(insts, shapes, local_types, cells, fold=not plan.effects)
+    plan.effects = effects_of(func, insts, shapes)
+    plan.flow = (insts, shapes, local_types, cells)
+    plan.blocks = split_blocks(insts, shapes, local_types, cells, fold=plan.effects is None)
     for inst in insts.values():
         if inst.name == "LoadGlobal" and inst.off in shapes:
             kind, value = resolve_global(inst.arg)
@@ -187,29 +191,74 @@ def analyse(func, resolve_global, param_types=None) -> Plan:
     return plan
 
 
-def has_effects(func, insts: dict, shapes: dict) -> bool:
-    """The function calls `put`; then it may call compiled functions without effects (a
-    bail of one hands this function's frame over at the call), and itself only in a tail
-    call (a loop: a nested call of itself would have effects)."""
-    callees = []
-    for off, inst in insts.items():
-        if inst.name in ("Call", "TailCall") and off in shapes:
-            callees.append((inst, shapes[off][-inst.arg - 1]))
-    if not any(c.is_native and c.target.name in EFFECT_NAMES for _, c in callees):
+# What may follow the one change of a "leaf" (see Plan): nothing that can bail.
+SAFE_AFTER_CHANGE = frozenset(("LoadLocal", "LoadConst", "LoadNil", "LoadTrue", "LoadFalse", "Pop",
+                               "Dup", "StoreLocal", "Return"))
+
+
+def effects_of(func, insts: dict, shapes: dict):
+    """Plan.effects of the function (None, "leaf" or "deopt"); a "deopt" function may call
+    compiled functions without effects, and itself only in a tail call (a loop: a nested
+    call of itself would have effects)."""
+    reached = sorted(off for off in insts if off in shapes)
+    changes = [off for off in reached if insts[off].name == "StoreCaptureCell"
+               or (insts[off].name in ("Call", "TailCall") and is_effect_call(insts[off], shapes[off]))]
+    if not changes:
+        return None
+    if is_leaf(insts, shapes, reached, changes):
+        return "leaf"
+    return make_deopt(func, insts, shapes)
+
+
+def is_effect_call(inst, shape) -> bool:
+    c = shape[-inst.arg - 1]
+    return type(c) is Static and c.is_native and c.target.name in EFFECT_NAMES
+
+
+def is_leaf(insts, shapes, reached, changes) -> bool:
+    if len(changes) != 1:
         return False
-    for inst, c in callees:
-        if not c.is_native and c.target is func and inst.name == "Call":
-            raise Reject("changes an array and calls itself (not as a tail call)")
+    for off in reached:
+        name = insts[off].name
+        if name in BRANCHES or name in ("Jump", "TailCall", "Exit"):
+            return False
+        if name == "Call" and not shapes[off][-insts[off].arg - 1].is_native:
+            return False
+    change = insts[changes[0]]
+    for off in reached:
+        inst = insts[off]
+        if off <= change.off or inst.name in SAFE_AFTER_CHANGE:
+            continue
+        # Reading back the captured variable it assigned: the value it stored (translate.py).
+        if not (inst.name == "LoadCaptureCell" and change.name == "StoreCaptureCell" and inst.arg == change.arg):
+            return False
     return True
+
+
+def make_deopt(func, insts: dict, shapes: dict) -> str:
+    for off, inst in insts.items():
+        if inst.name == "Call" and off in shapes:
+            c = shapes[off][-inst.arg - 1]
+            if not c.is_native and c.target is func:
+                raise Reject("changes something outside its frame and calls itself (not as a tail call)")
+    return "deopt"
+
+
+def become_deopt(plan):
+    """The function calls a "leaf" (Plan.effects): it must not bail after such a call, so
+    it is translated as "deopt" (raises Reject if it cannot be)."""
+    insts, shapes, local_types, cells = plan.flow
+    plan.effects = make_deopt(plan.func, insts, shapes)
+    plan.blocks = split_blocks(insts, shapes, local_types, cells, fold=False)
 
 
 def check_signature(func):
     if func.rest or func.nopt:
         raise Reject("takes &opt or & rest parameters")
-    if func.captures:
-        raise Reject("captures variables from an enclosing function")
     if func.cell_params:
         raise Reject("shares a parameter with a closure (cells)")
+    if func.captures:
+        need_arrays()       # (the captures' layout is found with the arrays')
 
 
 def decode(func) -> dict:
@@ -422,6 +471,10 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
         if pop_value(stack, "takes the length of", arrays=True) != TAG_ARRAY:
             raise Reject("takes the length of a value not known to be an array")
         stack.append(TAG_INT)
+    elif name in ("LoadCapture", "LoadCaptureCell"):
+        stack.append(None)          # a number, boolean, nil or keyword (others leave)
+    elif name == "StoreCaptureCell":
+        pop_value(stack, "assigns to a captured variable")
     elif name == "Get":
         need_arrays()
         pop_value(stack, "uses as an index")

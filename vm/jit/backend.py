@@ -23,7 +23,7 @@ from vm.jit import cache as jitcache
 from vm.jit import runtime
 from vm.jit.code import JitCode
 from vm.jit.listing import function_assembly
-from vm.jit.runtime import body_type, get_runtime
+from vm.jit.runtime import body_arity, body_type, get_runtime
 from vm.jit.translate import FunctionTranslator, may_accumulate, site_base_name
 
 # Symbols are unique in the process (llvm.add_symbol is process-wide) and the same in
@@ -102,11 +102,11 @@ class Backend:
         module = ir.Module(name=f"unit_{symbols[next(iter(plans))]}")
         module.triple = llvm.get_process_triple()
         module.data_layout = str(tm.target_data)
-        fns = {f: ir.Function(module, body_type(f.nparams), symbols[f]) for f in plans}
+        fns = {f: ir.Function(module, body_type(body_arity(f)), symbols[f]) for f in plans}
         for plan in plans.values():
             for g in plan.callees:
                 if g not in fns:
-                    fns[g] = ir.Function(module, body_type(g.nparams), g.jit_state.symbol)
+                    fns[g] = ir.Function(module, body_type(body_arity(g)), g.jit_state.symbol)
         sites: list = []
         for f, plan in plans.items():
             if tier == 2 and self_recursive(plan) and not may_accumulate(plan):
@@ -181,13 +181,14 @@ class Backend:
         if not body:
             raise RuntimeError(f"{sym} missing from its unit")
         llvm.add_symbol(sym, body)     # later units call this body by name
-        trampoline = self.runtime.trampoline(f.nparams, self.cache)
+        trampoline = self.runtime.trampoline(body_arity(f), self.cache)
         entry, keep = make_builtin(f.name, trampoline, body, ctypes.addressof(engine.shared))
         code = JitCode(f, tier, sym, entry, keep, opt_ir, raw_ir, times[0], engine)
         code.compile_cpu_ms = times[1]
         code.cached = cached
         code.param_types = plan.param_types
         code.effects = plan.effects
+        code.env = bool(f.captures)
         code.blockers, code.global_guards = engine.dependencies(f, plans)
         for g in code.blockers:
             # The Session sets jit_blocked when it patches a breakpoint in; default it here
@@ -195,7 +196,9 @@ class Backend:
             g.__dict__.setdefault("jit_blocked", False)
         code.promote_at = self.engine.promote_at(tier)
         f.jit_state = code
-        f.fast_argc = -1    # calls come to the JIT's door (with VM.jit_tiering, not hot ones did not)
+        # Calls come to the JIT's door (with VM.jit_tiering, not hot ones did not); a leaf
+        # with a change keeps the interpreter's inline call (code.interpreted_for_now).
+        f.fast_argc = f.nparams if plan.effects == "leaf" and not (f.rest or f.nopt) else -1
         engine.codes.setdefault(f, []).append(code)
         engine.note(f)
 

@@ -26,6 +26,8 @@ TAG_BOOL = 2         # payload: 0 or 1
 TAG_NIL = 3          # payload: 0
 TAG_KW = 4           # payload: the address of an interned Keyword (compared by identity)
 TAG_ARRAY = 5        # payload: the address of an Array (vm/values.py), borrowed: see below
+TAG_CLOSURE = 6      # payload: the address of a Closure: only the closure a body runs (its
+                     # captures are read through it), passed after its parameters
 
 # Arrays in compiled code (issue 14). A TAG_ARRAY value is always one the interpreter
 # passed in (an argument of the call, or a variable of a loop piece), so the caller keeps
@@ -76,7 +78,8 @@ SHARED_MARGIN = 4      # ticks kept back before the run's target or the fuel (be
 SHARED_PAUSE_SINCE = 5  # monotonic ns at which a look first saw the pause flag (0: none)
 SHARED_GRACE = 6       # ns a pause waits for the outermost activation to reach a back-edge
 SHARED_VM = 7          # the address of the VM (primitives called from compiled code take it)
-SHARED_WORDS = 8
+SHARED_GLOBALS = 8     # the address of the VM's globals list (closures called from compiled code)
+SHARED_WORDS = 9
 # With more than twice the margin to the run's target (or the fuel), native code keeps
 # the last ticks back and, when it gets there, hands its activation over at the next
 # back-edge (an exit), so the interpreter runs up to the limit exactly without re-running
@@ -98,13 +101,16 @@ TIER_NAMES = {0: "interp", 1: "jit1", 2: "jit2"}
 class Rejection:
     """Why a function will not be compiled; stored in `func.jit_state`, never retried."""
 
-    __slots__ = ("reason", "calls_at")
+    __slots__ = ("reason", "calls_at", "callee_ok")
     native = None
     tier = "interp"
 
-    def __init__(self, reason: str, calls_at: int = 0):
+    def __init__(self, reason: str, calls_at: int = 0, callee_ok: bool = False):
         self.reason = reason          # one line in the user's words
         self.calls_at = calls_at      # the function's call count when it was rejected
+        # Not compiled on its own, but with a compiled caller (a "leaf" with a change,
+        # analyse.Plan.effects): the interpreter runs it as its routine meanwhile.
+        self.callee_ok = callee_ok
 
     def __repr__(self) -> str:
         return f"<rejected: {self.reason}>"
@@ -136,10 +142,12 @@ class JitCode:
         self.promote_at = 0               # self.calls at which tier 2 is tried (0: never)
         self.depth_floor = -1             # calls with this much depth room or less run interpreted
         self.param_types = ()             # the argument types the code speculates on (None: any)
-        # It changes an array (`put`): it never bails, it hands its frame over at the
-        # instruction that could not go on (an exit), since re-running the call would
-        # repeat its changes; only the interpreter calls it (analyse.py Plan.effects).
-        self.effects = False
+        # It changes something outside its frame (analyse.py Plan.effects): None, "leaf"
+        # (it bails only before its one change) or "deopt" (it never bails: it hands its
+        # frame over at the instruction that could not go on, an exit, since re-running
+        # the call would repeat its changes; only the interpreter calls it).
+        self.effects = None
+        self.env = False                  # its function captures: the native takes the closure last
 
     def __repr__(self) -> str:
         return f"<{self.tier} {self.func.name}>"
@@ -261,7 +269,8 @@ def enter(vm, fiber, closure, args: list, tail: bool):
         fuel = vm.live_fuel(fiber)
         if fuel < budget:
             budget = fuel
-    r = run_compiled(vm, code, tick, budget, vm.max_depth - len(fiber.frames) - (0 if tail else 1), args)
+    r = run_compiled(vm, code, tick, budget, vm.max_depth - len(fiber.frames) - (0 if tail else 1), args,
+                     closure)
     if r.__class__ is tuple:
         vm.tick = tick + r[1]
         return r
@@ -273,13 +282,14 @@ def enter(vm, fiber, closure, args: list, tail: bool):
     return frame
 
 
-def run_compiled(vm, code, tick: int, budget: int, room: int, args):
+def run_compiled(vm, code, tick: int, budget: int, room: int, args, closure=None):
     """Run one call of compiled `code` at `tick`, with `budget` ticks to the run's target or
     the fiber's fuel and `room` frames below the depth limit: (value, ticks), or None when it
     declined or bailed (the interpreter runs the call; nothing was charged), or a list
     [exit site, ticks, values...] when it exited at a loop's back-edge (see exit_frame;
     nothing was charged yet). The dispatch loop comes here through `enter`, regions
-    (vm/regions.py) directly; the call is counted."""
+    (vm/regions.py) directly; the call is counted. `closure`: the one called, which code
+    of a function that captures takes after the arguments."""
     if vm.stepping or (code.effects and vm.read_only):
         return None
     calls = code.calls = code.calls + 1
@@ -306,12 +316,16 @@ def run_compiled(vm, code, tick: int, budget: int, room: int, args):
     engine = code.engine
     if tick + budget == engine.bail_horizon and budget * 2 > engine.bail_budget:
         return None
+    if code.env:
+        if closure is None:
+            return None
+        args = (*args, closure)
     r = code.native(budget, room if room < NATIVE_DEPTH_CAP else NATIVE_DEPTH_CAP, *args)
     if r.__class__ is tuple:
         return r
     if r.__class__ is list:
         code.exits += 1
-        if code.effects:
+        if code.effects == "deopt":
             reason = engine.exit_sites[r[0]].reason
             if reason is not None:
                 note_bail(vm, code, reason, room)
@@ -433,14 +447,17 @@ def note_routine(vm, func, ran: int):
 
 def interpreted_for_now(vm, func) -> bool:
     """The JIT leaves `func` to the interpreter's own fast paths (routines, vm/routines.py):
-    the JIT is off, rejected it, or (VM.jit_tiering) has not found it hot yet."""
+    the JIT is off, rejected it, or (VM.jit_tiering) has not found it hot yet. Or it is a
+    "leaf" with a change (a counter closure: analyse.Plan.effects): one short block, which
+    compiled callers run natively and the interpreter as its routine, since a native call
+    from Python would cost more than the whole body."""
     if not vm.jit_threshold:
         return True
     state = func.jit_state
     if state is None:
         t = vm.jit_tiering
         return t is not None and func not in t.hot
-    return state.__class__ is Rejection
+    return state.__class__ is Rejection or state.effects == "leaf"
 
 
 def consider(vm, func, args):

@@ -18,10 +18,10 @@ import ctypes
 import os
 import traceback
 
-from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, resolver_for
+from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, become_deopt, resolver_for
 from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
-                         SHARED_VM, SHARED_WORDS, JitCode, Rejection, fits_i64)
+                         SHARED_GLOBALS, SHARED_VM, SHARED_WORDS, JitCode, Rejection, fits_i64)
 from vm.jit.listing import function_ir
 from vm.values import Array
 
@@ -50,6 +50,7 @@ class Engine:
         # the ticks a running call has published, and the slice, chunk and margin.
         self.shared = (ctypes.c_int64 * SHARED_WORDS)()
         self.shared[SHARED_VM] = id(vm)     # (the engine lives no longer than its VM)
+        self.shared[SHARED_GLOBALS] = id(vm.globals)    # (a list that is never replaced)
         self.exit_margin = 0
         # Where compiled bodies of this engine may hand their activation over: a body's
         # exit returns an index here (vm/jit/code.py ExitSite, exit_frame).
@@ -75,6 +76,13 @@ class Engine:
             unit, rejected = self.plan_unit(func, speculated_types(args))
             for f, reason in rejected.items():
                 self.reject(f, reason)
+            if len(unit) == 1 and func in unit and unit[func].effects == "leaf":
+                # Called from the interpreter, its routine is faster than a native call;
+                # it compiles with the first compiled caller (plan_unit).
+                self.reject(func, "one short block assigning outside its frame: compiled with "
+                                  "its compiled callers, a routine when the interpreter calls it")
+                func.jit_state.callee_ok = True
+                return func.jit_state
             if unit:
                 self.build(unit, 1)
         except Exception as e:  # the JIT must never take the program down
@@ -99,7 +107,7 @@ class Engine:
                 rejected[f] = str(r)
                 continue
             for g in plan.callees:
-                if g.jit_state is None:
+                if g.jit_state is None or getattr(g.jit_state, "callee_ok", False):
                     work.append(g)
         # A function that calls one that will not compile cannot compile either.
         changed = True
@@ -108,18 +116,41 @@ class Engine:
             for f, plan in list(plans.items()):
                 for g in plan.callees:
                     state = g.jit_state
-                    if g in rejected or isinstance(state, Rejection):
+                    effects = plans[g].effects if g in plans else getattr(state, "effects", None)
+                    if g in rejected or (isinstance(state, Rejection) and g not in plans):
                         rejected[f] = f"calls {g.name}, which is not compiled"
-                    elif g is not f and (getattr(state, "effects", False)
-                                         or (g in plans and plans[g].effects)):
-                        # (its bail could not be undone: only the interpreter calls it)
-                        rejected[f] = f"calls {g.name}, which changes an array"
+                    elif g is not f and effects == "deopt":
+                        # (it hands its frame to the interpreter: only the interpreter calls it)
+                        rejected[f] = f"calls {g.name}, which changes something outside its frame"
+                    elif g is not f and effects == "leaf" and plan.effects != "deopt":
+                        # It may bail before its change, not after: f must then hand its
+                        # frame over at the call rather than bail and run g again.
+                        try:
+                            become_deopt(plan)
+                        except Reject as r:
+                            rejected[f] = str(r)
+                        else:
+                            changed = True
+                            break
                     else:
                         continue
                     del plans[f]
                     changed = True
                     break
         return plans, rejected
+
+    def settle_effects(self, plan):
+        """Plan.effects of a function compiled on its own (again) against its callees'
+        code, as plan_unit does for a unit; raises Reject when it cannot call them."""
+        for g in plan.callees:
+            if g is plan.func:
+                continue
+            effects = getattr(g.jit_state, "effects", None)
+            if effects == "deopt":
+                raise Reject(f"calls {g.name}, which changes something outside its frame")
+            if effects == "leaf" and plan.effects != "deopt":
+                become_deopt(plan)
+        return plan
 
     def reject(self, func, reason: str):
         func.jit_state = Rejection(reason, func.calls)
@@ -139,7 +170,7 @@ class Engine:
         code = func.jit_state
         if isinstance(code, JitCode) and any(t is not None for t in code.param_types):
             try:
-                self.build({func: analyse(func, resolver_for(self.vm))}, code.level)
+                self.build({func: self.settle_effects(analyse(func, resolver_for(self.vm)))}, code.level)
                 if func.jit_state is not code:
                     return
             except Exception:
@@ -204,7 +235,7 @@ class Engine:
         code = func.jit_state
         code.promote_at = 0
         try:
-            plan = analyse(func, resolver_for(self.vm), code.param_types)
+            plan = self.settle_effects(analyse(func, resolver_for(self.vm), code.param_types))
             if any(not isinstance(g.jit_state, JitCode) for g in plan.callees if g is not func):
                 return code
             self.build({func: plan}, 2)

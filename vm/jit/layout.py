@@ -1,8 +1,9 @@
-"""Where compiled code finds an array's elements in memory (without llvmlite).
+"""Where compiled code finds an array's elements, and a closure's captures, in memory
+(without llvmlite).
 
-Compiled code reads and writes @array elements in place (issue 14): an Array's `items`
-list and `mutable` flag are __slots__ of vm/values.py Array, the list is CPython's
-PyListObject. The offsets are found by looking at live objects, not assumed, so a Python
+Compiled code reads and writes @array elements and captured variables in place (issue
+14): an Array's `items` list and `mutable` flag, a Closure's `captures` list and a Cell's
+`value` are __slots__ (vm/values.py, vm/fiber.py), the lists are CPython's PyListObject. The offsets are found by looking at live objects, not assumed, so a Python
 that lays them out otherwise simply compiles nothing that touches arrays.
 """
 
@@ -12,10 +13,11 @@ import ctypes
 
 
 def _object_layout():
-    """Byte offsets compiled code reads arrays at, found by looking at live objects:
-    an Array's `items` list and `mutable` flag (its __slots__), a list's length and item
-    vector. None when this Python lays them out otherwise (then nothing touching arrays
-    compiles: vm/jit/analyse.py asks arrays_supported())."""
+    """Byte offsets compiled code reads arrays and closures at, found by looking at live
+    objects: an Array's `items` list and `mutable` flag, a Closure's `captures`, a Cell's
+    `value` (their __slots__), a list's length and item vector. None when this Python
+    lays them out otherwise (then nothing touching arrays or captures compiles:
+    vm/jit/analyse.py asks arrays_supported())."""
     from vm.values import Array
     word = ctypes.sizeof(ctypes.c_void_p)
     items = [object(), object(), object()]
@@ -34,8 +36,19 @@ def _object_layout():
     vector = ctypes.c_void_p.from_address(id(items) + head + word).value
     if [ctypes.c_void_p.from_address(vector + k * word).value for k in range(3)] != [id(x) for x in items]:
         return None
+    from vm.fiber import Closure
+    from vm.values import Cell
+    closure = Closure(a, items)
+    cell = Cell(items)
+    offs = [off for off in range(word, Closure.__basicsize__, word)
+            if ctypes.c_void_p.from_address(id(closure) + off).value == id(items)]
+    cell_offs = [off for off in range(word, Cell.__basicsize__, word)
+                 if ctypes.c_void_p.from_address(id(cell) + off).value == id(items)]
+    if len(offs) != 1 or len(cell_offs) != 1:
+        return None
     return {"array.items": found["items"], "array.mutable": found["mutable"],
-            "list.size": head, "list.items": head + word}
+            "list.size": head, "list.items": head + word,
+            "closure.captures": offs[0], "cell.value": cell_offs[0]}
 
 
 LAYOUT = _object_layout()

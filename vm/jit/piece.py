@@ -112,6 +112,8 @@ def build_piece(func, head: int, end: int, resolve_global) -> Piece:
         role = info.operands[0] if info.operands else None
         if name in ("MakeCell", "LoadCell", "StoreCell"):
             raise Reject("uses variables shared with closures (cells)")
+        if name in ("LoadCapture", "LoadCaptureCell", "StoreCaptureCell"):
+            raise Reject("uses captured variables (a loop in a closure compiles with its function)")
         if name in ("Return", "TailCall"):
             raise Reject("returns from inside the loop")
         if name in ("LoadLocal", "StoreLocal"):

@@ -53,8 +53,9 @@ from llvmlite import ir
 from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, EXIT, SHARED_CHUNK,
                          SHARED_FLAG, SHARED_GRACE, SHARED_MARGIN, SHARED_PAUSE_SINCE,
-                         SHARED_PUBLISHED, SHARED_SLICE, TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT,
-                         TAG_KW, TAG_NIL)
+                         SHARED_PUBLISHED, SHARED_SLICE, TAG_ARRAY, TAG_BOOL, TAG_CLOSURE, TAG_FLOAT,
+                         TAG_INT, TAG_KW, TAG_NIL)
+from vm.fiber import Closure
 from vm.values import Array, Keyword
 from vm.jit.irutil import F64, I32, I64, PAIR, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
@@ -102,7 +103,7 @@ C_API = {
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
               "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword,
-              "vmjit_Array": Array}
+              "vmjit_Array": Array, "vmjit_Closure": Closure}
 HELPERS = ARITH + ("div", "rem") + tuple(COMPARE) + ("eq",)
 # The refill and slow-path helpers run off the hot path; with this convention they save
 # the registers they use, so a body's fast path need not keep its values in callee-saved
@@ -112,6 +113,11 @@ COLD_CC = "preserve_mostcc"
 
 def helper_name(op: str) -> str:
     return f"vmjit_{op}"
+
+
+def body_arity(func) -> int:
+    """The values a body takes: the parameters, then the closure if the function captures."""
+    return func.nparams + (1 if func.captures else 0)
 
 
 def body_type(nparams: int) -> ir.FunctionType:
@@ -542,7 +548,7 @@ def exit_list(module, b, ctx, site, used):
 
 def unbox(module, b, obj, ovf_ptr, guard, i, arrays=False) -> Val:
     """(tag, bits) of a Python argument; unsupported types and big ints go to `guard`, and
-    arrays unless `arrays` (an argument: the body checks where it may be one)."""
+    arrays and closures unless `arrays` (an argument: the body checks where it may be one)."""
     fn = b.function
     typ = b.load(b.gep(obj, [i64(OB_TYPE_OFFSET)], source_etype=U.I8), typ=PTR, name=f"arg{i}.type")
     is_int = fn.append_basic_block(f"arg{i}.int")
@@ -572,13 +578,14 @@ def unbox(module, b, obj, ovf_ptr, guard, i, arrays=False) -> Val:
     is_obj = is_kw
     if arrays:
         is_array = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Array"))
-        known_ok = b.or_(known_ok, is_array)
-        is_obj = b.or_(is_kw, is_array)
+        is_closure = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Closure"))
+        known_ok = b.or_(b.or_(known_ok, is_array), is_closure)
+        is_obj = b.or_(b.or_(is_kw, is_array), is_closure)
     b.cbranch(known_ok, known, guard)
     b.position_at_end(known)
     ctag = b.select(is_kw, i64(TAG_KW), b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL)))
     if arrays:
-        ctag = b.select(is_array, i64(TAG_ARRAY), ctag)
+        ctag = b.select(is_array, i64(TAG_ARRAY), b.select(is_closure, i64(TAG_CLOSURE), ctag))
     cbits = b.select(is_obj, b.ptrtoint(obj, I64), b.zext(is_true, I64))
     b.branch(done)
     b.position_at_end(done)

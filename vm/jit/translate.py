@@ -61,11 +61,12 @@ from llvmlite import ir
 
 from vm.jit import irutil as U
 from vm.jit.analyse import Static
-from vm.jit.code import BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TAG_INT, TAG_NIL, ExitSite
+from vm.jit.code import (BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TAG_CLOSURE, TAG_INT,
+                         TAG_NIL, ExitSite)
 from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
-from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, box, unbox
+from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, body_arity, box, unbox
 
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
@@ -112,7 +113,11 @@ class FunctionTranslator(NumericOps):
         self.helpers = Helpers(module)
         self.fn = fn or symbols[self.func]   # the body being emitted (a clone when unrolling)
         self.blocks = {}                  # byte offset -> its `op.<offset>` block
-        self.effects = plan.effects       # deopt instead of bailing (see the module doc)
+        self.effects = plan.effects == "deopt"   # deopt instead of bailing (see the module doc)
+        # With any effects (a "leaf" too), every block checks its charge as it enters:
+        # nothing runs on credit, so nothing after a change can bail for the fuel.
+        self.checked = plan.effects is not None
+        self.stored = {}                  # captured cell -> the Val this block stored in it
         self.at = None                    # effects: the instruction a deopt hands over at
 
     # -- layout --------------------------------------------------------------
@@ -150,6 +155,16 @@ class FunctionTranslator(NumericOps):
             args[4 + 2 * i].name = f"{self.local_name(i)}.in"
         self.store_params(self.speculate([Val(args[3 + 2 * i], args[4 + 2 * i])
                                           for i in range(self.func.nparams)], entry=True))
+        self.env = None
+        if self.func.captures:
+            # The closure, after the parameters (see call_args): its captures are read
+            # through it. A tail call of itself may change it (another closure of the
+            # same function), so it lives in a slot too.
+            tag, bits = args[3 + 2 * self.func.nparams], args[4 + 2 * self.func.nparams]
+            tag.name, bits.name = "closure.tag", "closure"
+            self.bail_if(b.icmp_unsigned("!=", tag, i64(TAG_CLOSURE)), BAIL_GUARD, "closure.ok")
+            self.env = U.opaque_alloca(b, I64, "env")
+            b.store(bits, self.env)
         self.plan_blocks = {block.start: block for block in self.plan.blocks}
         for block in self.plan.blocks:
             self.blocks[block.start] = fn.append_basic_block(f"op.{block.start}")
@@ -171,7 +186,8 @@ class FunctionTranslator(NumericOps):
         out = []
         for v, expected in zip(values, self.plan.param_types):
             if expected is None and entry and static_tag(v) is None:
-                self.bail_if(U.is_tag(self.b, v, TAG_ARRAY), BAIL_GUARD, "not.array")
+                # (nor a closure: TAG_CLOSURE is above TAG_ARRAY)
+                self.bail_if(self.b.icmp_unsigned(">=", v.tag, i64(TAG_ARRAY)), BAIL_GUARD, "not.array")
             if expected is None or static_tag(v) == expected:
                 out.append(v)
                 continue
@@ -205,8 +221,10 @@ class FunctionTranslator(NumericOps):
         self.cells = set(block.cells)
         insts = block.insts
         left = block.charge             # ticks of the block from the instruction on
-        if self.effects:
-            self.mark(insts[0], left)
+        self.stored = {}
+        if self.checked:
+            if self.effects:
+                self.mark(insts[0], left)
             self.charge(block.charge)
         elif block.start in self.checkpoints:
             self.charge(block.charge)
@@ -248,12 +266,14 @@ class FunctionTranslator(NumericOps):
         the nested returns (ints: any partial sum that overflows bails)."""
         b = self.b
         args = self.pop_args(inst.arg)
-        self.pop()
+        callee = self.pop()
         x = self.pop()
         b.store(self.int_arith("add", b.load(self.acc, typ=I64, name="acc"), x.bits), self.acc)
         room = self.room
         self.bail_if(b.icmp_signed("<=", room, i64(0), name="too.deep"), BAIL_DEPTH, "turn")
         b.store(b.sub(room, i64(1), name="room.in"), self.room_ptr)
+        if self.env is not None:
+            b.store(self.closure_of(callee), self.env)
         self.store_params(self.speculate(args))
         b.branch(self.blocks[0])
 
@@ -547,7 +567,7 @@ class FunctionTranslator(NumericOps):
         charged has run: an Exit block charges nothing and follows a branch or a jump.
         (With effects every block checked its charge as it entered.)"""
         b = self.b
-        if not self.effects:
+        if not self.checked:
             self.charge(0)
         values = [self.local_value(i) for i in range(self.func.nlocals)] + list(self.stack)
         if len(values) > MAX_EXIT_VALUES:      # (the piece is rejected: vm/jit/compiler.py compile)
@@ -571,7 +591,7 @@ class FunctionTranslator(NumericOps):
                 v = Val(v.tag, self.int_arith("add", v.bits, acc.bits))
             else:
                 v = self.arith("add", v, acc)
-        if not self.effects:    # (with effects, every block checked its charge as it entered)
+        if not self.checked:    # (with effects, every block checked its charge as it entered)
             self.charge(0)      # the ticks taken since the last check, checked
         r = b.insert_value(ir.Constant(RET, ir.Undefined), v.tag, 0)
         r = b.insert_value(r, v.bits, 1)
@@ -583,7 +603,8 @@ class FunctionTranslator(NumericOps):
         if callee.is_native:
             self.push(self.native_call(callee.target, args))
         else:
-            self.push(self.call_compiled(callee.target, args))
+            self.push(self.call_compiled(callee, args))
+            self.stored = {}            # (the callee may have assigned a captured variable)
 
     def _emit_TailCall(self, inst):
         """Self tail call: new parameters, back to op.0 (a loop). Same arity: musttail,
@@ -601,15 +622,18 @@ class FunctionTranslator(NumericOps):
         if callee.is_native:
             self.ret(self.native_call(target, args))
         elif target is self.func:
+            if self.env is not None:
+                b.store(self.closure_of(callee), self.env)
             self.store_params(self.speculate(args))
             b.branch(self.blocks[0])
         elif self.effects:
             # (a bail of the callee must not re-run this call: made as a call, see call_body)
-            self.ret(self.call_compiled(target, args))
-        elif target.nparams == self.func.nparams:
-            b.ret(b.call(self.symbols[target], self.call_args(self.room, args), name="tail", tail="musttail"))
+            self.ret(self.call_compiled(callee, args))
+        elif body_arity(target) == body_arity(self.func):
+            b.ret(b.call(self.symbols[target], self.call_args(self.room, args, callee), name="tail",
+                         tail="musttail"))
         else:
-            b.ret(self.call_body(target, args))
+            b.ret(self.call_body(callee, args))
 
     def native_call(self, target, args) -> Val:
         """A primitive: translated inline (vm/jit/natives.py), or called (call_primitive)."""
@@ -687,13 +711,30 @@ class FunctionTranslator(NumericOps):
         del self.stack[len(self.stack) - n:]
         return args
 
-    def call_args(self, room, args):
+    def call_args(self, room, args, callee):
+        """The body's arguments: context, budget, room, the values, and for a function that
+        captures, its closure (from the global the callee was loaded from)."""
         out = [self.ctx, self.b.load(self.budget, typ=I64, name="budget.pass"), room]
         for a in args:
             out += [a.tag, a.bits]
+        if callee.target.captures:
+            out += [i64(TAG_CLOSURE), self.closure_of(callee)]
         return out
 
-    def call_body(self, target, args):
+    def closure_of(self, callee):
+        """The closure a global holds (as an i64): the one the callee was loaded from. It is
+        the one the code was compiled for (the guards checked at entry) and cannot change
+        while it runs (an immutable global, defined once: analyse.resolver_for)."""
+        from vm.jit.code import SHARED_GLOBALS
+        b = self.b
+        shared = b.load(U.ctx_field(b, self.ctx, U.CTX_FLAG, "shared.ptr"), typ=U.PTR, name="shared")
+        table = b.load(b.gep(shared, [i64(SHARED_GLOBALS)], source_etype=I64, name="globals.ptr"),
+                       typ=U.PTR, name="globals")
+        vector = self.field(table, U.LAYOUT["list.items"], "globals.vector")
+        slot = b.gep(vector, [i64(callee.global_index)], source_etype=U.PTR, name="global.ptr")
+        return b.ptrtoint(b.load(slot, typ=U.PTR, name="closure.obj"), I64)
+
+    def call_body(self, callee, args):
         """Call a compiled body one level deeper (bail where the VM would overflow).
 
         With effects, a callee that bails (it has none: vm/jit/compiler.py plan_unit) has
@@ -702,6 +743,7 @@ class FunctionTranslator(NumericOps):
         reserve into its own budget register, or started slow mode, before it bailed, so
         what was left before the call is worked out from the context, not the register."""
         b = self.b
+        target = callee.target
         self.bail_if(b.icmp_signed("<=", self.room, i64(0), name="too.deep"), BAIL_DEPTH, "call")
         deeper = b.sub(self.room, i64(1), name="room.in")
         if self.effects:
@@ -710,7 +752,7 @@ class FunctionTranslator(NumericOps):
                            b.add(b.load(U.ctx_field(b, ctx, U.CTX_RESERVE, "reserve.ptr"), typ=I64),
                                  b.load(U.ctx_field(b, ctx, U.CTX_BIAS, "bias.ptr"), typ=I64)),
                            name="left.before")
-        r = b.call(self.symbols[target], self.call_args(deeper, args), name=f"r.{target.name}"[:40])
+        r = b.call(self.symbols[target], self.call_args(deeper, args, callee), name=f"r.{target.name}"[:40])
         if self.effects:
             tag = b.extract_value(r, 0, name="r.tag")
             self.exit.leave_if(b, b.icmp_unsigned("==", tag, i64(BAIL_SIGNAL)), tag, "no.signal")
@@ -726,10 +768,11 @@ class FunctionTranslator(NumericOps):
         b.store(b.extract_value(r, 2, name="budget.back"), self.budget)
         return r
 
-    def call_compiled(self, target, args) -> Val:
+    def call_compiled(self, callee, args) -> Val:
         """A native call whose bail-out propagates. A call of this function itself returns
         the type the analysis proved (Plan.self_return), so its tag is a constant."""
-        v = self.unpack(self.call_body(target, args))
+        target = callee.target
+        v = self.unpack(self.call_body(callee, args))
         if target is self.func and self.plan.self_return is not None:
             return Val(i64(self.plan.self_return), v.bits)
         return v
@@ -802,6 +845,54 @@ class FunctionTranslator(NumericOps):
 
     def _emit_IsArray(self, inst):
         self.push(U.const_bool(static_tag(self.pop()) == TAG_ARRAY))
+
+    # -- captured variables (the closure is self.env; offsets: vm/jit/layout.py) -----
+
+    def capture(self, i: int):
+        """The pointer the closure's captures list holds at `i` (a value or a Cell)."""
+        b = self.b
+        closure = b.load(self.env, typ=I64, name="closure")
+        captures = self.field(closure, U.LAYOUT["closure.captures"], "captures")
+        vector = self.field(captures, U.LAYOUT["list.items"], "captures.vector")
+        return b.load(b.gep(vector, [i64(i)], source_etype=U.PTR, name="capture.ptr"), typ=U.PTR, name="capture")
+
+    def read_object(self, obj, what: str) -> Val:
+        """The value of a Python object compiled code holds (a number, boolean, nil or
+        keyword); anything else leaves (a bail, or with effects a hand-over)."""
+        b = self.b
+        other = b.function.append_basic_block(what + ".other")
+        with b.goto_block(other):
+            self.deopt_here(BAIL_GUARD)
+        return unbox(self.module, b, obj, self.overflow, other, what)
+
+    def _emit_LoadCapture(self, inst):
+        self.push(self.read_object(self.capture(inst.arg), "captured"))
+
+    def _emit_LoadCaptureCell(self, inst):
+        known = self.stored.get(inst.arg)
+        if known is not None:           # (what this block stored: analyse.is_leaf relies on it)
+            self.push(known)
+            return
+        cell = self.capture(inst.arg)
+        self.push(self.read_object(self.field(cell, U.LAYOUT["cell.value"], "cell.value"), "cell"))
+
+    def _emit_StoreCaptureCell(self, inst):
+        """Assign a captured variable: box the value (running out of memory leaves before
+        anything changed), then swap it into the cell and release the old one."""
+        v = self.pop()
+        b = self.b
+        self.hold_gil()
+        obj = self.box(v)
+        failed = b.icmp_unsigned("==", obj, ir.Constant(U.PTR, None), name="no.memory")
+        with b.if_then(failed, likely=False):
+            b.call(api(self.module, "PyErr_Clear"), [])
+        self.bail_if(failed, BAIL_GUARD, "boxed")
+        cell = self.capture(inst.arg)
+        slot = b.gep(cell, [i64(U.LAYOUT["cell.value"])], source_etype=U.I8, name="cell.slot")
+        old = b.load(slot, typ=U.PTR, name="old")
+        b.store(obj, slot)
+        b.call(api(self.module, "Py_DecRef"), [old])
+        self.stored[inst.arg] = v
 
     # -- arrays (vm/jit/code.py TAG_ARRAY; the offsets: vm/jit/layout.py) ------------
 
