@@ -86,7 +86,12 @@ HELPERS = ("(defn less [x y] (< x y))\n(defn sq [x] (* x x))\n(defn deep [n] (if
 # A callee recursing without end (deep of a negative number): the interpreter, given the
 # call, overflows the stack with the same frames (and operand stacks) as without the JIT.
 OVERFLOW = HELPERS[:HELPERS.index("(var r 0)")].replace("(abs (int key))", "key") + "(println (isort @[5 3 9 1 7 2 8]))\n(println (isort @[3 -45 2]))\n"
-PROGRAMS = {"helpers": HELPERS, "overflow in a callee": OVERFLOW, "isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
+# push onto an @array passed in (the primitive itself, called from compiled code: it
+# charges the heap budget), and onto an immutable one (a new array each time).
+PUSH = ("(defn collect [out n]\n  (var i 0)\n  (while (< i n)\n    (if (= (rem i 3) 0) (push out (* i i)))\n"
+        "    (assign i (+ i 1)))\n  out)\n(def a @[])\n(collect a 10)\n(println a)\n(collect a 30000)\n"
+        "(println (length a) \" \" (get a -1))\n(println (collect [1 2] 10))\n")
+PROGRAMS = {"push": PUSH, "helpers": HELPERS, "overflow in a callee": OVERFLOW, "isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
             "mixed elements": MIXED, "top level": TOP, "calls": CALLS}
 
 
@@ -149,6 +154,20 @@ def test_code_with_effects_calls_compiled_functions_natively():
     # sq overflowed on 8e12 and `<` met a string: the interpreter finished those calls.
     assert "64000000000000000000000000" in vm.output_text()
     assert vm.status == "error" and vm.error_site.function == "less"
+
+
+def test_push_runs_natively_and_the_heap_budget_stops_it_where_it_stops_the_interpreter():
+    vm = agree(PUSH, [10 ** 9], jitted)
+    collect = next(f for f in vm.main.all_functions() if f.name == "collect")
+    assert isinstance(collect.jit_state, JitCode) and collect.jit_state.effects == "deopt"
+    for max_heap in (5_000, 9_000):
+        a = plain(PUSH, max_heap=max_heap)
+        b = VM(jit=1, max_heap=max_heap)
+        b.load(PUSH, "p.lisp")
+        assert (a.run(), state(a)) == (b.run(), state(b))
+        assert a.status == "error" and "size-limit" in repr(a.uncaught) + str(a.error_site) + a.output_text() \
+            or a.status == "error"
+        assert a.heap_room == b.heap_room
 
 
 def test_code_that_only_reads_arrays_is_not_marked_as_changing_them():

@@ -31,7 +31,7 @@ NATIVE_NAMES = frozenset((
     "+", "-", "*", "/", "rem", "mod", "abs", "inc", "dec", "min", "max",
     "<", ">", "<=", ">=", "=", "not=", "not", "int", "float",
     "int?", "float?", "number?", "boolean?", "nil?",
-    "bit/and", "bit/or", "bit/xor", "bit/not", "bit/shl", "bit/shr", "put"))
+    "bit/and", "bit/or", "bit/xor", "bit/not", "bit/shl", "bit/shr", "put", "push"))
 # Pure primitives compiled code calls through the C API (translate.py call_primitive): they
 # take and give numbers, booleans, nil or keywords, allocate nothing the heap budget counts
 # and do not depend on identity. Any other result (or an error) bails.
@@ -48,7 +48,7 @@ CALLED_NAMES = frozenset((
                           "f32-from-bits"))
 # Translated primitives that change something (an array's element): code that calls one
 # has effects (Plan.effects).
-EFFECT_NAMES = frozenset(("put",))
+EFFECT_NAMES = frozenset(("put", "push"))
 
 # Larger functions are not worth a compile (and keep block fuel charges small).
 MAX_INSTRUCTIONS = 4000
@@ -76,6 +76,18 @@ UNSUPPORTED_REASONS = {
     "MakeClosure": "creates closures",
     "StoreGlobal": "assigns a global",
 }
+
+
+class Mixed:
+    """A stack entry that is an array on one path and something else on another (the
+    result of `(if c (push a x))`): it may only be dropped (Pop) or handed over (an exit
+    carries its runtime tag); any other use is rejected."""
+
+    def __repr__(self) -> str:
+        return "MIXED"
+
+
+MIXED = Mixed()
 
 
 class Reject(Exception):
@@ -347,15 +359,16 @@ def flow(func, insts: dict, resolve_global, param_types, self_return=None) -> tu
                 continue
             if cells[nxt] != now:
                 raise Reject("joins paths where a variable is boxed on one and not the other")
-            joined = (join_entries(shapes[nxt], shape), join_entries(locals_[nxt], new_locals))
+            joined = (join_entries(shapes[nxt], shape, True), join_entries(locals_[nxt], new_locals))
             if joined != (shapes[nxt], locals_[nxt]):
                 shapes[nxt], locals_[nxt] = joined
                 work.append(nxt)
     return shapes, locals_, cells
 
 
-def join_entries(a: tuple, b: tuple) -> tuple:
-    """Entry-wise join: equal entries stay, differing types become None (any)."""
+def join_entries(a: tuple, b: tuple, stack_entries: bool = False) -> tuple:
+    """Entry-wise join: equal entries stay, differing types become None (any); an array
+    and another value: MIXED on the stack, rejected in a variable."""
     if len(a) != len(b):
         raise Reject("has bytecode the JIT cannot follow (stack depths differ where paths join)")
     out = []
@@ -364,7 +377,10 @@ def join_entries(a: tuple, b: tuple) -> tuple:
             out.append(x)
         elif type(x) is Static or type(y) is Static:
             raise Reject("joins paths that hold different functions on the stack")
-        elif x == TAG_ARRAY or y == TAG_ARRAY:
+        elif x == TAG_ARRAY or y == TAG_ARRAY or x is MIXED or y is MIXED:
+            if stack_entries:
+                out.append(MIXED)
+                continue
             raise Reject("keeps an array in a variable that holds other values on another path")
         else:
             out.append(None)
@@ -392,6 +408,8 @@ def pop_value(stack: list, what: str, arrays: bool = False):
         raise Reject(f"{what} a function value ({describe_static(e)})")
     if e == TAG_ARRAY and not arrays:
         raise Reject(f"{what} an array")
+    if e is MIXED:
+        raise Reject(f"{what} a value that is an array on one path and not on another")
     return e
 
 
@@ -508,12 +526,14 @@ def check_call(func, stack: list, argc: int):
         raise Reject("has bytecode the JIT cannot follow (stack underflow)")
     callee = stack[-argc - 1]
     if type(callee) is Static and callee.is_native and callee.target.name in EFFECT_NAMES:
-        # (put coll key value): coll an array the code holds, the value anything it holds.
-        if argc != 3:
+        # (put coll key value), (push coll value): coll an array the code holds, the value
+        # anything it holds.
+        if argc != (3 if callee.target.name == "put" else 2):
             raise Reject(f"calls {callee.target.name} with the wrong number of arguments")
         need_arrays()
         pop_value(stack, "stores", arrays=True)
-        pop_value(stack, "uses as an index")
+        if argc == 3:
+            pop_value(stack, "uses as an index")
         if pop_value(stack, "changes", arrays=True) != TAG_ARRAY:
             raise Reject(f"calls {callee.target.name} on a value not known to be an array")
         stack.pop()

@@ -245,6 +245,7 @@ NATIVE_EMITTERS = {
     "bit/and": bit_fold("and_"), "bit/or": bit_fold("or_"), "bit/xor": bit_fold("xor"),
     "bit/not": native_bit_not, "bit/shl": native_shl, "bit/shr": native_shr,
     "put": lambda t, args: t.put(args),       # (arrays only: translate.py put)
+    "push": lambda t, args: t.array_push(args),
 }
 if set(NATIVE_EMITTERS) != NATIVE_NAMES:
     raise ImportError("vm/jit/analyse.py NATIVE_NAMES must name exactly the primitives NATIVE_EMITTERS translates")

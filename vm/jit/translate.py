@@ -60,7 +60,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from vm.jit import irutil as U
-from vm.jit.analyse import Static
+from vm.jit.analyse import MIXED, Static
 from vm.jit.code import (BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TAG_CLOSURE, TAG_INT,
                          TAG_NIL, ExitSite)
 from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
@@ -215,7 +215,8 @@ class FunctionTranslator(NumericOps):
                 self.stack.append(e)
                 continue
             tag_ptr, bits_ptr = self.slots[i]
-            tag = i64(e) if e is not None else b.load(tag_ptr, typ=I64, name=f"s{i}.tag")
+            known = e if e is not MIXED else None
+            tag = i64(known) if known is not None else b.load(tag_ptr, typ=I64, name=f"s{i}.tag")
             self.stack.append(Val(tag, b.load(bits_ptr, typ=I64, name=f"s{i}")))
         self.local_types = list(block.local_types)
         self.cells = set(block.cells)
@@ -657,8 +658,38 @@ class FunctionTranslator(NumericOps):
         """Call a pure primitive (analyse.CALLED_NAMES) through the C API, as the
         interpreter calls it: fn(vm, *args), the arguments boxed. An error (the primitive
         raised) or a result compiled code does not hold bails, before anything changed;
-        the interpreter then makes the call. The function is an external symbol bound to
-        the process's primitive (so the IR, the code cache's key, holds no address)."""
+        the interpreter then makes the call."""
+        b = self.b
+        r = self.call_python(target, args)
+        other = b.function.append_basic_block("result.other")
+        with b.goto_block(other):
+            b.call(api(self.module, "Py_DecRef"), [r])
+            self.deopt_here(BAIL_GUARD)
+        v = unbox(self.module, b, r, self.overflow, other, "r")
+        # (numbers were copied out; True, False, None and keywords live on)
+        b.call(api(self.module, "Py_DecRef"), [r])
+        return v
+
+    def array_push(self, args) -> Val:
+        """(push arr v) on an @array the code holds: the primitive itself, through the C
+        API, which charges the heap budget and refuses (raises) before it changes anything;
+        then this code hands over (or bails) and the interpreter makes the call. An
+        immutable array (push makes a new one) leaves before the call."""
+        from vm.primitives import PRIMITIVES
+        arr = args[0]
+        b = self.b
+        mutable = self.field(arr.bits, U.LAYOUT["array.mutable"], "mutable")
+        self.bail_if(b.icmp_unsigned("!=", mutable, U.declare_global(self.module, "_Py_TrueStruct")),
+                     BAIL_GUARD, "mutable")
+        r = self.call_python(PRIMITIVES["push"], args)
+        b.call(api(self.module, "Py_DecRef"), [r])      # (the array itself)
+        return arr
+
+    def call_python(self, target, args):
+        """A new reference to what fn(vm, *args) of primitive `target` returns; an error
+        (or no memory to box an argument) bails before anything changed. The function is
+        an external symbol bound to the process's primitive (so the IR, the code cache's
+        key, holds no address)."""
         import llvmlite.binding as llvm
 
         from vm.jit.code import SHARED_VM
@@ -696,15 +727,7 @@ class FunctionTranslator(NumericOps):
         with b.if_then(failed, likely=False):
             b.call(api(module, "PyErr_Clear"), [])
         self.bail_if(failed, BAIL_GUARD, "returned")
-        fn = b.function
-        other = fn.append_basic_block("result.other")
-        with b.goto_block(other):
-            b.call(decref, [r])
-            self.deopt_here(BAIL_GUARD)
-        v = unbox(module, b, r, self.overflow, other, "r")
-        # (numbers were copied out; True, False, None and keywords live on)
-        b.call(decref, [r])
-        return v
+        return r
 
     def pop_args(self, n: int) -> list:
         args = self.stack[len(self.stack) - n:]
