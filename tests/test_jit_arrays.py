@@ -92,7 +92,14 @@ OVERFLOW = HELPERS[:HELPERS.index("(var r 0)")].replace("(abs (int key))", "key"
 PUSH = ("(defn collect [out n]\n  (var i 0)\n  (while (< i n)\n    (if (= (rem i 3) 0) (push out (* i i)))\n"
         "    (assign i (+ i 1)))\n  out)\n(def a @[])\n(collect a 10)\n(println a)\n(collect a 30000)\n"
         "(println (length a) \" \" (get a -1))\n(println (collect [1 2] 10))\n")
-PROGRAMS = {"push": PUSH, "helpers": HELPERS, "overflow in a callee": OVERFLOW, "isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
+# Struct reads by keyword and integer keys (nil when missing), lengths, a mutable struct,
+# then a field compiled code does not hold (a string): the interpreter raises.
+STRUCTS = ("(defn dist2 [p]\n  (+ (* (get p :x) (get p :x)) (* (get p :y) (get p :y)) (if (nil? (get p :z)) 0 (get p :z))"
+           " (length p)\n     (if (nil? (get p 1)) 0 (get p 1))))\n(var i 0) (var s 0)\n(def a {:x 3 :y 4})\n"
+           "(def b {:x 3 :y 4 :z 2.5 1 100})\n(def c @{:x 1.5 :y -2})\n"
+           "(while (< i 3000) (assign s (+ s (dist2 a) (dist2 b) (dist2 c))) (put c :x i) (assign i (+ i 1)))\n"
+           "(println s)\n(println (dist2 {:x \"a\" :y 4}))\n")
+PROGRAMS = {"structs": STRUCTS, "push": PUSH, "helpers": HELPERS, "overflow in a callee": OVERFLOW, "isort": ISORT, "reads": READS, "put out of range": PUT_RANGE, "immutable": IMMUTABLE,
             "mixed elements": MIXED, "top level": TOP, "calls": CALLS}
 
 
@@ -169,6 +176,13 @@ def test_push_runs_natively_and_the_heap_budget_stops_it_where_it_stops_the_inte
         assert a.status == "error" and "size-limit" in repr(a.uncaught) + str(a.error_site) + a.output_text() \
             or a.status == "error"
         assert a.heap_room == b.heap_room
+
+
+def test_a_function_reading_structs_compiles():
+    vm = agree(STRUCTS, [10 ** 9], jitted)
+    dist2 = next(f for f in vm.main.all_functions() if f.name == "dist2")
+    assert isinstance(dist2.jit_state, JitCode) and dist2.jit_state.calls > 1000
+    assert vm.status == "error" and vm.error_site.function == "dist2"
 
 
 def test_code_that_only_reads_arrays_is_not_marked_as_changing_them():

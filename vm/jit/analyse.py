@@ -21,7 +21,7 @@ import weakref
 
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
-from vm.jit.code import TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, fits_i64
+from vm.jit.code import TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, TAG_STRUCT, fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
 from vm.values import Keyword, Native, preview, type_name
 
@@ -310,6 +310,9 @@ def unsupported_reason(name: str, ops) -> str:
     return f"uses {name}, which the JIT does not translate"
 
 
+# The collections compiled code holds (passed in: vm/jit/code.py TAG_ARRAY, TAG_STRUCT).
+HELD = (TAG_ARRAY, TAG_STRUCT)
+
 CONSTANT_TAGS = {int: TAG_INT, float: TAG_FLOAT, bool: TAG_BOOL, type(None): TAG_NIL, Keyword: TAG_KW}
 
 
@@ -377,7 +380,7 @@ def join_entries(a: tuple, b: tuple, stack_entries: bool = False) -> tuple:
             out.append(x)
         elif type(x) is Static or type(y) is Static:
             raise Reject("joins paths that hold different functions on the stack")
-        elif x == TAG_ARRAY or y == TAG_ARRAY or x is MIXED or y is MIXED:
+        elif x in HELD or y in HELD or x is MIXED or y is MIXED:
             if stack_entries:
                 out.append(MIXED)
                 continue
@@ -406,8 +409,8 @@ def pop_value(stack: list, what: str, arrays: bool = False):
     e = stack.pop()
     if type(e) is Static:
         raise Reject(f"{what} a function value ({describe_static(e)})")
-    if e == TAG_ARRAY and not arrays:
-        raise Reject(f"{what} an array")
+    if e in HELD and not arrays:
+        raise Reject(f"{what} {'an array' if e == TAG_ARRAY else 'a struct'}")
     if e is MIXED:
         raise Reject(f"{what} a value that is an array on one path and not on another")
     return e
@@ -486,8 +489,8 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
         stack.append(arith_type(x, TAG_INT) if name == "AddInt" else TAG_BOOL)
     elif name == "Length":
         need_arrays()
-        if pop_value(stack, "takes the length of", arrays=True) != TAG_ARRAY:
-            raise Reject("takes the length of a value not known to be an array")
+        if pop_value(stack, "takes the length of", arrays=True) not in HELD:
+            raise Reject("takes the length of a value not known to be an array or struct")
         stack.append(TAG_INT)
     elif name in ("LoadCapture", "LoadCaptureCell"):
         stack.append(None)          # a number, boolean, nil or keyword (others leave)
@@ -495,9 +498,12 @@ def step(func, inst: Inst, stack: list, types: list, resolve_global, self_return
         pop_value(stack, "assigns to a captured variable")
     elif name == "Get":
         need_arrays()
-        pop_value(stack, "uses as an index")
-        if pop_value(stack, "reads an element of", arrays=True) != TAG_ARRAY:
-            raise Reject("reads an element of a value not known to be an array")
+        key = pop_value(stack, "uses as an index")
+        coll = pop_value(stack, "reads an element of", arrays=True)
+        if coll not in HELD:
+            raise Reject("reads an element of a value not known to be an array or struct")
+        if coll == TAG_STRUCT and key not in (None, TAG_INT, TAG_KW):
+            raise Reject("reads a struct by a key that is not a keyword or an integer")
         stack.append(None)          # a number, boolean, nil or keyword (others leave)
     else:
         raise Reject(unsupported_reason(name, ()))

@@ -28,6 +28,7 @@ TAG_KW = 4           # payload: the address of an interned Keyword (compared by 
 TAG_ARRAY = 5        # payload: the address of an Array (vm/values.py), borrowed: see below
 TAG_CLOSURE = 6      # payload: the address of a Closure: only the closure a body runs (its
                      # captures are read through it), passed after its parameters
+TAG_STRUCT = 7       # payload: the address of a Struct, borrowed like an array (read only)
 
 # Arrays in compiled code (issue 14). A TAG_ARRAY value is always one the interpreter
 # passed in (an argument of the call, or a variable of a loop piece), so the caller keeps

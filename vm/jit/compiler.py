@@ -19,11 +19,11 @@ import os
 import traceback
 
 from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, become_deopt, resolver_for
-from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
+from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, TAG_STRUCT, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
                          SHARED_GLOBALS, SHARED_VM, SHARED_WORDS, JitCode, Rejection, fits_i64)
 from vm.jit.listing import function_ir
-from vm.values import Array
+from vm.values import Array, Struct
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
@@ -36,7 +36,7 @@ def speculated_types(args):
     array argument is speculated on too: only then may the code use it (TAG_ARRAY)."""
     if args is None:
         return None
-    return tuple(TAG_ARRAY if type(a) is Array else
+    return tuple(TAG_ARRAY if type(a) is Array else TAG_STRUCT if type(a) is Struct else
                  CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
 
 

@@ -37,18 +37,22 @@ def _object_layout():
     if [ctypes.c_void_p.from_address(vector + k * word).value for k in range(3)] != [id(x) for x in items]:
         return None
     from vm.fiber import Closure
-    from vm.values import Cell
+    from vm.values import Cell, Struct
+    table = {}
+    struct = Struct(table, True)
+    struct_offs = [off for off in range(word, Struct.__basicsize__, word)
+                   if ctypes.c_void_p.from_address(id(struct) + off).value == id(table)]
     closure = Closure(a, items)
     cell = Cell(items)
     offs = [off for off in range(word, Closure.__basicsize__, word)
             if ctypes.c_void_p.from_address(id(closure) + off).value == id(items)]
     cell_offs = [off for off in range(word, Cell.__basicsize__, word)
                  if ctypes.c_void_p.from_address(id(cell) + off).value == id(items)]
-    if len(offs) != 1 or len(cell_offs) != 1:
+    if len(offs) != 1 or len(cell_offs) != 1 or len(struct_offs) != 1:
         return None
     return {"array.items": found["items"], "array.mutable": found["mutable"],
             "list.size": head, "list.items": head + word,
-            "closure.captures": offs[0], "cell.value": cell_offs[0]}
+            "closure.captures": offs[0], "cell.value": cell_offs[0], "struct.d": struct_offs[0]}
 
 
 LAYOUT = _object_layout()

@@ -31,7 +31,7 @@ from __future__ import annotations
 from vm.fuse import FUSED_REGION
 from vm.jit.code import JitCode, Rejection, note_work, run_compiled
 from vm.regions import _stub, find_blocks, reachable, worth_it
-from vm.values import Array, Keyword
+from vm.values import Array, Keyword, Struct
 
 
 class LoopState:
@@ -146,7 +146,7 @@ _ANY = _Any()
 
 def representable(v) -> bool:
     t = type(v)
-    return t in (int, float, bool, Keyword, Array) or v is None
+    return t in (int, float, bool, Keyword, Array, Struct) or v is None
 
 
 def give_up(vm, st, reason: str):

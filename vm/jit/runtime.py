@@ -54,9 +54,9 @@ from vm.jit import irutil as U
 from vm.jit.code import (BAIL_FUEL, BAIL_GUARD, BAIL_INTERRUPT, BAIL_SIGNAL, EXIT, SHARED_CHUNK,
                          SHARED_FLAG, SHARED_GRACE, SHARED_MARGIN, SHARED_PAUSE_SINCE,
                          SHARED_PUBLISHED, SHARED_SLICE, TAG_ARRAY, TAG_BOOL, TAG_CLOSURE, TAG_FLOAT,
-                         TAG_INT, TAG_KW, TAG_NIL)
+                         TAG_INT, TAG_KW, TAG_NIL, TAG_STRUCT)
 from vm.fiber import Closure
-from vm.values import Array, Keyword
+from vm.values import Array, Keyword, Struct
 from vm.jit.irutil import F64, I32, I64, PAIR, PTR, RET, Val, i64
 from vm.jit.numeric import ARITH, COMPARE, NumericOps
 
@@ -100,10 +100,13 @@ C_API = {
     "Py_DecRef": (VOID, [PTR]),
     "PyErr_Clear": (VOID, []),
     "PyObject_Vectorcall": (PTR, [PTR, PTR, I64, PTR]),
+    "PyDict_GetItemWithError": (PTR, [PTR, PTR]),
+    "PyDict_Size": (I64, [PTR]),
+    "PyErr_Occurred": (PTR, []),
 }
 PY_OBJECTS = {"PyLong_Type": int, "PyFloat_Type": float, "_Py_TrueStruct": True,
               "_Py_FalseStruct": False, "_Py_NoneStruct": None, "vmjit_Keyword": Keyword,
-              "vmjit_Array": Array, "vmjit_Closure": Closure}
+              "vmjit_Array": Array, "vmjit_Closure": Closure, "vmjit_Struct": Struct}
 HELPERS = ARITH + ("div", "rem") + tuple(COMPARE) + ("eq",)
 # The refill and slow-path helpers run off the hot path; with this convention they save
 # the registers they use, so a body's fast path need not keep its values in callee-saved
@@ -579,13 +582,15 @@ def unbox(module, b, obj, ovf_ptr, guard, i, arrays=False) -> Val:
     if arrays:
         is_array = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Array"))
         is_closure = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Closure"))
-        known_ok = b.or_(b.or_(known_ok, is_array), is_closure)
-        is_obj = b.or_(b.or_(is_kw, is_array), is_closure)
+        is_struct = b.icmp_unsigned("==", typ, U.declare_global(module, "vmjit_Struct"))
+        known_ok = b.or_(b.or_(b.or_(known_ok, is_array), is_closure), is_struct)
+        is_obj = b.or_(b.or_(b.or_(is_kw, is_array), is_closure), is_struct)
     b.cbranch(known_ok, known, guard)
     b.position_at_end(known)
     ctag = b.select(is_kw, i64(TAG_KW), b.select(is_none, i64(TAG_NIL), i64(TAG_BOOL)))
     if arrays:
         ctag = b.select(is_array, i64(TAG_ARRAY), b.select(is_closure, i64(TAG_CLOSURE), ctag))
+        ctag = b.select(is_struct, i64(TAG_STRUCT), ctag)
     cbits = b.select(is_obj, b.ptrtoint(obj, I64), b.zext(is_true, I64))
     b.branch(done)
     b.position_at_end(done)
@@ -615,7 +620,8 @@ def box(module, b, v: Val):
     truth = b.select(b.icmp_unsigned("!=", v.bits, i64(0)), U.declare_global(module, "_Py_TrueStruct"),
                      U.declare_global(module, "_Py_FalseStruct"))
     const = b.select(is_bool, truth, U.declare_global(module, "_Py_NoneStruct"), name="const.obj")
-    is_obj = b.or_(b.icmp_unsigned("==", v.tag, i64(TAG_KW)), b.icmp_unsigned("==", v.tag, i64(TAG_ARRAY)))
+    # (keywords, and the collections and closures compiled code holds: TAG_ARRAY and above)
+    is_obj = b.or_(b.icmp_unsigned("==", v.tag, i64(TAG_KW)), b.icmp_unsigned(">=", v.tag, i64(TAG_ARRAY)))
     const = b.select(is_obj, b.inttoptr(v.bits, PTR), const, name="obj")
     b.call(api(module, "Py_IncRef"), [const])
     b.branch(blocks["done"])

@@ -62,7 +62,7 @@ from llvmlite import ir
 from vm.jit import irutil as U
 from vm.jit.analyse import MIXED, Static
 from vm.jit.code import (BAIL_DEPTH, BAIL_GUARD, BAIL_SIGNAL, EXIT, TAG_ARRAY, TAG_CLOSURE, TAG_INT,
-                         TAG_NIL, ExitSite)
+                         TAG_KW, TAG_NIL, TAG_STRUCT, ExitSite)
 from vm.jit.irutil import I64, MAX_EXIT_VALUES, RET, Val, i64, static_tag
 from vm.jit.numeric import NumericOps
 from vm.values import Keyword
@@ -864,7 +864,10 @@ class FunctionTranslator(NumericOps):
         self.pop()
         self.push(U.const_bool(False))
 
-    _emit_IsSymbol = _emit_IsPair = _emit_IsStruct = _always_false
+    _emit_IsSymbol = _emit_IsPair = _always_false
+
+    def _emit_IsStruct(self, inst):
+        self.push(U.const_bool(static_tag(self.pop()) == TAG_STRUCT))
 
     def _emit_IsArray(self, inst):
         self.push(U.const_bool(static_tag(self.pop()) == TAG_ARRAY))
@@ -947,14 +950,67 @@ class FunctionTranslator(NumericOps):
         return i, b.icmp_unsigned("<", i, n, name="in.range")      # (negative: huge unsigned)
 
     def _emit_Length(self, inst):
-        _, n = self.array_items(self.pop())
+        coll = self.pop()
+        if static_tag(coll) == TAG_STRUCT:
+            table = self.field(coll.bits, U.LAYOUT["struct.d"], "table")
+            self.push(Val(i64(TAG_INT), self.b.call(api(self.module, "PyDict_Size"), [table], name="size")))
+            return
+        _, n = self.array_items(coll)
         self.push(Val(i64(TAG_INT), n))
+
+    def struct_get(self, coll: Val, key: Val) -> Val:
+        """The value under a keyword or integer key (Struct.d holds them as themselves:
+        vm/values.py hash_key), nil when missing; looked up as the interpreter does (the
+        dict's own hashing and equality, so with the GIL); a value compiled code does not
+        hold leaves."""
+        b = self.b
+        module = self.module
+        known = static_tag(key)
+        if known is None:
+            self.bail_if(b.and_(b.icmp_unsigned("!=", key.tag, i64(TAG_KW)),
+                                b.icmp_unsigned("!=", key.tag, i64(TAG_INT))), BAIL_GUARD, "key.kind")
+        self.hold_gil()
+        table = self.field(coll.bits, U.LAYOUT["struct.d"], "table")
+        obj = box(module, b, key)
+        missing = b.icmp_unsigned("==", obj, ir.Constant(U.PTR, None), name="no.memory")
+        with b.if_then(missing, likely=False):
+            b.call(api(module, "PyErr_Clear"), [])
+        self.bail_if(missing, BAIL_GUARD, "key.boxed")
+        found = b.call(api(module, "PyDict_GetItemWithError"), [table, obj], name="found")
+        b.call(api(module, "Py_DecRef"), [obj])
+        absent = b.icmp_unsigned("==", found, ir.Constant(U.PTR, None), name="absent")
+        failed = b.and_(absent, b.icmp_unsigned("!=", b.call(api(module, "PyErr_Occurred"), []),
+                                                ir.Constant(U.PTR, None)), name="lookup.failed")
+        with b.if_then(failed, likely=False):
+            b.call(api(module, "PyErr_Clear"), [])
+        self.bail_if(failed, BAIL_GUARD, "looked.up")
+        fn = b.function
+        inside = fn.append_basic_block("struct.found")
+        done = fn.append_basic_block("struct.done")
+        before = b.block
+        b.cbranch(absent, done, inside)
+        b.position_at_end(inside)
+        v = self.read_object(found, "field")
+        got = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        tag = b.phi(I64, name="field.tag")
+        bits = b.phi(I64, name="field")
+        tag.add_incoming(i64(TAG_NIL), before)
+        bits.add_incoming(i64(0), before)
+        tag.add_incoming(v.tag, got)
+        bits.add_incoming(v.bits, got)
+        return Val(tag, bits)
 
     def _emit_Get(self, inst):
         """Element k of an array, nil when k is out of range; an element compiled code does
         not hold (a string, a collection, a big integer) leaves for the interpreter."""
         key = self.pop()
-        items, n = self.array_items(self.pop())
+        coll = self.pop()
+        if static_tag(coll) == TAG_STRUCT:
+            self.push(self.struct_get(coll, key))
+            return
+        items, n = self.array_items(coll)
         i, ok = self.resolve_index(key, n)
         b = self.b
         fn = b.function
