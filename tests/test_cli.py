@@ -191,3 +191,17 @@ def test_a_screenshot_draws_the_same_offline(tmp_path, capsys):
     assert "url(" not in style and "@font-face" not in style
     assert 'xml:space="preserve"' in svg and "white-space: pre" in svg
     assert "Quit" in svg and "breakpoint" in svg
+
+
+def test_jit_n_compiles_a_hot_loop_at_top_level_and_vmdbg_jit_lists_it(tmp_path, capsys):
+    pytest.importorskip("llvmlite")
+    f = write(tmp_path, "loop.lisp", "(var i 0)\n(var s 0)\n(while (< i 300000)\n  (assign s (+ s (rem i 7)))\n"
+                                     "  (assign i (+ i 1)))\n(println s)\n")
+    status, out, err = run_cli(capsys, "run", "--jit", "1", "--stats", f)
+    assert (status, out) == (0, "899997\n")
+    assert "main loop line 3" in err and "jit1" in err
+    status, out, err = run_cli(capsys, "jit", f)
+    assert status == 0 and out.startswith("899997\n")
+    # The loop's own listing: its function's bytecode from the header to the back-edge.
+    assert "=== main loop line 3" in out and "== main loop line 3: offsets" in out and "variables: i, s" in out
+    assert "--- native assembly ---" in out

@@ -114,12 +114,23 @@ def make_vm(args, on_output):
     from vm.core import VM
     vm = VM(max_depth=args.max_depth or 10_000, jit=args.jit or 0, on_output=on_output,
             max_output=args.max_output, max_collection=args.max_collection, max_heap=args.max_heap)
+    # VMDBG_JIT_LOOPS=0: hot loops are not compiled on their own (calls still tier up).
+    loops = os.environ.get("VMDBG_JIT_LOOPS", "").strip().lower() not in ("0", "no", "off", "false")
     if args.jit is None:
         from vm.jit.code import Tiering
-        # VMDBG_JIT_LOOPS=0: hot loops are not compiled on their own (calls still tier up).
-        loops = os.environ.get("VMDBG_JIT_LOOPS", "").strip().lower() not in ("0", "no", "off", "false")
         Tiering(loops=loops).install(vm)
+    elif args.jit and loops:
+        from vm.jit.code import Tiering
+        # --jit N: functions at their Nth call; a loop once it has run about N slices of
+        # the interpreter's samples (so a loop at top level, or in a function called once,
+        # compiles too).
+        work = LOOP_WORK * args.jit
+        Tiering(work, work, calls=args.jit).install(vm)
     return vm
+
+
+# With --jit N, a loop compiles after about N times this many instructions (one sample).
+LOOP_WORK = 20_000
 
 
 def load(args, on_output):

@@ -365,9 +365,10 @@ class Tiering:
     first threshold is higher than the next ones: compile cost is paid where the work
     already done says it will be repaid."""
 
-    __slots__ = ("first", "more", "work", "hot", "last", "loops", "loop_table", "osr_funcs")
+    __slots__ = ("first", "more", "work", "hot", "last", "loops", "loop_table", "osr_funcs", "calls")
 
-    def __init__(self, first: int | None = None, more: int | None = None, loops: bool = True):
+    def __init__(self, first: int | None = None, more: int | None = None, loops: bool = True,
+                 calls: int = 0):
         self.first = WORK_FIRST if first is None else first   # before anything compiled
         self.more = WORK_MORE if more is None else more       # once the JIT's runtime is loaded
         self.work: dict = {}          # function -> instructions sampled in it
@@ -378,12 +379,16 @@ class Tiering:
         self.loops = loops
         self.loop_table: dict = {}    # function -> {header offset: osr.LoopState}
         self.osr_funcs: dict = {}     # function -> its `fast` entries before any piece (or None)
+        # `vmdbg run --jit N`: functions compile at their Nth call, as without a Tiering;
+        # only loops are found by the samples (so a loop at top level compiles too).
+        self.calls = calls
 
     def install(self, vm):
-        """Turn the JIT on for `vm` (made with jit=0, before it loads a program) with this
-        policy. Functions keep the interpreter's fast paths (the inline call, routines)
-        until they are hot: only then do their calls go through the JIT's door (enter)."""
-        vm.jit_threshold = 10     # on; the number is not used with a Tiering
+        """Turn the JIT on for `vm` (made with jit=0, before it loads a program; or with
+        jit=N for `calls`) with this policy. Functions keep the interpreter's fast paths
+        (the inline call, routines) until they are hot: only then do their calls go
+        through the JIT's door (enter)."""
+        vm.jit_threshold = self.calls or 10     # on; without `calls` the number is not used
         vm.jit_tiering = self
         self.last = vm.tick
         return vm
@@ -413,7 +418,7 @@ def note_work(vm, func, tick: int):
     t = vm.jit_tiering
     n = tick - t.last
     t.last = tick
-    if n <= 0 or func.jit_state is not None or func is vm.main:
+    if n <= 0 or func.jit_state is not None or func is vm.main or t.calls:
         return
     w = t.work[func] = t.work.get(func, 0) + n
     if w >= t.threshold(vm):
@@ -428,7 +433,7 @@ def routine_budget(vm, func, room: int) -> int:
     (Suspend) and the interpreter, which goes on from its frames, compiles it at the next
     call."""
     t = vm.jit_tiering
-    if t is None or func.jit_state is not None or func in t.hot:
+    if t is None or t.calls or func.jit_state is not None or func in t.hot:
         return room
     left = t.threshold(vm) - t.work.get(func, 0)
     return room if left >= room else min(room, max(left, ROUTINE_STEP))
@@ -439,7 +444,7 @@ def note_routine(vm, func, ran: int):
     sample finds on top (VM.jit_tiering)."""
     t = vm.jit_tiering
     t.last += ran
-    if func.jit_state is None and func is not vm.main:
+    if func.jit_state is None and func is not vm.main and not t.calls:
         w = t.work[func] = t.work.get(func, 0) + ran
         if w >= t.threshold(vm) and func not in t.hot:
             t.hot.add(func)
@@ -457,7 +462,7 @@ def interpreted_for_now(vm, func) -> bool:
     state = func.jit_state
     if state is None:
         t = vm.jit_tiering
-        return t is not None and func not in t.hot
+        return t is not None and not t.calls and func not in t.hot
     return state.__class__ is Rejection or state.effects == "leaf"
 
 
@@ -466,7 +471,7 @@ def consider(vm, func, args):
     (the jit_threshold-th call, or the first call once hot for VM.jit_tiering)."""
     func.calls += 1
     tiering = vm.jit_tiering
-    if tiering is None:
+    if tiering is None or tiering.calls:
         if func.calls < vm.jit_threshold:
             return None
     elif func not in tiering.hot:

@@ -342,7 +342,10 @@ class Engine:
             return None
         try:
             from vm.disasm import disassemble_function
-            text = disassemble_function(func, self.vm.registry)
+            if hasattr(func, "piece_insts"):
+                text = piece_listing(func, disassemble_function(func.func, self.vm.registry))
+            else:
+                text = disassemble_function(func, self.vm.registry)
         except ImportError:
             from vm.bytecode import iter_instructions
             text = "\n".join(f"{off:04d} {info.name} {' '.join(map(str, ops))}"
@@ -350,3 +353,15 @@ class Engine:
         if getattr(code, "asm_text", None) is None:
             code.asm_text = self.backend.assembly(code)
         return text, function_ir(code.ir_text, code.symbol), code.asm_text
+
+
+def piece_listing(piece, whole: str) -> str:
+    """The bytecode of a loop compiled on its own (vm/jit/piece.py): its function's
+    listing from the loop's header to its end, under a header naming its variables."""
+    lines = [f"== {piece.name}: offsets {piece.head:04d}-{piece.end - 1:04d} of {piece.func.name}, "
+             f"variables: {', '.join(piece.local_names) or '-'} =="]
+    for line in whole.splitlines()[1:]:
+        head = line[:4]
+        if head.isdigit() and piece.head <= int(head) < piece.end:
+            lines.append(line)
+    return "\n".join(lines)
