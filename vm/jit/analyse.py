@@ -17,13 +17,14 @@ translator then emits only the integer path where both operands are known intege
 
 from __future__ import annotations
 
+import sys
 import weakref
 
 from vm.bytecode import iter_instructions
 from vm.fiber import Closure
 from vm.jit.code import TAG_ARRAY, TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_KW, TAG_NIL, TAG_STRUCT, fits_i64
 from vm.signals import SIG_ERROR, SIG_YIELD
-from vm.values import Keyword, Native, preview, type_name
+from vm.values import Array, Keyword, Native, Struct, preview, type_name
 
 # The primitives vm/jit/natives.py translates inline (NATIVE_EMITTERS there, which checks
 # it has exactly these). Named here so deciding what compiles needs no llvmlite.
@@ -329,6 +330,15 @@ def classify_constant(v):
                  "numbers, booleans, nil and keywords only")
 
 
+def speculated_types(args):
+    """The type tag of each argument value, as the code will check it (None: any). Array
+    and struct arguments are speculated on too: only then may the code use them."""
+    if args is None:
+        return None
+    return tuple(TAG_ARRAY if type(a) is Array else TAG_STRUCT if type(a) is Struct else
+                 CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
+
+
 def return_types(insts: dict, shapes: dict) -> set:
     """The types (None: any) of the values the reachable returns return."""
     return {shapes[off][-1] for off, inst in insts.items() if inst.name == "Return" and off in shapes}
@@ -520,8 +530,11 @@ def calls_through_api(target) -> bool:
 
 
 def need_arrays():
-    from vm.jit.layout import arrays_supported
-    if not arrays_supported():
+    """Compiled code reads arrays, structs and closures in place (vm/jit/layout.py finds
+    where, with ctypes, when the code is translated). Deciding what compiles stays cheap
+    (no ctypes, whose import costs a loop that is then rejected ~17 ms here): CPython's
+    own layout is assumed, and a build that differs is refused at translation."""
+    if sys.implementation.name != "cpython":
         raise Reject("works on arrays, which this Python lays out in memory differently from "
                      "what the JIT reads")
 

@@ -18,26 +18,16 @@ import ctypes
 import os
 import traceback
 
-from vm.jit.analyse import CONSTANT_TAGS, Reject, analyse, become_deopt, resolver_for
-from vm.jit.code import (BAIL_NAMES, TAG_ARRAY, TAG_STRUCT, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
+from vm.jit.analyse import Reject, analyse, become_deopt, resolver_for, speculated_types
+from vm.jit.code import (BAIL_NAMES, SHARED_CHUNK, SHARED_DEFAULTS, SHARED_FLAG, SHARED_GRACE,
                          SHARED_MARGIN, SHARED_PAUSE_SINCE, SHARED_PUBLISHED, SHARED_SLICE,
-                         SHARED_GLOBALS, SHARED_VM, SHARED_WORDS, JitCode, Rejection, fits_i64)
+                         SHARED_GLOBALS, SHARED_VM, SHARED_WORDS, JitCode, Rejection)
 from vm.jit.listing import function_ir
-from vm.values import Array, Struct
 
 # Optimisation per tier: (pass builder speed level, code generator level).
 TIER_LEVELS = {1: (1, 1), 2: (3, 3)}
 # Tier 2 is tried after this many more calls from the interpreter.
 TIER2_CALLS = 1000
-
-
-def speculated_types(args):
-    """The type tag of each argument value, as the code will check it (None: any). An
-    array argument is speculated on too: only then may the code use it (TAG_ARRAY)."""
-    if args is None:
-        return None
-    return tuple(TAG_ARRAY if type(a) is Array else TAG_STRUCT if type(a) is Struct else
-                 CONSTANT_TAGS.get(type(a)) if type(a) is not int or fits_i64(a) else None for a in args)
 
 
 class Engine:

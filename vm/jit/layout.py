@@ -17,7 +17,7 @@ def _object_layout():
     objects: an Array's `items` list and `mutable` flag, a Closure's `captures`, a Cell's
     `value` (their __slots__), a list's length and item vector. None when this Python
     lays them out otherwise (then nothing touching arrays or captures compiles:
-    vm/jit/analyse.py asks arrays_supported())."""
+    vm/jit/translate.py offset() refuses then)."""
     from vm.values import Array
     word = ctypes.sizeof(ctypes.c_void_p)
     items = [object(), object(), object()]
@@ -56,7 +56,3 @@ def _object_layout():
 
 
 LAYOUT = _object_layout()
-
-
-def arrays_supported() -> bool:
-    return LAYOUT is not None

@@ -105,7 +105,7 @@ def compile_loops(vm, frame, hot: list):
     """Compile the hot loops around the frame's instruction (each its own piece), and put
     an entry at the header of each one that compiled."""
     func = frame.func
-    from vm.jit.analyse import Reject, resolver_for
+    from vm.jit.analyse import Reject, analyse, resolver_for, speculated_types
     from vm.jit.piece import build_piece
     resolve = resolver_for(vm)
     changed = False
@@ -122,6 +122,16 @@ def compile_loops(vm, frame, hot: list):
         # Only the types of variables read before they are assigned matter at entry;
         # the values the frame holds now (inside the loop) say what they will be.
         args = [a if k in piece.live_in and representable(a) else _ANY for k, a in enumerate(args)]
+        try:
+            # What the engine would refuse, refused before it is made (a loop that calls a
+            # function it was passed, say: no llvmlite, no engine for it).
+            analyse(piece, resolve, speculated_types(args))
+        except Reject as r:
+            st.dead = str(r)
+            continue
+        except Exception as e:  # the JIT must never take the program down
+            st.dead = f"JIT error: {type(e).__name__}: {e}"
+            continue
         try:
             engine = vm.jit_engine()
         except Exception as e:  # llvmlite missing or broken: the loops stay interpreted

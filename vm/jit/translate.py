@@ -68,6 +68,14 @@ from vm.jit.numeric import NumericOps
 from vm.values import Keyword
 from vm.jit.runtime import SITE_LOOP, SITE_NONE, SITE_TAIL, Helpers, api, body_arity, box, unbox
 
+def offset(name: str) -> int:
+    """Where a field of an array, list, struct, closure or cell is (vm/jit/layout.py)."""
+    if U.LAYOUT is None:
+        raise RuntimeError("this Python lays out arrays, structs or closures in memory "
+                           "differently from what the JIT reads (vm/jit/layout.py)")
+    return U.LAYOUT[name]
+
+
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
@@ -678,7 +686,7 @@ class FunctionTranslator(NumericOps):
         from vm.primitives import PRIMITIVES
         arr = args[0]
         b = self.b
-        mutable = self.field(arr.bits, U.LAYOUT["array.mutable"], "mutable")
+        mutable = self.field(arr.bits, offset("array.mutable"), "mutable")
         self.bail_if(b.icmp_unsigned("!=", mutable, U.declare_global(self.module, "_Py_TrueStruct")),
                      BAIL_GUARD, "mutable")
         r = self.call_python(PRIMITIVES["push"], args)
@@ -753,7 +761,7 @@ class FunctionTranslator(NumericOps):
         shared = b.load(U.ctx_field(b, self.ctx, U.CTX_FLAG, "shared.ptr"), typ=U.PTR, name="shared")
         table = b.load(b.gep(shared, [i64(SHARED_GLOBALS)], source_etype=I64, name="globals.ptr"),
                        typ=U.PTR, name="globals")
-        vector = self.field(table, U.LAYOUT["list.items"], "globals.vector")
+        vector = self.field(table, offset("list.items"), "globals.vector")
         slot = b.gep(vector, [i64(callee.global_index)], source_etype=U.PTR, name="global.ptr")
         return b.ptrtoint(b.load(slot, typ=U.PTR, name="closure.obj"), I64)
 
@@ -878,8 +886,8 @@ class FunctionTranslator(NumericOps):
         """The pointer the closure's captures list holds at `i` (a value or a Cell)."""
         b = self.b
         closure = b.load(self.env, typ=I64, name="closure")
-        captures = self.field(closure, U.LAYOUT["closure.captures"], "captures")
-        vector = self.field(captures, U.LAYOUT["list.items"], "captures.vector")
+        captures = self.field(closure, offset("closure.captures"), "captures")
+        vector = self.field(captures, offset("list.items"), "captures.vector")
         return b.load(b.gep(vector, [i64(i)], source_etype=U.PTR, name="capture.ptr"), typ=U.PTR, name="capture")
 
     def read_object(self, obj, what: str) -> Val:
@@ -900,7 +908,7 @@ class FunctionTranslator(NumericOps):
             self.push(known)
             return
         cell = self.capture(inst.arg)
-        self.push(self.read_object(self.field(cell, U.LAYOUT["cell.value"], "cell.value"), "cell"))
+        self.push(self.read_object(self.field(cell, offset("cell.value"), "cell.value"), "cell"))
 
     def _emit_StoreCaptureCell(self, inst):
         """Assign a captured variable: box the value (running out of memory leaves before
@@ -914,7 +922,7 @@ class FunctionTranslator(NumericOps):
             b.call(api(self.module, "PyErr_Clear"), [])
         self.bail_if(failed, BAIL_GUARD, "boxed")
         cell = self.capture(inst.arg)
-        slot = b.gep(cell, [i64(U.LAYOUT["cell.value"])], source_etype=U.I8, name="cell.slot")
+        slot = b.gep(cell, [i64(offset("cell.value"))], source_etype=U.I8, name="cell.slot")
         old = b.load(slot, typ=U.PTR, name="old")
         b.store(obj, slot)
         b.call(api(self.module, "Py_DecRef"), [old])
@@ -931,12 +939,12 @@ class FunctionTranslator(NumericOps):
 
     def array_items(self, arr: Val):
         """(the items list, its length) of a TAG_ARRAY value."""
-        items = self.field(arr.bits, U.LAYOUT["array.items"], "items")
-        return items, self.field(items, U.LAYOUT["list.size"], "length", I64)
+        items = self.field(arr.bits, offset("array.items"), "items")
+        return items, self.field(items, offset("list.size"), "length", I64)
 
     def element_slot(self, items, index):
         b = self.b
-        vector = self.field(items, U.LAYOUT["list.items"], "vector")
+        vector = self.field(items, offset("list.items"), "vector")
         return b.gep(vector, [index], source_etype=U.PTR, name="element.ptr")
 
     def resolve_index(self, key: Val, n):
@@ -952,7 +960,7 @@ class FunctionTranslator(NumericOps):
     def _emit_Length(self, inst):
         coll = self.pop()
         if static_tag(coll) == TAG_STRUCT:
-            table = self.field(coll.bits, U.LAYOUT["struct.d"], "table")
+            table = self.field(coll.bits, offset("struct.d"), "table")
             self.push(Val(i64(TAG_INT), self.b.call(api(self.module, "PyDict_Size"), [table], name="size")))
             return
         _, n = self.array_items(coll)
@@ -970,7 +978,7 @@ class FunctionTranslator(NumericOps):
             self.bail_if(b.and_(b.icmp_unsigned("!=", key.tag, i64(TAG_KW)),
                                 b.icmp_unsigned("!=", key.tag, i64(TAG_INT))), BAIL_GUARD, "key.kind")
         self.hold_gil()
-        table = self.field(coll.bits, U.LAYOUT["struct.d"], "table")
+        table = self.field(coll.bits, offset("struct.d"), "table")
         obj = box(module, b, key)
         missing = b.icmp_unsigned("==", obj, ir.Constant(U.PTR, None), name="no.memory")
         with b.if_then(missing, likely=False):
@@ -1049,7 +1057,7 @@ class FunctionTranslator(NumericOps):
         or out of range leave for the interpreter, which makes the new array or raises)."""
         arr, key, value = args
         b = self.b
-        mutable = self.field(arr.bits, U.LAYOUT["array.mutable"], "mutable")
+        mutable = self.field(arr.bits, offset("array.mutable"), "mutable")
         self.bail_if(b.icmp_unsigned("!=", mutable, U.declare_global(self.module, "_Py_TrueStruct")),
                      BAIL_GUARD, "mutable")
         items, n = self.array_items(arr)
