@@ -123,11 +123,14 @@ def end_tick(src) -> int:
     return vm.tick
 
 
-def agree(src, stops, make, **kw):
+def agree(src, stops, make, state_of=None, **kw):
+    """Run `src` plainly and as `make` makes it, stopping at each tick of `stops`: the
+    same result and `state_of` (default: test_jit_osr's state) at every stop."""
+    state_of = state_of or state
     a, b = plain(src, kw.get("fuel")), make(src, **kw)
     for t in stops:
         ra, rb = a.run(until_tick=t), b.run(until_tick=t)
-        assert (ra, state(a)) == (rb, state(b)), (src[:40], t)
+        assert (ra, state_of(a)) == (rb, state_of(b)), (src[:40], t)
         if a.halted:
             break
     return b

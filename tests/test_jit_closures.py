@@ -62,13 +62,7 @@ def state(vm) -> tuple:
 
 
 def agree_all(src, stops, make, **kw):
-    a, b = plain(src, kw.get("fuel")), make(src, **kw)
-    for t in stops:
-        ra, rb = a.run(until_tick=t), b.run(until_tick=t)
-        assert (ra, state(a)) == (rb, state(b)), (src[:50], t)
-        if a.halted:
-            break
-    return b
+    return agree(src, stops, make, state_of=state, **kw)
 
 
 @pytest.mark.parametrize("how", sorted(MAKERS))

@@ -112,17 +112,10 @@ def compile_loops(vm, frame, hot: list):
     for st in hot:
         try:
             piece = build_piece(func, st.head, st.end, resolve)
-        except Reject as r:
-            st.dead = str(r)
-            continue
-        except Exception as e:  # the JIT must never take the program down
-            st.dead = f"JIT error: {type(e).__name__}: {e}"
-            continue
-        args = [frame.locals[i] for i in piece.slots] + [vm.globals[g] for g in piece.globals]
-        # Only the types of variables read before they are assigned matter at entry;
-        # the values the frame holds now (inside the loop) say what they will be.
-        args = [a if k in piece.live_in and representable(a) else _ANY for k, a in enumerate(args)]
-        try:
+            args = [frame.locals[i] for i in piece.slots] + [vm.globals[g] for g in piece.globals]
+            # Only the types of variables read before they are assigned matter at entry;
+            # the values the frame holds now (inside the loop) say what they will be.
+            args = [a if k in piece.live_in and representable(a) else _ANY for k, a in enumerate(args)]
             # What the engine would refuse, refused before it is made (a loop that calls a
             # function it was passed, say: no llvmlite, no engine for it).
             analyse(piece, resolve, speculated_types(args))

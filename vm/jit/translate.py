@@ -76,6 +76,19 @@ def offset(name: str) -> int:
     return U.LAYOUT[name]
 
 
+def stack_template(stack) -> tuple:
+    """(ExitSite.stack, the values it carries) for a compile-time stack: a function
+    loaded from a global or a primitive constant is named, a value is carried."""
+    template, carried = [], []
+    for e in stack:
+        if type(e) is Static:
+            template.append(("value", e.target) if e.is_native else ("global", e.global_index))
+        else:
+            template.append(None)
+            carried.append(e)
+    return template, carried
+
+
 CMP_HELPER = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
@@ -335,33 +348,33 @@ class FunctionTranslator(NumericOps):
     def deopt(self, reason=None):
         """Return {EXIT, site, budget}: the frame before the marked instruction (terminates
         the current block)."""
-        b = self.b
         inst, stack, local_types, cells, left = self.at
-        template, carried = [], []
-        for e in stack:
-            if type(e) is Static:
-                template.append(("value", e.target) if e.is_native else ("global", e.global_index))
-            else:
-                template.append(None)
-                carried.append(e)
+        template, carried = stack_template(stack)
         values = [self.local_value(i, local_types[i]) for i in range(self.func.nlocals)] + carried
         if len(values) > MAX_EXIT_VALUES:      # (vm/jit/compiler.py turns this into a rejection)
             raise ValueError(f"a hand-over would carry {len(values)} values (at most {MAX_EXIT_VALUES})")
-        ctx = self.ctx
-        for k, v in enumerate(values):
-            b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "deopt.tag.ptr"))
-            b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "deopt.bits.ptr"))
-        b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
         # (A piece's Exit hands over at its target anyway.)
         ip = inst.arg if inst.name == "Exit" else inst.off
-        site = ExitSite(self.func, ip, self.func.nlocals, sorted(cells), template, False, reason)
+        self.hand_over(values, ExitSite(self.func, ip, self.func.nlocals, sorted(cells), template, False, reason),
+                       left)
+
+    def hand_over(self, values, site, unrun: int):
+        """Return {EXIT, site, budget}: `values` (the frame's locals, then the stack values
+        the site carries) into the run context, giving back `unrun` ticks charged for
+        instructions not run yet (terminates the current block)."""
+        b = self.b
+        ctx = self.ctx
+        for k, v in enumerate(values):
+            b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
+            b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "exit.bits.ptr"))
+        b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
         self.sites.append(site)
-        budget = b.load(self.budget, typ=I64, name="budget.deopt")
-        if left:
-            budget = b.add(budget, i64(left), name="budget.unrun")
+        budget = b.load(self.budget, typ=I64, name="budget.exit")
+        if unrun:
+            budget = b.add(budget, i64(unrun), name="budget.unrun")
         r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
         r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
-        b.ret(b.insert_value(r, budget, 2, name="deopt"))
+        b.ret(b.insert_value(r, budget, 2, name="exit"))
 
     def call_refill(self, left, room, kind):
         """Call the runtime's refill (a look) for a site of `kind` (runtime.SITE_*) at
@@ -390,13 +403,7 @@ class FunctionTranslator(NumericOps):
         if self.effects:
             return
         b = self.b
-        carried, template = [], []
-        for e in self.stack:
-            if type(e) is Static:
-                template.append(("value", e.target) if e.is_native else ("global", e.global_index))
-            else:
-                template.append(None)
-                carried.append(e)
+        template, carried = stack_template(self.stack)
         exits = self.func.nlocals + len(carried) <= MAX_EXIT_VALUES
         left = b.load(self.budget, typ=I64, name="budget")
         refill = b.append_basic_block("edge.look")
@@ -410,20 +417,9 @@ class FunctionTranslator(NumericOps):
             on = b.append_basic_block("edge.on")
             U.unlikely(b.cbranch(b.icmp_unsigned("==", why, i64(EXIT), name="exits"), out, on))
             b.position_at_end(out)
-            ctx = self.ctx
             values = [self.local_value(i) for i in range(self.func.nlocals)] + carried
-            for k, v in enumerate(values):
-                b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
-                b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "exit.bits.ptr"))
-            b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
-            budget = b.load(self.budget, typ=I64, name="budget.exit")
-            if prepaid:
-                budget = b.add(budget, i64(prepaid), name="budget.unpaid")
-            site = ExitSite(self.func, ip, self.func.nlocals, sorted(self.cells), template, tail)
-            r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
-            self.sites.append(site)
-            r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
-            b.ret(b.insert_value(r, budget, 2, name="exit"))
+            self.hand_over(values, ExitSite(self.func, ip, self.func.nlocals, sorted(self.cells), template, tail),
+                           prepaid)
             b.position_at_end(on)
         self.exit.leave_if(b, b.icmp_unsigned("!=", why, i64(0)), why, "edge.ok")
         b.branch(go)
@@ -575,22 +571,12 @@ class FunctionTranslator(NumericOps):
         an exit at a back-edge, and the body returns {EXIT, site, budget}. Everything
         charged has run: an Exit block charges nothing and follows a branch or a jump.
         (With effects every block checked its charge as it entered.)"""
-        b = self.b
         if not self.checked:
             self.charge(0)
         values = [self.local_value(i) for i in range(self.func.nlocals)] + list(self.stack)
         if len(values) > MAX_EXIT_VALUES:      # (the piece is rejected: vm/jit/compiler.py compile)
             raise ValueError(f"a loop exit would carry {len(values)} values (at most {MAX_EXIT_VALUES})")
-        ctx = self.ctx
-        for k, v in enumerate(values):
-            b.store(v.tag, U.ctx_value_slot(b, ctx, 2 * k, "exit.tag.ptr"))
-            b.store(v.bits, U.ctx_value_slot(b, ctx, 2 * k + 1, "exit.bits.ptr"))
-        b.store(i64(len(values)), U.ctx_field(b, ctx, U.CTX_NVALS, "nvals.ptr"))
-        site = ExitSite(self.func, inst.arg, self.func.nlocals, (), [None] * len(self.stack), False)
-        self.sites.append(site)
-        r = b.insert_value(ir.Constant(RET, ir.Undefined), i64(EXIT), 0)
-        r = b.insert_value(r, self.site_index(len(self.sites) - 1), 1)
-        b.ret(b.insert_value(r, b.load(self.budget, typ=I64, name="budget.exit"), 2, name="left"))
+        self.hand_over(values, ExitSite(self.func, inst.arg, self.func.nlocals, (), [None] * len(self.stack), False), 0)
 
     def ret(self, v: Val):
         b = self.b
@@ -998,14 +984,19 @@ class FunctionTranslator(NumericOps):
         before = b.block
         b.cbranch(absent, done, inside)
         b.position_at_end(inside)
-        v = self.read_object(found, "field")
+        return self.or_nil(self.read_object(found, "field"), before, done)
+
+    def or_nil(self, v: Val, missing, done) -> Val:
+        """At `done`, reached from `missing` (the block that found nothing) or from here
+        with `v`: nil or `v`."""
+        b = self.b
         got = b.block
         b.branch(done)
         b.position_at_end(done)
-        tag = b.phi(I64, name="field.tag")
-        bits = b.phi(I64, name="field")
-        tag.add_incoming(i64(TAG_NIL), before)
-        bits.add_incoming(i64(0), before)
+        tag = b.phi(I64, name="got.tag")
+        bits = b.phi(I64, name="got")
+        tag.add_incoming(i64(TAG_NIL), missing)
+        bits.add_incoming(i64(0), missing)
         tag.add_incoming(v.tag, got)
         bits.add_incoming(v.bits, got)
         return Val(tag, bits)
@@ -1031,17 +1022,7 @@ class FunctionTranslator(NumericOps):
         guard = fn.append_basic_block("get.other")
         with b.goto_block(guard):
             self.deopt_here(BAIL_GUARD)
-        v = unbox(self.module, b, obj, self.overflow, guard, "e")
-        got = b.block
-        b.branch(done)
-        b.position_at_end(done)
-        tag = b.phi(I64, name="got.tag")
-        bits = b.phi(I64, name="got")
-        tag.add_incoming(i64(TAG_NIL), before)
-        bits.add_incoming(i64(0), before)
-        tag.add_incoming(v.tag, got)
-        bits.add_incoming(v.bits, got)
-        self.push(Val(tag, bits))
+        self.push(self.or_nil(unbox(self.module, b, obj, self.overflow, guard, "e"), before, done))
 
     def deopt_here(self, reason):
         """Leave from the current (empty) block: a hand-over with effects, else a bail."""
